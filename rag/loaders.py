@@ -67,7 +67,8 @@ def _load_pdf(path: Path, data: bytes, name: str) -> list[Document]:
 
     try:
         reader = PdfReader(path)
-        if reader.is_encrypted:
+        # an empty user password (owner-only restrictions) opens in any viewer, so it is read
+        if reader.is_encrypted and not reader.decrypt(""):
             raise LoadError(f"{name}: the PDF is encrypted (password-protected); "
                             "save an unprotected copy to index it.")
         title = (reader.metadata or {}).get("/Title") or None
@@ -135,7 +136,13 @@ def load_file(path: Path, source: str, data: bytes | None = None) -> list[Docume
             raise LoadError(f"{source}: cannot read the file ({exc.strerror}).") from exc
     if not data.strip():
         raise LoadError(f"{source}: the file is empty.")
-    docs = loader(path, data, source)
+    try:
+        docs = loader(path, data, source)
+    except LoadError:
+        raise
+    except Exception as exc:  # a parser choking on one damaged file must not stop the others
+        raise LoadError(f"{source}: cannot be read as {path.suffix.lower()} "
+                        f"({type(exc).__name__}: {exc}).") from exc
     if not any(d.page_content.strip() for d in docs):
         raise LoadError(f"{source}: no text could be extracted (a scanned PDF or an empty "
                         "document?).")

@@ -9,6 +9,7 @@ build killed half-way is never seen; switching is one metadata write.
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -224,10 +225,19 @@ class ChunkStore:
         dropped = []
         for col in self.client.list_collections():
             name = getattr(col, "name", col)
-            if name.startswith(f"{self.prefix}-") and name not in keep:
+            if is_build(self.prefix, name) and name not in keep:
                 self.drop(name)
                 dropped.append(name)
         return dropped
+
+
+def is_build(prefix: str, name: str) -> bool:
+    """Whether `name` is a build collection of this prefix (`open_staging` names them).
+
+    A bare prefix match would also claim another index's collections: prefix "docs"
+    must not drop "docs-old-pointer".
+    """
+    return re.fullmatch(re.escape(prefix) + r"-\d{14}-[0-9a-f]{6}", name) is not None
 
 
 def check_config(built: dict, wanted: dict) -> None:

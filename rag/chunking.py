@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from langchain_core.documents import Document
 
@@ -101,16 +101,50 @@ def split_text(text: str, chunk_size: int, chunk_overlap: int) -> Iterator[tuple
                 yield start + len(piece) - len(piece.lstrip()), chunk
 
 
-def chunk_documents(docs: list[Document], chunk_size: int, chunk_overlap: int
+TokenCounter = Callable[[list[str]], list[int]]
+
+
+def fit_window(pieces: Iterator[tuple[int, str]], max_tokens: int, count: TokenCounter,
+               chunk_overlap: int, batch: int = 256) -> Iterator[tuple[int, str]]:
+    """Re-split any piece longer than `max_tokens` word pieces, so the model truncates none.
+
+    Pieces are counted in batches (fast tokenizers are cheap per batch); an oversized piece
+    is split again with a character size scaled down by its tokens-per-character ratio.
+    """
+    buffer: list[tuple[int, str]] = []
+
+    def flush() -> Iterator[tuple[int, str]]:
+        for (start, piece), n in zip(buffer, count([p for _, p in buffer])):
+            if n <= max_tokens or len(piece) < 2:
+                yield start, piece
+                continue
+            size = max(1, int(len(piece) * max_tokens / n * 0.9))
+            sub = split_text(piece, size, min(chunk_overlap, size // 4))
+            yield from fit_window(((start + s, p) for s, p in sub), max_tokens, count, 0)
+        buffer.clear()
+
+    for item in pieces:
+        buffer.append(item)
+        if len(buffer) >= batch:
+            yield from flush()
+    yield from flush()
+
+
+def chunk_documents(docs: list[Document], chunk_size: int, chunk_overlap: int,
+                    max_tokens: int | None = None, count_tokens: TokenCounter | None = None
                     ) -> Iterator[Document]:
     """Yield chunks of the given page Documents, lazily.
 
     Each chunk's metadata holds source, hash, page, title, start, end (offsets into its
-    page's loaded text) and id; page_content is exactly text[start:end].
+    page's loaded text) and id; page_content is exactly text[start:end]. With max_tokens and
+    count_tokens, no chunk is longer than max_tokens word pieces.
     """
     for doc in docs:
         meta = doc.metadata
-        for start, piece in split_text(doc.page_content, chunk_size, chunk_overlap):
+        pieces = split_text(doc.page_content, chunk_size, chunk_overlap)
+        if max_tokens and count_tokens:
+            pieces = fit_window(pieces, max_tokens, count_tokens, chunk_overlap)
+        for start, piece in pieces:
             cid = chunk_id(meta["source"], meta.get("page"), start, piece)
             yield Document(
                 id=cid, page_content=piece,

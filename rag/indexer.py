@@ -23,7 +23,7 @@ from langchain_core.documents import Document
 from rag import keyword
 from rag.chunking import chunk_documents
 from rag.config import Settings
-from rag.embeddings import get_embeddings, model_id
+from rag.embeddings import MAX_TOKENS, count_tokens, get_embeddings, model_id
 from rag.errors import IndexBusyError, LoadError
 from rag.loaders import load_file
 from rag.store import ChunkStore, FileRecord, check_config, is_build
@@ -149,7 +149,7 @@ class _Build:
         total_chars = sum(len(d.page_content) for d in docs) or 1
         now, seen_chars, batch = time.time(), 0, []
         for chunk in chunk_documents(docs, self.settings.chunk_size,
-                                     self.settings.chunk_overlap):
+                                     self.settings.chunk_overlap, MAX_TOKENS, count_tokens):
             chunk.metadata["indexed_at"] = now
             self.target.add(chunk.id)
             if chunk.id not in self.present:

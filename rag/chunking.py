@@ -114,6 +114,8 @@ def fit_window(pieces: Iterator[tuple[int, str]], max_tokens: int, count: TokenC
     buffer: list[tuple[int, str]] = []
 
     def flush() -> Iterator[tuple[int, str]]:
+        if not buffer:  # a blank page, or a multiple of `batch` pieces: nothing to count
+            return
         for (start, piece), n in zip(buffer, count([p for _, p in buffer])):
             if n <= max_tokens or len(piece) < 2:
                 yield start, piece
@@ -140,11 +142,14 @@ def chunk_documents(docs: list[Document], chunk_size: int, chunk_overlap: int,
     count_tokens, no chunk is longer than max_tokens word pieces.
     """
     for doc in docs:
-        meta = doc.metadata
+        meta, seen = doc.metadata, set()
         pieces = split_text(doc.page_content, chunk_size, chunk_overlap)
         if max_tokens and count_tokens:
             pieces = fit_window(pieces, max_tokens, count_tokens, chunk_overlap)
         for start, piece in pieces:
+            if (start, len(piece)) in seen:  # overlapping pieces can re-split alike
+                continue
+            seen.add((start, len(piece)))
             cid = chunk_id(meta["source"], meta.get("page"), start, piece)
             yield Document(
                 id=cid, page_content=piece,

@@ -114,9 +114,16 @@ def verify(draft: str, passages: list[Document]) -> Verified:
         if idx not in numbering:
             numbering[idx] = len(numbering) + 1
             quotes[idx] = span
-        out.append(f"{claim} [{numbering[idx]}]")
+        out.append(_with_marker(claim, numbering[idx]))
     citations = [make_citation(n, passages[idx], quotes[idx]) for idx, n in numbering.items()]
     return Verified(" ".join(out), citations, unsupported)
+
+
+def _with_marker(claim: str, n: int) -> str:
+    """'A claim.' -> 'A claim [n].' (the marker sits inside the sentence it supports)."""
+    if claim[-1] in ".!?":
+        return f"{claim[:-1]} [{n}]{claim[-1]}"
+    return f"{claim} [{n}]"
 
 
 def _supporting(claim: str, passages: list[Document], indices: list[int]

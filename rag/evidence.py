@@ -93,9 +93,15 @@ def rank_sentences(question: str, passages: list[Document], embeddings: Embeddin
     return sorted(out, key=lambda c: c.score, reverse=True)
 
 
+# Everyday verbs a question may use where the text has a synonym ("set up" / "established"):
+# their absence from the index says nothing about whether the answer is there.
+_GENERIC = frozenset(terms("set make made get take start begin do go come give put become "
+                          "use work call happen play move run keep hold show bring want need"))
+
+
 def unknown_terms(question: str, known) -> list[str]:
     """Question words the whole index never uses (`known(term)` says if it does)."""
-    return [t for t in dict.fromkeys(terms(question)) if not known(t)]
+    return [t for t in dict.fromkeys(terms(question)) if not known(t) and t not in _GENERIC]
 
 
 def answerable(question: str, ranked: list[Candidate], known) -> tuple[bool, str]:

@@ -9,7 +9,11 @@ from html import escape
 from rag.citations import Citation
 
 MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")  # not '<>&': html.escape handles those
+# Markdown the chatbot would act on: emphasis, code, links, strike-through and tables anywhere,
+# headings, lists and rules at the start of a line ('<>&' are left to html.escape).
+_INLINE = re.compile(r"([\\`*_\[\]~|])")
+_LINE_START = re.compile(r"^(\s*)([#+=-])", re.M)
+_ORDERED = re.compile(r"^(\s*\d+)([.)])", re.M)
 
 EMPTY = ("<div class='evidence-empty'>Ask a question: the passages its answer cites appear "
          "here.</div>")
@@ -17,7 +21,9 @@ EMPTY = ("<div class='evidence-empty'>Ask a question: the passages its answer ci
 
 def text(value: str) -> str:
     """Plain text for the chatbot (which renders Markdown): escape HTML and Markdown."""
-    return escape(_MARKDOWN.sub(r"\\\1", value), quote=False)
+    value = _INLINE.sub(r"\\\1", value)
+    value = _ORDERED.sub(r"\1\\\2", _LINE_START.sub(r"\1\\\2", value))
+    return escape(value, quote=False)
 
 
 def answer(value: str, links: bool = True) -> str:
@@ -27,8 +33,7 @@ def answer(value: str, links: bool = True) -> str:
         out.append(text(value[pos:m.start()]))
         nums = [n.strip() for n in m.group(1).split(",")]
         if links:
-            out.append("[" + ", ".join(f'<a href="#cite-{n}" class="cite">{n}</a>'
-                                       for n in nums) + "]")
+            out.append("".join(f'<a href="#cite-{n}" class="cite">[{n}]</a>' for n in nums))
         else:
             out.append(text(m.group()))
         pos = m.end()
@@ -68,21 +73,32 @@ def _index(citations: list[Citation]) -> str:
     return f"<ul class='cite-index'>{links}</ul>"
 
 
-def evidence(citations: list[Citation]) -> str:
-    """The evidence panel for an answer: an index of its citations, then each passage."""
+def _read_as(standalone: str | None) -> str:
+    """How a follow-up was understood (joined to the conversation), when it was rewritten."""
+    return (f"<div class='standalone'>Read as: <q>{escape(standalone)}</q></div>"
+            if standalone else "")
+
+
+def evidence(citations: list[Citation], standalone: str | None = None) -> str:
+    """The evidence panel for an answer: an index of its citations, then each passage.
+
+    Args:
+        citations: the answer's citations, numbered as its markers.
+        standalone: the question as it was searched for, when it differs from the one asked.
+    """
     if not citations:
         return EMPTY
-    return (f"<div class='evidence-list'>{_index(citations)}"
+    return (f"<div class='evidence-list'>{_read_as(standalone)}{_index(citations)}"
             + "".join(passage(c, f"[{c.n}]") for c in citations) + "</div>")
 
 
-def closest(citations: list[Citation], reason: str) -> str:
+def closest(citations: list[Citation], reason: str, standalone: str | None = None) -> str:
     """The evidence panel for an abstention: why, and the closest passages found."""
     head = ("<div class='abstained'><strong>No answer in the sources</strong>"
             + (f" ({escape(reason)})" if reason else "") + ". "
             + ("Closest passages found:" if citations else "Nothing close was found.")
             + "</div>")
-    return (f"<div class='evidence-list'>{head}"
+    return (f"<div class='evidence-list'>{_read_as(standalone)}{head}"
             + "".join(passage(c, f"closest {c.n}") for c in citations) + "</div>")
 
 
@@ -128,10 +144,13 @@ CSS = """
 #evidence .cite-index { margin: 0 0 6px 0; padding-left: 18px; font-size: 0.9em; }
 #evidence .abstained { padding: 6px 10px; background: #fdecea; border-radius: 4px; }
 #evidence .evidence-empty { color: #777; padding: 8px; }
+#evidence .standalone { font-size: 0.9em; color: #555; margin-bottom: 6px; }
 #document-view .doc-passage { background: #fff3c4; }
 #document-view .doc-head { font-weight: bold; margin-bottom: 6px; }
 #document-view .doc-note { color: #b45309; margin-bottom: 6px; }
 #chatbot a.cite { text-decoration: none; font-weight: bold; }
+#evidence .html-container { padding-top: 30px; }
+#chat-status textarea { font-size: 0.85em; color: #666; }
 """
 
 # A document-level hook: a click on a citation link (in the chat or the evidence index)
@@ -169,10 +188,15 @@ element.addEventListener('click', (ev) => {
 });
 """
 
-# js_on_load of the document view: after each new document, bring the passage into view.
+# js_on_load of the document view: after each new document, bring the passage into view
+# (once the accordion around it is open, i.e. once it has a layout).
 DOCUMENT_JS = """
-watch('value', () => {
+const show = (tries) => {
   const m = element.querySelector('#doc-passage');
-  if (m) m.scrollIntoView({behavior: 'instant', block: 'center'});
-});
+  if (!m) return;
+  if (m.offsetParent === null && tries > 0) { setTimeout(() => show(tries - 1), 50); return; }
+  m.scrollIntoView({behavior: 'instant', block: 'center'});
+};
+watch('value', () => show(40));
+show(40);
 """

@@ -1,0 +1,154 @@
+"""Answering: hybrid retrieval, the streaming chain, abstention and the dev-set answers,
+with the real embedding model and a real Chroma index of the shipped sample document."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag.answer import Pipeline, condense
+from rag.config import Settings
+from rag.errors import IndexNotFoundError, RagError
+from rag.evaluation import evaluate, load_items, unsupported_sentences
+from rag.indexer import sync
+from rag.retrieval import HybridRetriever, rrf
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sources" / "china-digital-economy-governance.txt"
+DEV = ROOT.parent / "shared" / "eval" / "seed_qa_dev.jsonl"
+EXTRA = "Okapi notes: the okapi lives in the Ituri rainforest and eats leaves of 100 plants."
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory) -> Settings:
+    root = tmp_path_factory.mktemp("answer")
+    (root / "sources").mkdir()
+    shutil.copy(SAMPLE, root / "sources" / SAMPLE.name)
+    (root / "sources" / "okapi.txt").write_text(EXTRA, encoding="utf-8")
+    settings = Settings(sources_dir=root / "sources", index_dir=root / "index")
+    assert not sync(settings).failed
+    return settings
+
+
+@pytest.fixture(scope="module")
+def pipeline(indexed) -> Pipeline:
+    return Pipeline(indexed, "extractive")
+
+
+def dev_items() -> list[dict]:
+    return [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
+
+
+def test_rrf_orders_by_fused_rank():
+    fused = rrf([["a", "b", "c"], ["c", "a"]])
+    assert [cid for cid, _ in fused] == ["a", "c", "b"]
+    assert all(x[1] >= y[1] for x, y in zip(fused, fused[1:]))
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+@pytest.mark.parametrize("k", [1, 3, 8])
+def test_retrieve_at_most_k_ordered_by_score(pipeline, mode, k):
+    retriever = HybridRetriever(reader=pipeline.reader, k=k, mode=mode)
+    docs = retriever.invoke("National Data Bureau responsibilities")
+    assert 0 < len(docs) <= k
+    scores = [d.metadata["score"] for d in docs]
+    assert scores == sorted(scores, reverse=True)
+    assert len({d.id for d in docs}) == len(docs)
+
+
+def test_retrieve_source_filter(pipeline):
+    retriever = HybridRetriever(reader=pipeline.reader, k=5, sources=["okapi.txt"])
+    docs = retriever.invoke("National Data Bureau")
+    assert docs and {d.metadata["source"] for d in docs} == {"okapi.txt"}
+
+
+def test_keyword_and_dense_both_find_the_rare_fact(pipeline):
+    for mode in ("dense", "bm25"):
+        docs = HybridRetriever(reader=pipeline.reader, k=1, mode=mode).invoke(
+            "Where does the okapi live?")
+        assert docs[0].metadata["source"] == "okapi.txt"
+
+
+@pytest.mark.parametrize("item", dev_items(), ids=lambda i: i["id"])
+def test_dev_set_item(pipeline, item):
+    result = pipeline.ask(item["question"])
+    if not item["answers"]:
+        assert result.abstained and result.citations == [] and result.closest
+        return
+    assert not result.abstained, result.reason
+    assert any(a.lower() in result.answer.lower() for a in item["answers"]), result.answer
+    assert any(item["evidence"] in c.text for c in result.citations)
+    assert unsupported_sentences(result) == 0
+
+
+def test_citation_offsets_index_the_source_file(pipeline):
+    result = pipeline.ask("When was the National Data Bureau established?")
+    text = SAMPLE.read_text(encoding="utf-8")
+    assert "March 2023" in result.answer
+    for c in result.citations:
+        assert text[c.start:c.end] == c.text
+        assert c.text[c.quote_start:c.quote_end] == c.quote
+        assert c.quote.rstrip(".") in result.answer
+        assert f"[{c.n}]" in result.answer
+
+
+@pytest.mark.parametrize("question", [
+    "What is China's GDP?",
+    "How many employees does the CAC have?",
+    "Who is the mayor of Shanghai?",
+    "What is the population of Beijing?",
+    "Which company makes the iPhone?",
+])
+def test_hard_unanswerable_questions_abstain(pipeline, question):
+    result = pipeline.ask(question)
+    assert result.abstained, result.answer
+    assert result.answer.startswith("The indexed sources do not answer")
+    assert result.closest and all(c.text for c in result.closest)
+
+
+def test_stream_yields_sentences_then_final(pipeline):
+    events = list(pipeline.stream("What will the National Data Bureau be responsible for?"))
+    assert [e["type"] for e in events][-1] == "final"
+    tokens = [e["text"] for e in events if e["type"] == "token"]
+    assert tokens and re.search(r"\[\d+\]", "".join(tokens))
+    final = events[-1]["result"]
+    assert final.citations and not final.abstained
+
+
+def test_follow_up_uses_history(pipeline):
+    first = "What will the National Data Bureau be responsible for?"
+    history = [{"role": "user", "content": first},
+               {"role": "assistant", "content": pipeline.ask(first).answer}]
+    assert condense("And when was it set up?", history).startswith(first)
+    result = pipeline.ask("And when was it set up?", history=history)
+    assert "March 2023" in result.answer
+
+
+def test_empty_question_is_refused(pipeline):
+    with pytest.raises(RagError, match="empty"):
+        pipeline.ask("   ")
+
+
+def test_missing_index_says_what_to_do(tmp_path):
+    settings = Settings(sources_dir=tmp_path / "s", index_dir=tmp_path / "i")
+    with pytest.raises(IndexNotFoundError, match="rag index"):
+        Pipeline(settings).ask("anything?")
+
+
+def test_evaluate_dev_set_meets_targets(pipeline):
+    report = evaluate(pipeline, load_items(DEV))
+    assert report["answer_accuracy"] >= 0.9 and report["citation_accuracy"] >= 0.9
+    assert report["abstention_accuracy"] == 1.0 and report["unsupported_sentences"] == 0
+    assert len(report["items"]) == len(dev_items())
+    assert {"id", "answer", "abstained", "citations"} <= set(report["items"][0])
+
+
+def test_load_items_rejects_bad_lines(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"question": "q"}\n')
+    with pytest.raises(RagError, match="answers"):
+        load_items(bad)

@@ -147,7 +147,9 @@ def chunk_documents(docs: list[Document], chunk_size: int, chunk_overlap: int,
         if max_tokens and count_tokens:
             pieces = fit_window(pieces, max_tokens, count_tokens, chunk_overlap)
         for start, piece in pieces:
-            if (start, len(piece)) in seen:  # overlapping pieces can re-split alike
+            # the same span can come twice (an overlap that strips to the previous chunk,
+            # overlapping pieces re-split alike); one id twice breaks a Chroma upsert
+            if (start, len(piece)) in seen:
                 continue
             seen.add((start, len(piece)))
             cid = chunk_id(meta["source"], meta.get("page"), start, piece)

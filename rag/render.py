@@ -168,7 +168,8 @@ if (!window.__ragCiteHook) {
     const el = document.querySelector('#evidence [id="' + CSS.escape(id) + '"]');
     if (!el) return;
     el.scrollIntoView({behavior: 'instant', block: 'center'});
-    document.querySelectorAll('#evidence .passage.active').forEach(x => x.classList.remove('active'));
+    document.querySelectorAll('#evidence .passage.active')
+      .forEach(x => x.classList.remove('active'));
     el.classList.add('active');
   }, true);
 }

@@ -1,0 +1,115 @@
+"""Generators: the real local GGUF models through llama.cpp and a real OpenAI-compatible
+server (`python -m llama_cpp.server`) on loopback; every draft is checked before it is shown."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from rag.answer import Pipeline
+from rag.config import Settings
+from rag.errors import GeneratorUnavailableError
+from rag.evaluation import unsupported_sentences
+from rag.generators import make_generator
+from rag.indexer import sync
+
+pytest.importorskip("llama_cpp", reason="the [local] extra is not installed")
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sources" / "china-digital-economy-governance.txt"
+QUESTION = "When was the National Data Bureau established?"
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory) -> Settings:
+    root = tmp_path_factory.mktemp("gen")
+    (root / "sources").mkdir()
+    shutil.copy(SAMPLE, root / "sources" / SAMPLE.name)
+    settings = Settings(sources_dir=root / "sources", index_dir=root / "index",
+                        llm_max_tokens=48)
+    sync(settings)
+    return settings
+
+
+def check_streamed_answer(pipeline: Pipeline, question: str) -> None:
+    events = list(pipeline.stream(question))
+    tokens = [e["text"] for e in events if e["type"] == "token"]
+    result = events[-1]["result"]
+    assert len(tokens) > 1, "an LLM generator streams tokens"
+    assert unsupported_sentences(result) == 0
+    if not result.abstained:
+        assert result.citations and all(c.quote in c.text for c in result.citations)
+
+
+@pytest.mark.parametrize("model", ["smollm2", "gemma3"])
+def test_local_model_streams_and_is_verified(indexed, model):
+    pipeline = Pipeline(indexed.model_copy(update={"llm_model": model}), "local")
+    check_streamed_answer(pipeline, QUESTION)
+
+
+def test_local_model_unanswerable_is_abstained_before_generation(indexed):
+    result = Pipeline(indexed, "local").ask("What is the population of Beijing?")
+    assert result.abstained and result.citations == []
+
+
+def test_unknown_model_path_is_a_clear_error(indexed, tmp_path):
+    bad = indexed.model_copy(update={"llm_model": str(tmp_path / "missing.gguf")})
+    with pytest.raises(GeneratorUnavailableError, match="gguf"):
+        make_generator(bad, "local")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def openai_server(tmp_path_factory):
+    """llama.cpp's OpenAI-compatible server with the bundled SmolLM2 GGUF, on loopback."""
+    from rag.generators.llm import model_path
+
+    path, _ = model_path("smollm2")
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
+    log = log_path.open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--host",
+         "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads",
+         str(os.cpu_count() or 2), "--model_alias", "smollm2"],
+        stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path_factory.getbasetemp(),
+        env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=1):
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("llama_cpp.server did not start:\n" + log_path.read_text()[-2000:])
+            time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}/v1"
+    proc.terminate()
+    proc.wait(timeout=30)
+    log.close()
+
+
+def test_openai_compatible_server(indexed, openai_server):
+    settings = indexed.model_copy(update={"openai_base_url": openai_server,
+                                          "openai_model": "smollm2"})
+    check_streamed_answer(Pipeline(settings, "openai"), QUESTION)
+
+
+def test_openai_server_down_is_a_clear_error(indexed):
+    settings = indexed.model_copy(update={"openai_base_url": f"http://127.0.0.1:{_free_port()}/v1"})
+    with pytest.raises(GeneratorUnavailableError, match="did not answer"):
+        Pipeline(settings, "openai").ask(QUESTION)

@@ -34,6 +34,8 @@ class Citation:
     quote_end: int
     title: str | None = None
     chunk_id: str | None = None
+    # every supporting sentence as [start, end] in the passage (the first is quote_*)
+    spans: list[list[int]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -99,7 +101,7 @@ def verify(draft: str, passages: list[Document]) -> Verified:
     """
     out, unsupported = [], 0
     numbering: dict[int, int] = {}
-    quotes: dict[int, tuple[int, int]] = {}
+    quotes: dict[int, list[tuple[int, int]]] = {}
     for s, e in sentences(draft):
         claim, cited = split_markers(draft[s:e])
         if len(terms(claim)) == 0 and not numbers(claim):
@@ -113,9 +115,11 @@ def verify(draft: str, passages: list[Document]) -> Verified:
         idx, span = found
         if idx not in numbering:
             numbering[idx] = len(numbering) + 1
-            quotes[idx] = span
+            quotes[idx] = []
+        if span not in quotes[idx]:
+            quotes[idx].append(span)
         out.append(_with_marker(claim, numbering[idx]))
-    citations = [make_citation(n, passages[idx], quotes[idx]) for idx, n in numbering.items()]
+    citations = [make_citation(n, passages[idx], *quotes[idx]) for idx, n in numbering.items()]
     return Verified(" ".join(out), citations, unsupported)
 
 
@@ -136,10 +140,13 @@ def _supporting(claim: str, passages: list[Document], indices: list[int]
     return (best[1], best[2]) if best else None
 
 
-def make_citation(n: int, passage: Document, span: tuple[int, int]) -> Citation:
-    """A citation of `passage` whose supporting quote is passage.page_content[span]."""
+def make_citation(n: int, passage: Document, span: tuple[int, int],
+                  *more: tuple[int, int]) -> Citation:
+    """A citation of `passage` whose supporting quote is passage.page_content[span]
+    (and, when several answer sentences cite it, the other spans too)."""
     meta = passage.metadata
     return Citation(n=n, source=meta["source"], page=meta.get("page"), start=meta["start"],
                     end=meta["end"], text=passage.page_content,
                     quote=passage.page_content[span[0]:span[1]], quote_start=span[0],
-                    quote_end=span[1], title=meta.get("title"), chunk_id=passage.id)
+                    quote_end=span[1], title=meta.get("title"), chunk_id=passage.id,
+                    spans=sorted([list(span), *map(list, more)]))

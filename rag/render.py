@@ -47,13 +47,19 @@ def where(c: Citation) -> str:
     return escape(f"{c.source}{page}, chars {c.start}-{c.end}")
 
 
-def marked(passage: str, start: int, end: int, tag: str = "mark") -> str:
-    """passage escaped, with passage[start:end] wrapped in <tag> (escaped inside too)."""
-    start, end = max(0, min(start, len(passage))), max(0, min(end, len(passage)))
-    if end <= start:
-        return escape(passage)
-    return (escape(passage[:start]) + f"<{tag}>" + escape(passage[start:end]) + f"</{tag}>"
-            + escape(passage[end:]))
+def marked(passage: str, start: int, end: int, tag: str = "mark",
+           more: list[list[int]] | None = None) -> str:
+    """passage escaped, with passage[start:end] (and any `more` spans) wrapped in <tag>."""
+    spans = sorted({(max(0, min(s, len(passage))), max(0, min(e, len(passage))))
+                    for s, e in [(start, end), *(more or [])]})
+    out, pos = [], 0
+    for s, e in spans:
+        if e <= s or s < pos:
+            continue
+        out += [escape(passage[pos:s]), f"<{tag}>", escape(passage[s:e]), f"</{tag}>"]
+        pos = e
+    out.append(escape(passage[pos:]))
+    return "".join(out)
 
 
 def passage(c: Citation, label: str) -> str:
@@ -63,7 +69,7 @@ def passage(c: Citation, label: str) -> str:
             f"<span class='where'>{where(c)}</span> "
             f"<button type='button' class='show-doc' data-cite='{c.n}'>Show in document"
             f"</button></div>"
-            f"<div class='passage-text'>{marked(c.text, c.quote_start, c.quote_end)}</div>"
+            f"<div class='passage-text'>{marked(c.text, c.quote_start, c.quote_end, more=c.spans)}</div>"
             f"</div>")
 
 
@@ -120,7 +126,7 @@ def document(full_text: str, c: Citation) -> str:
             start, end = found, found + len(c.text)
     q0, q1 = start + c.quote_start, start + c.quote_end
     body = (escape(full_text[:start]) + "<span class='doc-passage' id='doc-passage'>"
-            + marked(full_text[start:end], q0 - start, q1 - start) + "</span>"
+            + marked(full_text[start:end], q0 - start, q1 - start, more=c.spans) + "</span>"
             + escape(full_text[end:])) if end > start else escape(full_text)
     return (f"<div class='doc-head'>{escape(c.source)}"
             + (f", page {c.page}" if c.page else "") + f" &mdash; passage [{c.n}]</div>"

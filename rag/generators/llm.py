@@ -8,6 +8,7 @@ never reach the user.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,7 @@ from rag.config import Settings
 from rag.errors import GeneratorUnavailableError
 from rag.generators.base import Context, Generator
 
+_LOCK = threading.Lock()
 PASSAGES = 3          # passages shown to the model (small models drown in long prompts)
 PASSAGE_CHARS = 700   # characters of each passage shown
 NOT_FOUND = "I don't know"
@@ -131,12 +133,13 @@ class LocalGenerator(Generator):
         self.model = _llama(str(path), self.chat, settings.llm_max_tokens)
 
     def stream(self, ctx: Context) -> Iterator[str]:
-        if self.chat:
-            for chunk in self.model.stream(chat_messages(ctx)):
-                yield chunk.content
-        else:
-            for piece in self.model.stream(completion_prompt(ctx), stop=STOP):
-                yield piece
+        # one llama.cpp context per model: concurrent callers (UI sessions) take turns
+        with _LOCK:
+            if self.chat:
+                for chunk in self.model.stream(chat_messages(ctx)):
+                    yield chunk.content
+            else:
+                yield from self.model.stream(completion_prompt(ctx), stop=STOP)
 
 
 class OpenAIGenerator(Generator):

@@ -29,7 +29,10 @@ from rag.loaders import load_file
 from rag.store import ChunkStore, FileRecord, check_config, is_build
 
 Progress = Callable[[int, int, int], None]  # (bytes done, bytes total, chunks embedded)
-BATCH = 512  # chunks gathered per embedding call (the model sorts each call by length)
+# chunks gathered per embedding call and Chroma write, as a multiple of the model's batch:
+# large enough for the model to sort by length, small enough that a killed sync keeps most
+# of its work in the staging collection
+WRITE_BATCHES = 8
 
 
 @dataclass
@@ -135,34 +138,41 @@ class _Build:
         self.embeddings = get_embeddings(settings.embed_batch_size)
         self.progress = progress
         self.embedded = 0
+        self.pending: list[Document] = []
+        self.to_copy: list[str] = []
 
-    def keep(self, active: str | None, record: FileRecord) -> None:
-        """Carry an unchanged file's chunks over from the live collection."""
-        missing = [i for i in record.ids if i not in self.present]
-        if missing and active:
-            self.store.copy(active, self.staging, missing)
+    def keep(self, record: FileRecord) -> None:
+        """Carry an unchanged file's chunks over from the live collection (see copy_kept)."""
+        self.to_copy.extend(i for i in record.ids if i not in self.present)
         self.target.update(record.ids)
 
+    def copy_kept(self, active: str | None) -> None:
+        """Copy every kept chunk, vectors included, in a few large batches."""
+        if self.to_copy and active:
+            self.store.copy(active, self.staging, self.to_copy)
+            self.present.update(self.to_copy)
+        self.to_copy = []
+
     def embed_file(self, path: Path, source: str, done: int, size: int) -> None:
-        """Load, chunk and embed one file into staging, BATCH chunks at a time."""
+        """Load and chunk one file; its chunks join the pending batch, which is embedded
+        and written a few model batches at a time across files (small files share batches)."""
         docs = load_file(path, source)
         total_chars = sum(len(d.page_content) for d in docs) or 1
-        now, seen_chars, batch = time.time(), 0, []
+        now = time.time()
         for chunk in chunk_documents(docs, self.settings.chunk_size,
                                      self.settings.chunk_overlap, MAX_TOKENS, count_tokens):
             chunk.metadata["indexed_at"] = now
             self.target.add(chunk.id)
             if chunk.id not in self.present:
-                batch.append(chunk)
-            if len(batch) >= BATCH:
-                seen_chars = chunk.metadata["end"]
-                self._flush(batch)
-                batch = []
-                self.progress(done + int(size * min(1.0, seen_chars / total_chars)),
-                              self.total, self.embedded)
-        self._flush(batch)
+                self.pending.append(chunk)
+            if len(self.pending) >= WRITE_BATCHES * self.settings.embed_batch_size:
+                self.flush()
+                seen = min(1.0, chunk.metadata["end"] / total_chars)
+                self.progress(done + int(size * seen), self.total, self.embedded)
 
-    def _flush(self, batch: list[Document]) -> None:
+    def flush(self) -> None:
+        """Embed the pending chunks (each distinct text once) and write them to staging."""
+        batch, self.pending = self.pending, []
         if not batch:
             return
         unique = list(dict.fromkeys(d.page_content for d in batch))
@@ -251,10 +261,11 @@ def _build(settings, store, active, old, files, to_embed, unchanged, report, reb
     total = sum(files[s].stat().st_size for s in to_embed) or 1
     build = _Build(settings, store, staging, progress, total)
     for source in unchanged:
-        build.keep(active, old[source])
+        build.keep(old[source])
     failed_sources = {f.source for f in report.failed}
     for source in failed_sources & set(old):  # unreadable now: keep what we had
-        build.keep(active, old[source])
+        build.keep(old[source])
+    build.copy_kept(active)
     done = 0
     for source in sorted(to_embed):
         size = files[source].stat().st_size
@@ -266,9 +277,12 @@ def _build(settings, store, active, old, files, to_embed, unchanged, report, reb
                 if source in bucket:
                     bucket.remove(source)
             if source in old and not rebuild:
-                build.keep(active, old[source])  # a broken new version must not lose the old
+                build.keep(old[source])  # a broken new version must not lose the old
         done += size
         progress(done, total, build.embedded)
+    build.flush()
+    build.copy_kept(active)
+    progress(total, total, build.embedded)
     stale = list(build.present - build.target)
     store.delete(staging, stale)
     keyword.build(store.documents(staging), keyword.keyword_dir(settings.index_dir, staging))

@@ -1,0 +1,214 @@
+"""Shared fixtures: every path in a temp dir, fixture documents built on the fly, and a real
+`chroma run` server for the tests that run against one."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from rag import keyword
+from rag.config import Settings
+from rag.store import ChunkStore
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    """Point every RAG_* path at tmp dirs so no test can touch the real index or sources."""
+    for key in list(os.environ):
+        if key.startswith("RAG_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("RAG_SOURCES_DIR", str(tmp_path / "sources"))
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    # relative defaults ("index", ".env") then resolve inside tmp_path, never the repo
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sources").mkdir()
+
+
+@pytest.fixture
+def sources(tmp_path) -> Path:
+    return tmp_path / "sources"
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    """Local (in-process Chroma) settings over the tmp sources and index folders."""
+    return Settings(sources_dir=tmp_path / "sources", index_dir=tmp_path / "index")
+
+
+def subprocess_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """Environment for `python -m rag` in a child process over the same folders."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env.update(RAG_SOURCES_DIR=str(settings.sources_dir), RAG_INDEX_DIR=str(settings.index_dir),
+               RAG_CHUNK_SIZE=str(settings.chunk_size),
+               RAG_CHUNK_OVERLAP=str(settings.chunk_overlap),
+               PYTHONPATH=str(ROOT), **extra)
+    return env
+
+
+# -- what the index holds ----------------------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    """The live index as a reader sees it: Chroma pointer and rows, and the BM25 index."""
+
+    active: str
+    count: int
+    files: dict  # source -> FileRecord
+    docs: dict  # chunk id -> Document
+    keyword: keyword.KeywordIndex
+
+    @property
+    def ids(self) -> set[str]:
+        return set(self.docs)
+
+    def sources(self) -> set[str]:
+        return {d.metadata["source"] for d in self.docs.values()}
+
+    def bm25_sources(self, query: str) -> set[str]:
+        by_id = dict(zip(self.keyword.ids, self.keyword.sources))
+        return {by_id[cid] for cid, _ in self.keyword.search(query, k=50)}
+
+
+def snapshot(settings: Settings) -> Snapshot:
+    store = ChunkStore(settings)
+    active = store.active()
+    docs = {d.id: d for d in store.documents(active)}
+    kw = keyword.KeywordIndex(keyword.keyword_dir(settings.index_dir, active))
+    return Snapshot(active, store.count(active), store.manifest(active), docs, kw)
+
+
+# -- fixture documents -----------------------------------------------------------------------
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def make_pdf(path: Path, pages: list[str], title: str | None = None) -> Path:
+    """A text PDF (reportlab), one string per page."""
+    from reportlab.pdfgen import canvas
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf = canvas.Canvas(str(path))
+    if title:
+        pdf.setTitle(title)
+    for text in pages:
+        pdf.drawString(72, 720, text)
+        pdf.showPage()
+    pdf.save()
+    return path
+
+
+def make_encrypted_pdf(path: Path, user_password: str = "secret") -> Path:
+    from pypdf import PdfWriter
+
+    plain = make_pdf(path.with_name(path.stem + "-plain.tmp"), ["Locked away text."])
+    writer = PdfWriter(clone_from=str(plain))
+    writer.encrypt(user_password=user_password, owner_password="owner")
+    writer.write(str(path))
+    plain.unlink()
+    return path
+
+
+def make_docx(path: Path, paragraphs: list[str], title: str | None = None) -> Path:
+    import docx
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = docx.Document()
+    if title:
+        document.core_properties.title = title
+    for text in paragraphs:
+        document.add_paragraph(text)
+    document.save(str(path))
+    return path
+
+
+def make_broken_docx(path: Path) -> Path:
+    """A real .docx zip whose document.xml is cut in half (python-docx raises an lxml error)."""
+    import zipfile
+
+    good = make_docx(path.with_name(path.stem + "-good.tmp"), ["Soon to be broken."])
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(path, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "word/document.xml":
+                data = data[: len(data) // 2]
+            zout.writestr(item, data)
+    good.unlink()
+    return path
+
+
+# -- a real Chroma server ----------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """`chroma run` on a free port for the whole session; yields the port."""
+    port = _free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    chroma = Path(sys.executable).with_name("chroma")
+    log = (path / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [str(chroma), "run", "--path", str(path / "db"), "--host", "127.0.0.1",
+         "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1):
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                log.close()
+                pytest.fail("chroma run did not start:\n"
+                            + (path / "server.log").read_text(errors="replace")[-2000:])
+            time.sleep(0.1)
+    yield port
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    log.close()
+
+
+@pytest.fixture(params=["local", "server"])
+def backend(request, tmp_path):
+    """Settings factory for the same test against the local store and a `chroma run` server."""
+    extra = {}
+    if request.param == "server":
+        port = request.getfixturevalue("chroma_server")
+        extra = {"chroma_host": "127.0.0.1", "chroma_port": port,
+                 "collection": f"t{uuid.uuid4().hex[:12]}"}
+
+    def make(**overrides) -> Settings:
+        base = {"sources_dir": tmp_path / "sources", "index_dir": tmp_path / "index", **extra}
+        return Settings(**{**base, **overrides})
+
+    return make

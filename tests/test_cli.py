@@ -1,0 +1,90 @@
+"""CLI: `rag index` (summary, --json, --rebuild, exit codes). Settings come from RAG_* env."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import write
+from rag.cli import app
+from rag.indexer import IndexLock
+
+KEYS = {"added", "changed", "removed", "unchanged", "failed", "chunks", "seconds"}
+
+
+@pytest.fixture
+def rag():
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(app, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def corpus(sources):
+    write(sources / "a.txt", "Kestrels hover over motorway verges.")
+    write(sources / "b.md", "# Owls\n\nBarn owls hunt by sound alone.")
+
+
+def test_index_json_prints_exactly_the_summary_keys(rag, corpus):
+    result = rag("index", "--json")  # the progress bar goes to stderr, not into the JSON
+    assert result.exit_code == 0, result.stderr
+    assert "Embedding" in result.stderr
+    summary = json.loads(result.stdout)
+    assert set(summary) == KEYS
+    assert (summary["added"], summary["failed"], summary["chunks"]) == (2, 0, 2)
+
+    again = json.loads(rag("index", "--json", "-q").stdout)
+    assert (again["added"], again["unchanged"], again["chunks"]) == (0, 2, 2)
+
+
+def test_index_prints_a_one_line_summary(rag, corpus):
+    result = rag("index", "-q")
+    assert result.exit_code == 0
+    assert re.fullmatch(r"2 added, 0 changed, 0 removed, 0 unchanged, 0 failed; 2 chunks in "
+                        r"the index \(2 embedded\) in \d+\.\d s\n", result.stdout)
+
+
+def test_index_exits_non_zero_when_a_file_failed(rag, corpus, sources):
+    write(sources / "data.xyz", "not a supported type")
+    write(sources / "empty.txt", "")
+    result = rag("index", "--json", "-q")
+    assert result.exit_code == 1
+    summary = json.loads(result.stdout)
+    assert (summary["added"], summary["failed"]) == (2, 2)
+    assert "failed: data.xyz: unsupported file type '.xyz'" in result.stderr
+    assert "failed: empty.txt: the file is empty." in result.stderr
+
+    (sources / "data.xyz").unlink()
+    (sources / "empty.txt").unlink()
+    assert rag("index", "-q").exit_code == 0
+
+
+def test_index_rebuild_and_setting_mismatch(rag, corpus, monkeypatch):
+    assert rag("index", "-q").exit_code == 0
+    monkeypatch.setenv("RAG_CHUNK_SIZE", "400")
+    refused = rag("index", "-q")
+    assert refused.exit_code == 2
+    assert "rag index --rebuild" in refused.stderr and "chunk_size" in refused.stderr
+    rebuilt = rag("index", "--rebuild", "--json", "-q")
+    assert rebuilt.exit_code == 0
+    assert json.loads(rebuilt.stdout)["chunks"] == 2
+
+
+def test_index_refuses_to_run_twice_at_once(rag, corpus, settings):
+    with IndexLock(settings.index_dir):
+        result = rag("index", "-q")
+    assert result.exit_code == 2
+    assert "Another `rag index` is already running" in result.stderr
+
+
+def test_invalid_setting_is_a_clear_error(rag, corpus, monkeypatch):
+    monkeypatch.setenv("RAG_CHUNK_OVERLAP", "900")
+    result = rag("index", "-q")
+    assert result.exit_code == 2
+    assert "RAG_CHUNK_OVERLAP (900) must be smaller than RAG_CHUNK_SIZE (800)" in result.stderr

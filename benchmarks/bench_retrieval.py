@@ -64,13 +64,16 @@ def textbook(sources: Path, folder: Path):
     from langchain_huggingface import HuggingFaceEmbeddings
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    docs = [Document(page_content=p.read_text(encoding="utf-8"), metadata={"source": p.name})
-            for p in sorted(sources.iterdir())]
-    chunks = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200
-                                            ).split_documents(docs)
     embeddings = HuggingFaceEmbeddings(model_name=str(get_model_path()),
                                        encode_kwargs={"normalize_embeddings": True})
-    store = Chroma.from_documents(chunks, embeddings, persist_directory=str(folder))
+    if folder.is_dir():  # kept from an earlier run (--keep): the same store, reopened
+        store = Chroma(persist_directory=str(folder), embedding_function=embeddings)
+    else:
+        docs = [Document(page_content=p.read_text(encoding="utf-8"),
+                         metadata={"source": p.name}) for p in sorted(sources.iterdir())]
+        chunks = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200
+                                                ).split_documents(docs)
+        store = Chroma.from_documents(chunks, embeddings, persist_directory=str(folder))
     # fetch extra chunks so that 10 distinct documents remain after de-duplication
     return lambda q: doc_ranking([d.metadata["source"]
                                   for d in store.similarity_search(q, k=3 * K)])

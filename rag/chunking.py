@@ -157,3 +157,14 @@ def chunk_documents(docs: list[Document], chunk_size: int, chunk_overlap: int,
                 id=cid, page_content=piece,
                 metadata={**meta, "start": start, "end": start + len(piece), "id": cid},
             )
+
+
+def indexed_text(chunk: Document) -> str:
+    """What is embedded and keyword-indexed for a chunk: its text, headed by its document's
+    title when the chunk does not already start with it, so a chunk from the middle of a
+    document still says what the document is about. The stored text stays the exact slice."""
+    title = chunk.metadata.get("title")
+    text = chunk.page_content
+    if title and not text.startswith(title[:40]):
+        return f"{title}\n\n{text}"
+    return text

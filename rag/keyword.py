@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 from langchain_core.documents import Document
 
+from rag.chunking import indexed_text
+
 
 @lru_cache(maxsize=1)
 def _stemmer():
@@ -46,7 +48,7 @@ def build(docs: Iterable[Document], path: Path) -> int:
     for doc in docs:
         ids.append(doc.id)
         sources.append(doc.metadata["source"])
-        texts.append(doc.page_content)
+        texts.append(indexed_text(doc))
     tmp = path.with_name(path.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)

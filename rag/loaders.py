@@ -54,9 +54,21 @@ def _markdown_title(text: str) -> str | None:
     return None
 
 
+def _text_title(text: str) -> str | None:
+    """A plain-text file's title: a short first line standing alone before a blank line."""
+    head, sep, rest = text.lstrip("\ufeff").partition("\n\n")
+    head = head.strip()
+    if sep and rest.strip() and head and "\n" not in head and len(head) <= 200:
+        return head
+    return None
+
+
 def _load_text(path: Path, data: bytes, name: str) -> list[Document]:
     text = decode_text(data, name)
-    title = _markdown_title(text) if path.suffix.lower() in (".md", ".markdown") else None
+    if path.suffix.lower() in (".md", ".markdown"):
+        title = _markdown_title(text)
+    else:
+        title = _text_title(text)
     return [Document(page_content=text, metadata={"title": title})]
 
 

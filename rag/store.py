@@ -69,6 +69,7 @@ class ChunkStore:
         self.settings = settings
         self.prefix = settings.collection
         self.client = _client(settings)
+        self._handles: dict = {}
         self._pointer = self.client.get_or_create_collection(
             f"{self.prefix}-pointer", embedding_function=None)
 
@@ -99,7 +100,9 @@ class ChunkStore:
 
     # -- reading ---------------------------------------------------------------------------
     def _collection(self, name: str):
-        return self.client.get_collection(name, embedding_function=None)
+        if name not in self._handles:  # a handle per collection: lookups cost a round trip
+            self._handles[name] = self.client.get_collection(name, embedding_function=None)
+        return self._handles[name]
 
     def count(self, name: str) -> int:
         return self._collection(name).count()
@@ -213,6 +216,7 @@ class ChunkStore:
         return old
 
     def drop(self, name: str) -> None:
+        self._handles.pop(name, None)
         try:
             self.client.delete_collection(name)
         except Exception:  # already gone: nothing to do

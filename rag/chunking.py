@@ -159,10 +159,12 @@ def chunk_documents(docs: list[Document], chunk_size: int, chunk_overlap: int,
             )
 
 
-def indexed_text(chunk: Document) -> str:
-    """What is embedded and keyword-indexed for a chunk: its text, headed by its document's
-    title when the chunk does not already start with it, so a chunk from the middle of a
-    document still says what the document is about. The stored text stays the exact slice."""
+def keyword_text(chunk: Document) -> str:
+    """What the keyword index sees for a chunk: its text, headed by its document's title when
+    the chunk does not already start with it, so a chunk from the middle of a document still
+    matches the words naming its subject. The stored text stays the exact slice. (Dense
+    vectors are of the plain chunk: on SciFact the heading helped BM25, nDCG@10 0.662 ->
+    0.670, but hurt dense search, 0.681 -> 0.670.)"""
     title = chunk.metadata.get("title")
     text = chunk.page_content
     if title and not text.startswith(title[:40]):

@@ -21,7 +21,7 @@ from filelock import FileLock, Timeout
 from langchain_core.documents import Document
 
 from rag import keyword
-from rag.chunking import chunk_documents, indexed_text
+from rag.chunking import chunk_documents
 from rag.config import Settings
 from rag.embeddings import MAX_TOKENS, count_tokens, get_embeddings, model_id
 from rag.errors import IndexBusyError, LoadError
@@ -63,7 +63,7 @@ class SyncReport:
 def index_config(settings: Settings) -> dict:
     """What must match between the index and the settings that query or extend it."""
     return {"embedding": model_id(), "chunk_size": settings.chunk_size,
-            "chunk_overlap": settings.chunk_overlap, "chunk_context": "title-v1"}
+            "chunk_overlap": settings.chunk_overlap, "keyword_context": "title-v1"}
 
 
 def scan_sources(root: Path) -> tuple[dict[str, Path], list[Failure]]:
@@ -175,10 +175,9 @@ class _Build:
         batch, self.pending = self.pending, []
         if not batch:
             return
-        texts = [indexed_text(d) for d in batch]
-        unique = list(dict.fromkeys(texts))
+        unique = list(dict.fromkeys(d.page_content for d in batch))
         vectors = dict(zip(unique, self.embeddings.embed_documents(unique)))
-        self.store.add(self.staging, batch, [vectors[t] for t in texts])
+        self.store.add(self.staging, batch, [vectors[d.page_content] for d in batch])
         self.present.update(d.id for d in batch)
         self.embedded += len(batch)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from langchain_core.documents import Document
 
-from rag.chunking import indexed_text
+from rag.chunking import keyword_text
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +48,7 @@ def build(docs: Iterable[Document], path: Path) -> int:
     for doc in docs:
         ids.append(doc.id)
         sources.append(doc.metadata["source"])
-        texts.append(indexed_text(doc))
+        texts.append(keyword_text(doc))
     tmp = path.with_name(path.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)

@@ -7,6 +7,7 @@ never reach the user.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from collections.abc import Iterator
@@ -102,6 +103,18 @@ def model_path(name: str) -> tuple[Path, bool]:
     return path, "instruct" in path.name.lower() or "chat" in path.name.lower()
 
 
+def _close_all() -> None:
+    """Free llama.cpp models before interpreter shutdown (their __del__ fails after it)."""
+    for model in _LOADED:
+        client = getattr(model, "client", None)
+        if client is not None and hasattr(client, "close"):
+            client.close()
+
+
+_LOADED: list = []
+atexit.register(_close_all)
+
+
 @lru_cache(maxsize=2)
 def _llama(path: str, chat: bool, max_tokens: int):
     os.environ["HF_HUB_OFFLINE"] = "1"
@@ -112,9 +125,11 @@ def _llama(path: str, chat: bool, max_tokens: int):
             from langchain_community.llms import LlamaCpp as cls
         # rope_freq_*=0 means "as the GGUF says": LangChain's default (10000) overrides the
         # file and turns SmolLM2's answers into gibberish.
-        return cls(model_path=path, n_ctx=2048, n_threads=os.cpu_count() or 2, n_batch=512,
-                   max_tokens=max_tokens, temperature=0.0, repeat_penalty=1.0, verbose=False,
-                   streaming=True, rope_freq_base=0.0, rope_freq_scale=0.0)
+        model = cls(model_path=path, n_ctx=2048, n_threads=os.cpu_count() or 2, n_batch=512,
+                    max_tokens=max_tokens, temperature=0.0, repeat_penalty=1.0, verbose=False,
+                    streaming=True, rope_freq_base=0.0, rope_freq_scale=0.0)
+        _LOADED.append(model)
+        return model
     except ImportError as exc:
         raise GeneratorUnavailableError(
             "llama-cpp-python is not installed: pip install '.[local]'.") from exc

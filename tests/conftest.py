@@ -159,7 +159,8 @@ def make_broken_docx(path: Path) -> Path:
 # -- a real Chroma server ----------------------------------------------------------------------
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -168,7 +169,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):
     """`chroma run` on a free port for the whole session; yields the port."""
-    port = _free_port()
+    port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")
     chroma = Path(sys.executable).with_name("chroma")
     log = (path / "server.log").open("wb")

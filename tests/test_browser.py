@@ -6,12 +6,13 @@ import json
 import os
 import re
 import shutil
-import socket
+
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -55,12 +56,6 @@ Its old web page carried &lt;script&gt;window.__pwned=1&lt;/script&gt; and
 </body></html>"""
 ZORBLAT = ("The Zorblat Lantern Festival is held every autumn in the village of Quimbly Marsh.\n\n"
            "The Zorblat Lantern Festival was founded by the glassblower Edwina Tarrow.\n")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 
 from rag.answer import Pipeline
 from rag.config import Settings
@@ -66,19 +66,13 @@ def test_unknown_model_path_is_a_clear_error(indexed, tmp_path):
         make_generator(bad, "local")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def openai_server(tmp_path_factory):
     """llama.cpp's OpenAI-compatible server with the bundled SmolLM2 GGUF, on loopback."""
     from rag.generators.llm import model_path
 
     path, _ = model_path("smollm2")
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
     log = log_path.open("wb")
     proc = subprocess.Popen(
@@ -110,6 +104,6 @@ def test_openai_compatible_server(indexed, openai_server):
 
 
 def test_openai_server_down_is_a_clear_error(indexed):
-    settings = indexed.model_copy(update={"openai_base_url": f"http://127.0.0.1:{_free_port()}/v1"})
+    settings = indexed.model_copy(update={"openai_base_url": f"http://127.0.0.1:{free_port()}/v1"})
     with pytest.raises(GeneratorUnavailableError, match="did not answer"):
         Pipeline(settings, "openai").ask(QUESTION)

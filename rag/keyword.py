@@ -87,6 +87,13 @@ class KeywordIndex:
         self.ids: list[str] = meta["ids"]
         self.sources = np.array(meta["sources"], dtype=object)
         self.bm25 = bm25s.BM25.load(str(path)) if self.ids else None
+        self._position: dict[str, int] | None = None
+
+    def source_of(self, chunk_id: str) -> str:
+        """The source file of an indexed chunk."""
+        if self._position is None:
+            self._position = {cid: i for i, cid in enumerate(self.ids)}
+        return str(self.sources[self._position[chunk_id]])
 
     def knows(self, term: str) -> bool:
         """Whether a (stemmed) term occurs anywhere in the indexed chunks."""

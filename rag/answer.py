@@ -13,7 +13,7 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from rag.citations import Citation, make_citation, verify
 from rag.config import Settings
-from rag.errors import RagError
+from rag.errors import IndexNotFoundError, RagError
 from rag.evidence import answerable, rank_sentences
 from rag.generators import make_generator
 from rag.generators.base import Context, Generator
@@ -122,6 +122,11 @@ class Pipeline:
         """Stream events: {"type": "token", "text"} then {"type": "final", "result"}."""
         if not question or not question.strip():
             raise RagError("The question is empty: type a question about your documents.")
+        _, kw = self.reader.current()
+        if not kw.ids:
+            raise IndexNotFoundError(
+                f"The index is empty: add documents to {self.settings.sources_dir} and run "
+                "`rag index`.")
         yield from self.chain(k, sources).stream({"question": question, "history": history})
 
     def ask(self, question: str, history: list[dict] | None = None, k: int | None = None,

@@ -88,3 +88,65 @@ def test_invalid_setting_is_a_clear_error(rag, corpus, monkeypatch):
     result = rag("index", "-q")
     assert result.exit_code == 2
     assert "RAG_CHUNK_OVERLAP (900) must be smaller than RAG_CHUNK_SIZE (800)" in result.stderr
+
+
+# -- rag ask / rag eval ------------------------------------------------------------------------
+
+ASK_KEYS = {"answer", "abstained", "citations"}
+CITATION_KEYS = {"n", "source", "page", "start", "end", "text", "quote"}
+
+
+def test_ask_json_answers_with_citations(rag, corpus):
+    assert rag("index").exit_code == 0
+    result = rag("ask", "--json", "How do barn owls hunt?")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert ASK_KEYS <= set(data) and data["abstained"] is False
+    assert "by sound" in data["answer"] and data["citations"]
+    assert CITATION_KEYS <= set(data["citations"][0])
+    assert data["citations"][0]["source"] == "b.md"
+
+
+def test_ask_prints_numbered_citations(rag, corpus):
+    rag("index")
+    result = rag("ask", "What hovers over motorway verges?")
+    assert result.exit_code == 0
+    assert "[1] a.txt, chars 0-" in result.stdout and "Kestrels" in result.stdout
+
+
+def test_ask_source_filter(rag, corpus):
+    rag("index")
+    data = json.loads(rag("ask", "--json", "--source", "a.txt", "How do barn owls hunt?").stdout)
+    assert all(c["source"] == "a.txt" for c in data["citations"])
+
+
+@pytest.mark.parametrize("setup, question, message", [
+    ("none", "What is it?", "run `rag index`"),
+    ("empty", "What is it?", "index is empty"),
+    ("indexed", "   ", "question is empty"),
+])
+def test_ask_refuses_with_a_message_saying_what_to_do(rag, sources, setup, question, message):
+    if setup == "indexed":
+        write(sources / "a.txt", "Kestrels hover over motorway verges.")
+    if setup != "none":
+        rag("index")
+    result = rag("ask", question)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_eval_json_reports_summary_and_items(rag, corpus, tmp_path):
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text(json.dumps({"id": "q1", "question": "How do barn owls hunt?",
+                              "answers": ["by sound"], "evidence": "hunt by sound"}) + "\n"
+                  + json.dumps({"id": "q2", "question": "Which company makes the iPhone?",
+                                "answers": [], "evidence": None}) + "\n")
+    rag("index")
+    result = rag("eval", "--json", str(qa))
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["answer_accuracy"] == 1.0 and report["citation_accuracy"] == 1.0
+    assert report["abstention_accuracy"] == 1.0 and report["unsupported_sentences"] == 0
+    assert {"latency_p50_ms", "latency_p95_ms"} <= set(report)
+    assert [i["id"] for i in report["items"]] == ["q1", "q2"]
+    assert ASK_KEYS <= set(report["items"][0])

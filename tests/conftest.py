@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 
 from rag import keyword
 from rag.config import Settings
+from rag.indexer import sync
 from rag.store import ChunkStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,6 +90,22 @@ def snapshot(settings: Settings) -> Snapshot:
     docs = {d.id: d for d in store.documents(active)}
     kw = keyword.KeywordIndex(keyword.keyword_dir(settings.index_dir, active))
     return Snapshot(active, store.count(active), store.manifest(active), docs, kw)
+
+
+# -- the shipped sample, indexed ------------------------------------------------------------
+
+SAMPLE = ROOT / "sources" / "china-digital-economy-governance.txt"
+
+
+def index_sample(root: Path, extra: dict[str, str] | None = None, **overrides) -> Settings:
+    """Index the shipped sample (plus `extra` {name: text} files) under root; its Settings."""
+    (root / "sources").mkdir()
+    shutil.copy(SAMPLE, root / "sources" / SAMPLE.name)
+    for name, text in (extra or {}).items():
+        (root / "sources" / name).write_text(text, encoding="utf-8")
+    settings = Settings(sources_dir=root / "sources", index_dir=root / "index", **overrides)
+    assert not sync(settings).failed
+    return settings
 
 
 # -- fixture documents -----------------------------------------------------------------------

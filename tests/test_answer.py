@@ -5,33 +5,23 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-from pathlib import Path
 
 import pytest
+from conftest import ROOT, SAMPLE, index_sample
 
 from rag.answer import Pipeline, condense
 from rag.config import Settings
 from rag.errors import IndexNotFoundError, RagError
 from rag.evaluation import evaluate, load_items, unsupported_sentences
-from rag.indexer import sync
 from rag.retrieval import HybridRetriever, rrf
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "sources" / "china-digital-economy-governance.txt"
 DEV = ROOT.parent / "shared" / "eval" / "seed_qa_dev.jsonl"
 EXTRA = "Okapi notes: the okapi lives in the Ituri rainforest and eats leaves of 100 plants."
 
 
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory) -> Settings:
-    root = tmp_path_factory.mktemp("answer")
-    (root / "sources").mkdir()
-    shutil.copy(SAMPLE, root / "sources" / SAMPLE.name)
-    (root / "sources" / "okapi.txt").write_text(EXTRA, encoding="utf-8")
-    settings = Settings(sources_dir=root / "sources", index_dir=root / "index")
-    assert not sync(settings).failed
-    return settings
+    return index_sample(tmp_path_factory.mktemp("answer"), {"okapi.txt": EXTRA})
 
 
 @pytest.fixture(scope="module")

@@ -4,39 +4,28 @@ server (`python -m llama_cpp.server`) on loopback; every draft is checked before
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
-from conftest import free_port
+from conftest import free_port, index_sample
 
 from rag.answer import Pipeline
 from rag.config import Settings
 from rag.errors import GeneratorUnavailableError
 from rag.evaluation import unsupported_sentences
 from rag.generators import make_generator
-from rag.indexer import sync
 
 pytest.importorskip("llama_cpp", reason="the [local] extra is not installed")
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "sources" / "china-digital-economy-governance.txt"
 QUESTION = "When was the National Data Bureau established?"
 
 
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory) -> Settings:
-    root = tmp_path_factory.mktemp("gen")
-    (root / "sources").mkdir()
-    shutil.copy(SAMPLE, root / "sources" / SAMPLE.name)
-    settings = Settings(sources_dir=root / "sources", index_dir=root / "index",
-                        llm_max_tokens=48)
-    sync(settings)
-    return settings
+    return index_sample(tmp_path_factory.mktemp("gen"), llm_max_tokens=48)
 
 
 def check_streamed_answer(pipeline: Pipeline, question: str) -> None:

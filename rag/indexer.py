@@ -24,7 +24,7 @@ from rag import keyword
 from rag.chunking import chunk_documents
 from rag.config import Settings
 from rag.embeddings import MAX_TOKENS, count_tokens, get_embeddings, model_id
-from rag.errors import IndexBusyError, LoadError
+from rag.errors import IndexBusyError, LoadError, RagError
 from rag.loaders import load_file
 from rag.store import ChunkStore, FileRecord, check_config, is_build
 
@@ -238,6 +238,9 @@ def sync(settings: Settings, rebuild: bool = False, progress: Progress | None = 
         active = state.get("active")
         if active and not rebuild:
             check_config(state.get("config", {}), config)
+        if not settings.sources_dir.is_dir():  # a typo must not empty a good index
+            raise RagError(f"The sources folder {settings.sources_dir} does not exist: create "
+                           "it (or set RAG_SOURCES_DIR) and put documents in it.")
         files, failures = scan_sources(settings.sources_dir)
         old = store.manifest(active) if active else {}
         report = SyncReport(failed=failures)

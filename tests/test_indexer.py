@@ -16,7 +16,7 @@ from conftest import make_pdf, snapshot, subprocess_env, write
 from rag.chunking import chunk_documents
 from rag.config import Settings
 from rag.embeddings import MAX_TOKENS, count_tokens, get_embeddings
-from rag.errors import IndexBusyError, IndexMismatchError
+from rag.errors import IndexBusyError, IndexMismatchError, RagError
 from rag.indexer import IndexLock, index_config, scan_sources, sync
 from rag.loaders import load_file
 from rag.store import ChunkStore
@@ -282,3 +282,13 @@ def test_killed_sync_keeps_the_old_index_and_resumes(tmp_path, sources):
     probe = next(d for d in final.docs.values() if d.metadata["source"] == "more060.txt")
     assert dense_top(settings, probe.page_content).id == probe.id
     assert json.loads((settings.index_dir / "last_sync.json").read_text())["added"] == len(more)
+
+
+def test_missing_sources_folder_is_refused_and_keeps_the_index(settings, sources, tmp_path):
+    write_corpus(sources)
+    sync(settings)
+    before = snapshot(settings)
+    moved = settings.model_copy(update={"sources_dir": tmp_path / "no-such-folder"})
+    with pytest.raises(RagError, match="does not exist"):
+        sync(moved)
+    assert snapshot(settings).ids == before.ids

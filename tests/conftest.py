@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -184,37 +185,43 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@contextlib.contextmanager
+def http_server(cmd: list[str], ready_url: str, log_path: Path, timeout: float = 120, **popen):
+    """Run a server process until the block ends; wait until ready_url answers first."""
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, **popen)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    with urllib.request.urlopen(ready_url, timeout=1):
+                        break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        pytest.fail(f"{cmd[0]} did not start:\n"
+                                    + log_path.read_text(errors="replace")[-2000:])
+                    time.sleep(0.1)
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):
     """`chroma run` on a free port for the whole session; yields the port."""
     port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")
     chroma = Path(sys.executable).with_name("chroma")
-    log = (path / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [str(chroma), "run", "--path", str(path / "db"), "--host", "127.0.0.1",
-         "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                log.close()
-                pytest.fail("chroma run did not start:\n"
-                            + (path / "server.log").read_text(errors="replace")[-2000:])
-            time.sleep(0.1)
-    yield port
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    log.close()
+    cmd = [str(chroma), "run", "--path", str(path / "db"), "--host", "127.0.0.1",
+           "--port", str(port)]
+    with http_server(cmd, f"http://127.0.0.1:{port}/api/v2/heartbeat", path / "server.log",
+                     env={**os.environ, "ANONYMIZED_TELEMETRY": "False"}):
+        yield port
 
 
 @pytest.fixture(params=["local", "server"])

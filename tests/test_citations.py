@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings, strategies as st
 from langchain_core.documents import Document
 
@@ -24,8 +25,13 @@ def passage(text: str, source: str = "a.txt", start: int = 0) -> Document:
 PASSAGES = [passage(CHONGQING), passage(BUREAU, "b.txt")]
 
 
-def test_wrong_number_is_dropped():
-    out = verify("Chongqing has a population of 3.1 million people [1].", PASSAGES)
+@pytest.mark.parametrize("draft", [
+    "Chongqing has a population of 3.1 million people [1].",  # wrong number
+    "The mayor of Shanghai is Xi Jinping [1].",  # invented office holder
+    "The National Data Bureau was established in May 2021 [2].",  # wrong date, right marker
+])
+def test_unsupported_claim_is_dropped(draft):
+    out = verify(draft, PASSAGES)
     assert out.text == "" and out.unsupported == 1
 
 
@@ -35,16 +41,6 @@ def test_right_number_is_kept_and_cited():
     [c] = out.citations
     assert c.source == "a.txt" and "32 million" in c.quote
     assert c.text[c.quote_start:c.quote_end] == c.quote
-
-
-def test_invented_office_holder_is_dropped():
-    out = verify("The mayor of Shanghai is Xi Jinping [1].", PASSAGES)
-    assert out.text == "" and out.unsupported == 1
-
-
-def test_wrong_date_is_dropped_even_if_marker_points_elsewhere():
-    out = verify("The National Data Bureau was established in May 2021 [2].", PASSAGES)
-    assert out.text == ""
 
 
 def test_uncited_but_supported_sentence_gets_a_citation():

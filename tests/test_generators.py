@@ -4,13 +4,10 @@ server (`python -m llama_cpp.server`) on loopback; every draft is checked before
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
-from conftest import free_port, index_sample
+from conftest import free_port, http_server, index_sample
 
 from rag.answer import Pipeline
 from rag.config import Settings
@@ -62,28 +59,14 @@ def openai_server(tmp_path_factory):
 
     path, _ = model_path("smollm2")
     port = free_port()
-    log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--host",
-         "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads",
-         str(os.cpu_count() or 2), "--model_alias", "smollm2"],
-        stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path_factory.getbasetemp(),
-        env={**os.environ, "HF_HUB_OFFLINE": "1"})
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("llama_cpp.server did not start:\n" + log_path.read_text()[-2000:])
-            time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}/v1"
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--host",
+           "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads",
+           str(os.cpu_count() or 2), "--model_alias", "smollm2"]
+    with http_server(cmd, f"http://127.0.0.1:{port}/v1/models",
+                     tmp_path_factory.mktemp("llama-server") / "server.log",
+                     cwd=tmp_path_factory.getbasetemp(),
+                     env={**os.environ, "HF_HUB_OFFLINE": "1"}):
+        yield f"http://127.0.0.1:{port}/v1"
 
 
 def test_openai_compatible_server(indexed, openai_server):

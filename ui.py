@@ -80,8 +80,8 @@ def _final(result, question: str) -> tuple[str, str, list]:
         bubble = ("**Not answered.** " + render.text(result.answer)
                   + " The closest passages are shown under Evidence.")
         return bubble, render.closest(result.closest, result.reason, asked), result.closest
-    return render.answer(result.answer), render.evidence(result.citations, asked), \
-        result.citations
+    bubble = render.answer(result.answer) + render.confidence(result.confidence)
+    return bubble, render.evidence(result.citations, asked), result.citations
 
 
 def start(question: str, chat: list):

@@ -14,7 +14,8 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 from rag.citations import Citation, make_citation, verify
 from rag.config import Settings
 from rag.errors import IndexNotFoundError, RagError
-from rag.evidence import answerable, rank_sentences
+from rag.answerability import assess, idf_of
+from rag.embeddings import sentence_vectors
 from rag.generators import make_generator
 from rag.generators.base import Context, Generator
 from rag.generators.llm import NOT_FOUND
@@ -38,6 +39,7 @@ class AnswerResult:
     closest: list[Citation] = field(default_factory=list)  # shown when abstaining
     reason: str = ""
     unsupported: int = 0
+    confidence: float = 0.0  # calibrated P(the passages answer the question), 0..1
     generator: str = ""
     seconds: float = 0.0
 
@@ -64,6 +66,7 @@ class Pipeline:
         self.settings = settings
         self.reader = IndexReader(settings)
         self.generator: Generator = make_generator(settings, generator or settings.generator)
+        self.vectors = sentence_vectors(settings.embed_batch_size)
 
     def chain(self, k: int | None = None, sources: list[str] | None = None) -> Runnable:
         """{"question": str, "history": [{"role", "content"}]} -> stream of event dicts."""
@@ -77,11 +80,13 @@ class Pipeline:
         def retrieve(inp: dict) -> dict:
             return {**inp, "passages": retriever.invoke(inp["standalone"])}
 
-        def rank(inp: dict) -> dict:
-            ranked = rank_sentences(inp["standalone"], inp["passages"], self.reader.embeddings)
-            return {**inp, "ranked": ranked}
+        def assess_(inp: dict) -> dict:
+            _, kw = self.reader.current()
+            ranked, confidence = assess(inp["standalone"], inp["passages"], self.vectors,
+                                        idf_of(kw.doc_freq, kw.n_docs))
+            return {**inp, "ranked": ranked, "confidence": confidence}
 
-        return (RunnableLambda(prepare) | RunnableLambda(retrieve) | RunnableLambda(rank)
+        return (RunnableLambda(prepare) | RunnableLambda(retrieve) | RunnableLambda(assess_)
                 | RunnableGenerator(self._generate))
 
     def _generate(self, inputs: Iterator[dict]) -> Iterator[dict]:
@@ -90,10 +95,16 @@ class Pipeline:
 
     def _answer_events(self, inp: dict) -> Iterator[dict]:
         passages: list[Document] = inp["passages"]
-        _, kw = self.reader.current()
-        ok, reason = answerable(inp["standalone"], inp["ranked"], kw.knows)
+        confidence, threshold = inp["confidence"], self.settings.min_confidence
+        ok, reason = confidence >= threshold, ""
+        if not passages:
+            reason = "no passage was retrieved"
+        elif not ok:
+            reason = (f"confidence {confidence:.2f} that the passages answer it is below "
+                      f"RAG_MIN_CONFIDENCE {threshold:.2f}")
         result = AnswerResult(question=inp["question"], standalone=inp["standalone"],
-                              answer="", abstained=not ok, generator=self.generator.name)
+                              answer="", abstained=not ok, confidence=round(confidence, 4),
+                              generator=self.generator.name)
         if ok:
             draft = []
             for piece in self.generator.stream(Context(inp["standalone"], passages,

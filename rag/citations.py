@@ -16,6 +16,8 @@ from langchain_core.documents import Document
 from rag.text import fold, months, names, numbers, sentences, terms
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+# markers right after a sentence's closing punctuation ("A claim. [1]") belong to that sentence
+_AFTER_END = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
 MIN_OVERLAP = 0.6  # share of a sentence's content words its passage window must contain
 
 
@@ -89,6 +91,13 @@ def split_markers(sentence: str) -> tuple[str, list[int]]:
     return MARKER.sub("", sentence).strip(), cited
 
 
+def claims(text: str) -> list[tuple[str, list[int]]]:
+    """The sentences of an answer or draft, each without its markers, with the numbers it
+    cites. A marker may stand before or after the sentence's closing punctuation."""
+    inside = _AFTER_END.sub(lambda m: f"{m.group(2)}{m.group(1)}", text)
+    return [split_markers(inside[s:e]) for s, e in sentences(inside)]
+
+
 def verify(draft: str, passages: list[Document]) -> Verified:
     """Keep only supported, cited sentences of a draft answer and build their citations.
 
@@ -102,8 +111,7 @@ def verify(draft: str, passages: list[Document]) -> Verified:
     out, unsupported = [], 0
     numbering: dict[int, int] = {}
     quotes: dict[int, list[tuple[int, int]]] = {}
-    for s, e in sentences(draft):
-        claim, cited = split_markers(draft[s:e])
+    for claim, cited in claims(draft):
         if len(terms(claim)) == 0 and not numbers(claim):
             continue  # a bare marker or punctuation: nothing to check, nothing to keep
         candidates = [i - 1 for i in cited if 0 < i <= len(passages)]
@@ -118,16 +126,22 @@ def verify(draft: str, passages: list[Document]) -> Verified:
             quotes[idx] = []
         if span not in quotes[idx]:
             quotes[idx].append(span)
-        out.append(_with_marker(claim, numbering[idx]))
+        out.append((claim, numbering[idx]))
     citations = [make_citation(n, passages[idx], *quotes[idx]) for idx, n in numbering.items()]
-    return Verified(" ".join(out), citations, unsupported)
+    return Verified(cite(out), citations, unsupported)
 
 
-def _with_marker(claim: str, n: int) -> str:
-    """'A claim.' -> 'A claim [n].' (the marker sits inside the sentence it supports)."""
-    if claim[-1] in ".!?":
-        return f"{claim[:-1]} [{n}]{claim[-1]}"
-    return f"{claim} [{n}]"
+def cite(parts: list[tuple[str, int]]) -> str:
+    """Sentences with their markers, each after its closing punctuation ("A claim. [1]").
+    A sentence without closing punctuation (a list item, a line) ends its line, so that
+    reading the text back gives the same sentences."""
+    text = ""
+    for claim, n in parts:
+        if text:
+            text += " " if text_ends_sentence else "\n"
+        text += f"{claim} [{n}]"
+        text_ends_sentence = claim.rstrip('"”’)').endswith((".", "!", "?"))
+    return text
 
 
 def _supporting(claim: str, passages: list[Document], indices: list[int]

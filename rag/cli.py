@@ -40,30 +40,11 @@ def index(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Make the index equal to the sources folder (new, changed and deleted files)."""
-    from tqdm import tqdm
-
-    from rag.indexer import sync
-
     settings = _settings()
-    bar = None
-
-    def progress(done: int, total: int, embedded: int) -> None:
-        nonlocal bar
-        if quiet:
-            return
-        if bar is None:
-            bar = tqdm(total=total, unit="B", unit_scale=True, desc="Embedding", file=sys.stderr)
-        bar.n = done
-        bar.set_postfix(chunks=embedded, refresh=False)
-        bar.refresh()
-
     try:
-        report = sync(settings, rebuild=rebuild, progress=progress)
+        report = _sync(settings, quiet, rebuild)
     except RagError as exc:
         _fail(exc)
-    finally:
-        if bar is not None:
-            bar.close()
     for failure in report.failed:
         typer.secho(f"failed: {failure.reason}", fg=typer.colors.YELLOW, err=True)
     summary = report.summary()
@@ -77,6 +58,31 @@ def index(
             f"in {summary['seconds']:.1f} s")
     if report.failed:
         raise typer.Exit(1)
+
+
+def _sync(settings: Settings, quiet: bool, rebuild: bool = False):
+    """Run a sync with a progress bar on stderr (unless quiet); its report."""
+    from tqdm import tqdm
+
+    from rag.indexer import sync
+
+    bar = None
+
+    def progress(done: int, total: int, embedded: int) -> None:
+        nonlocal bar
+        if quiet:
+            return
+        if bar is None:
+            bar = tqdm(total=total, unit="B", unit_scale=True, desc="Embedding", file=sys.stderr)
+        bar.n = done
+        bar.set_postfix(chunks=embedded, refresh=False)
+        bar.refresh()
+
+    try:
+        return sync(settings, rebuild=rebuild, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _print_passage(c, label: str) -> None:
@@ -105,11 +111,10 @@ def ask(
     except RagError as exc:
         _fail(exc)
     if as_json:
-        data = result.to_json()
-        typer.echo(json.dumps({"answer": data["answer"], "abstained": data["abstained"],
-                               "citations": data["citations"], **data}, ensure_ascii=False))
+        typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
         return
     typer.echo(result.answer)
+    typer.echo(f"(confidence {result.confidence:.2f})")
     if result.citations:
         typer.echo("")
     for c in result.citations:
@@ -120,21 +125,57 @@ def ask(
             _print_passage(c, "-")
 
 
+def _eval_items(file: Path | None, squad: Path | None, limit: int | None, seed: int,
+                held_out: bool, settings: Settings) -> tuple[list[dict], Settings]:
+    """The questions to evaluate and the settings of the index they are asked against."""
+    from rag.datasets import load_items, load_squad, sample, squad_workspace
+
+    if (file is None) == (squad is None):
+        raise RagError("Give either a JSONL file or --squad FILE (one of them).")
+    if held_out and squad is None:
+        raise RagError("--held-out picks SQuAD articles: use it with --squad.")
+    if file is not None:
+        return sample(load_items(file), limit, seed), settings
+    paragraphs, items = load_squad(squad)
+    if held_out:
+        from rag.answerability import metadata
+
+        kept = set(metadata()["held_out_articles"])
+        items = [i for i in items if i["article"] in kept]
+        if not items:
+            raise RagError(f"{squad} has none of the articles held out from training.")
+    workspace = squad_workspace(settings, squad, paragraphs)
+    typer.echo(f"Indexing {len(paragraphs)} paragraphs of {squad.name} into "
+               f"{workspace.index_dir} ...", err=True)
+    _sync(workspace, quiet=False)
+    return sample(items, limit, seed), workspace
+
+
 @app.command(name="eval")
 def eval_(
-    file: Path = typer.Argument(..., help="JSONL file: question, answers, evidence per line."),
+    file: Optional[Path] = typer.Argument(None, help="JSONL file: question, answers, evidence."),
+    squad: Optional[Path] = typer.Option(None, "--squad", help="A SQuAD JSON file instead: "
+                                         "each paragraph becomes a source, every question is "
+                                         "asked against the whole index."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1,
+                                        help="Ask this many questions, drawn at random."),
+    seed: int = typer.Option(0, "--seed", help="Random seed for --limit."),
+    held_out: bool = typer.Option(False, "--held-out", help="--squad: only the articles the "
+                                  "answerability model was not trained on."),
+    with_sweep: bool = typer.Option(False, "--sweep", help="Also a table of confidence "
+                                    "thresholds with the answered and abstained shares."),
     k: Optional[int] = typer.Option(None, "--k", "-k", min=1, max=50),
     generator: Optional[str] = typer.Option(None, "--generator", "-g",
                                             help="extractive | local | openai."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """Score answers, citations, abstentions and latency on a Q&A set."""
+    """Score answers, citations, abstentions, the confidence and latency on a Q&A set."""
     from rag.answer import Pipeline
-    from rag.evaluation import evaluate, load_items
+    from rag.evaluation import evaluate
 
     settings = _settings(generator=generator)
     try:
-        items = load_items(file)
+        items, settings = _eval_items(file, squad, limit, seed, held_out, settings)
         pipeline = Pipeline(settings)
 
         def show(item: dict) -> None:
@@ -142,18 +183,28 @@ def eval_(
                 mark = {True: "ok ", False: "BAD", None: "   "}
                 verdict = item["answer_correct"] if item["answer_correct"] is not None \
                     else item["abstention_correct"]
-                typer.echo(f"{mark[verdict]} {item['id']}: {item['answer'][:100]}")
+                typer.echo(f"{mark[verdict]} {item['confidence']:.2f} {item['id']}: "
+                           f"{item['answer'][:100]}")
 
-        report = evaluate(pipeline, items, k=k, on_item=show)
+        report = evaluate(pipeline, items, k=k, on_item=show, with_sweep=with_sweep)
     except RagError as exc:
         _fail(exc)
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False))
         return
-    summary = {k_: v for k_, v in report.items() if k_ != "items"}
     typer.echo("")
-    for key, value in summary.items():
-        typer.echo(f"{key:24} {value}")
+    for key, value in report.items():
+        if key not in ("items", "sweep"):
+            typer.echo(f"{key:28} {value}")
+    if with_sweep:
+        typer.echo("\nthreshold  answered  abstained")
+        for row in report["sweep"]:
+            typer.echo(f"{row['threshold']:9.2f}  {_pct(row['answered'])}  "
+                       f"{_pct(row['abstained'])}")
+
+
+def _pct(value: float | None) -> str:
+    return "     -  " if value is None else f"{value:7.1%} "
 
 
 @app.command()

@@ -11,6 +11,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from rag.errors import ConfigError
 
 GeneratorName = Literal["extractive", "local", "openai"]
+# Chosen on dev data by benchmarks/train_abstention.py (it is also in rag/answerability.json):
+# see the README's trade-off table before changing it.
+DEFAULT_MIN_CONFIDENCE = 0.5
 
 
 class Settings(BaseSettings):
@@ -39,6 +42,10 @@ class Settings(BaseSettings):
     # answering
     generator: GeneratorName = Field("extractive", description="extractive | local | openai.")
     top_k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
+    min_confidence: float = Field(
+        DEFAULT_MIN_CONFIDENCE, ge=0.0, le=1.0,
+        description="Answer only when the confidence that the passages answer is at least "
+                    "this (higher: fewer wrong answers, more abstentions).")
     llm_model: str = Field("smollm2", description="local: smollm2 | gemma3 | path to a .gguf file.")
     llm_max_tokens: int = Field(96, ge=8, le=2048, description="Most tokens an LLM may generate.")
     openai_base_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible URL.")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -34,6 +37,39 @@ def get_embeddings(batch_size: int = 64) -> Embeddings:
         model_kwargs={"device": "cpu"},
         encode_kwargs={"normalize_embeddings": True, "batch_size": batch_size},
     )
+
+
+class SentenceVectors:
+    """Normalised vectors of short texts (questions, sentences), cached by text: a passage's
+    sentences are embedded once, then every question that retrieves it reuses them."""
+
+    def __init__(self, embeddings: Embeddings, size: int = 50_000):
+        self.embeddings = embeddings
+        self.size = size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        """One row per text, in order."""
+        with self._lock:
+            found = {t: self._cache[t] for t in texts if t in self._cache}
+            for t in found:
+                self._cache.move_to_end(t)
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            fresh = np.asarray(self.embeddings.embed_documents(missing), dtype=np.float32)
+            found.update(zip(missing, fresh))
+            with self._lock:
+                self._cache.update(zip(missing, fresh))
+                while len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+        return np.stack([found[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
+
+
+@lru_cache(maxsize=4)
+def sentence_vectors(batch_size: int = 64) -> SentenceVectors:
+    """The process-wide sentence vector cache over get_embeddings(batch_size)."""
+    return SentenceVectors(get_embeddings(batch_size))
 
 
 def count_tokens(texts: list[str]) -> list[int]:

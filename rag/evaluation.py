@@ -1,45 +1,17 @@
-"""Evaluation: run a Q&A set (seed_qa_dev.jsonl format) through the pipeline and score it."""
+"""Evaluation: run a Q&A set through the pipeline and score answers, citations, abstentions,
+the confidence (AUC, threshold sweep) and latency."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
 from rag.answer import AnswerResult, Pipeline
-from rag.citations import MIN_OVERLAP, split_markers, support
-from rag.errors import RagError
-from rag.text import fold, sentences
+from rag.citations import MIN_OVERLAP, claims, support
+from rag.text import fold
 
-
-def load_items(path: Path) -> list[dict]:
-    """Read a JSONL Q&A file: question, answers (list; empty = unanswerable), evidence.
-
-    Raises:
-        RagError: missing file, bad JSON, or an item without a question / answers list.
-    """
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise RagError(f"Cannot read {path}: {exc.strerror}.") from exc
-    items = []
-    for no, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise RagError(f"{path}:{no}: not valid JSON ({exc.msg}).") from exc
-        if not isinstance(item.get("question"), str) or not isinstance(item.get("answers"), list):
-            raise RagError(f"{path}:{no}: each line needs a 'question' string and an "
-                           "'answers' list (empty when the documents do not answer it).")
-        item.setdefault("id", f"line{no}")
-        items.append(item)
-    if not items:
-        raise RagError(f"{path} holds no questions.")
-    return items
+SWEEP = tuple(round(t, 2) for t in np.arange(0.05, 1.0, 0.05))
 
 
 def unsupported_sentences(result: AnswerResult) -> int:
@@ -48,8 +20,7 @@ def unsupported_sentences(result: AnswerResult) -> int:
         return 0
     by_n = {c.n: c.text for c in result.citations}
     bad = 0
-    for s, e in sentences(result.answer):
-        claim, cited = split_markers(result.answer[s:e])
+    for claim, cited in claims(result.answer):
         ok = any((found := support(claim, by_n[n])) and found[0] >= MIN_OVERLAP
                  for n in cited if n in by_n)
         bad += 0 if ok else 1
@@ -57,24 +28,76 @@ def unsupported_sentences(result: AnswerResult) -> int:
 
 
 def score_item(item: dict, result: AnswerResult) -> dict:
-    answers, evidence = item["answers"], item.get("evidence")
-    answer_ok = (not result.abstained and
-                 any(fold(a) in fold(result.answer) for a in answers)) if answers else None
-    cite_ok = (any(fold(evidence) in fold(c.text) for c in result.citations)
-               if answers and evidence else None)
-    return {"id": item["id"], **result.to_json(), "answer_correct": answer_ok,
-            "citation_correct": cite_ok,
+    """One item's verdicts. A citation is correct when it quotes the item's `evidence` or
+    comes from its `source` file (SQuAD: the paragraph the question was asked about)."""
+    answers, evidence, source = item["answers"], item.get("evidence"), item.get("source")
+    answered = not result.abstained
+    answer_ok = answered and any(fold(a) in fold(result.answer) for a in answers)
+    if evidence:
+        cite_ok = any(fold(evidence) in fold(c.text) for c in result.citations)
+    elif source:
+        cite_ok = any(c.source == source for c in result.citations)
+    else:
+        cite_ok = None
+    return {"id": item["id"], **result.to_json(),
+            "answer_correct": answer_ok if answers else None,
+            "citation_correct": cite_ok if answers and cite_ok is not None else None,
             "abstention_correct": result.abstained if not answers else None,
             "unsupported_sentences": unsupported_sentences(result)}
 
 
-def _share(values: list[bool | None]) -> float | None:
+def _share(values) -> float | None:
     vals = [v for v in values if v is not None]
     return round(sum(vals) / len(vals), 4) if vals else None
 
 
+def auc(scores: list[float], labels: list[bool]) -> float | None:
+    """Area under the ROC curve: P(a random positive scores above a random negative)."""
+    pos = np.array([s for s, y in zip(scores, labels) if y])
+    neg = np.array([s for s, y in zip(scores, labels) if not y])
+    if not len(pos) or not len(neg):
+        return None
+    _, group, counts = np.unique(np.r_[pos, neg], return_inverse=True, return_counts=True)
+    ranks = (np.cumsum(counts) - (counts - 1) / 2)[group]  # ties share their average rank
+    return round(float((ranks[:len(pos)].sum() - len(pos) * (len(pos) + 1) / 2)
+                       / (len(pos) * len(neg))), 4)
+
+
+def sweep(scored: list[dict], thresholds=SWEEP) -> list[dict]:
+    """Answered share of answerables and abstained share of unanswerables per threshold."""
+    pos = np.array([s["confidence"] for s in scored if s["abstention_correct"] is None])
+    neg = np.array([s["confidence"] for s in scored if s["abstention_correct"] is not None])
+    return [{"threshold": t,
+             "answered": round(float((pos >= t).mean()), 4) if len(pos) else None,
+             "abstained": round(float((neg < t).mean()), 4) if len(neg) else None}
+            for t in thresholds]
+
+
+def summarize(scored: list[dict], latencies: list[float]) -> dict:
+    answerable = [s for s in scored if s["abstention_correct"] is None]
+    answered = [s for s in answerable if not s["abstained"]]
+    return {
+        "items_total": len(scored), "answerable": len(answerable),
+        "answered_share": _share([not s["abstained"] for s in answerable]),
+        "abstained_share": _share([s["abstention_correct"] for s in scored]),
+        "confidence_auc": auc([s["confidence"] for s in scored],
+                              [s["abstention_correct"] is None for s in scored]),
+        # over all answerable questions (an abstention counts as wrong) ...
+        "answer_accuracy": _share([s["answer_correct"] for s in answerable]),
+        "citation_accuracy": _share([s["citation_correct"] for s in answerable]),
+        # ... and over the answered ones
+        "answer_accuracy_answered": _share([s["answer_correct"] for s in answered]),
+        "citation_accuracy_answered": _share([s["citation_correct"] for s in answered]),
+        "abstention_accuracy": _share([s["abstention_correct"] for s in scored]),
+        "unsupported_sentences": sum(s["unsupported_sentences"] for s in scored),
+        "dropped_draft_sentences": sum(s["unsupported"] for s in scored),
+        "latency_p50_ms": round(float(np.percentile(latencies, 50)), 1) if latencies else None,
+        "latency_p95_ms": round(float(np.percentile(latencies, 95)), 1) if latencies else None,
+    }
+
+
 def evaluate(pipeline: Pipeline, items: list[dict], k: int | None = None,
-             on_item: Callable[[dict], None] | None = None) -> dict:
+             on_item: Callable[[dict], None] | None = None, with_sweep: bool = False) -> dict:
     """Answer every item in one process; return summary figures plus per-item results."""
     pipeline.ask(items[0]["question"], k=k)  # warm-up: model loads are not question latency
     scored, latencies = [], []
@@ -84,15 +107,10 @@ def evaluate(pipeline: Pipeline, items: list[dict], k: int | None = None,
         scored.append(score_item(item, result))
         if on_item:
             on_item(scored[-1])
-    return {
-        "generator": pipeline.generator.name, "items_total": len(items),
-        "answerable": sum(1 for i in items if i["answers"]),
-        "answer_accuracy": _share([s["answer_correct"] for s in scored]),
-        "citation_accuracy": _share([s["citation_correct"] for s in scored]),
-        "abstention_accuracy": _share([s["abstention_correct"] for s in scored]),
-        "unsupported_sentences": sum(s["unsupported_sentences"] for s in scored),
-        "dropped_draft_sentences": sum(s["unsupported"] for s in scored),
-        "latency_p50_ms": round(float(np.percentile(latencies, 50)), 1),
-        "latency_p95_ms": round(float(np.percentile(latencies, 95)), 1),
-        "items": scored,
-    }
+    report = {"generator": pipeline.generator.name,
+              "min_confidence": pipeline.settings.min_confidence,
+              **summarize(scored, latencies)}
+    if with_sweep:
+        report["sweep"] = sweep(scored)
+    report["items"] = scored
+    return report

@@ -1,45 +1,96 @@
-"""Evidence: score the retrieved passages' sentences against a question, and decide whether
-the passages answer it at all (abstention)."""
+"""Evidence: every sentence of the retrieved passages as a candidate answer, described by
+features of how it meets the question (similarity, term coverage, names, numbers, negation,
+the kind of answer asked for). rag.answerability turns these features into probabilities."""
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 from langchain_core.documents import Document
-from langchain_core.embeddings import Embeddings
 
-from rag.text import fold, months, names, numbers, sentences, terms
+from rag.text import fold, months, name_groups, names, negated, numbers, sentences, terms, words
 
 # What kind of answer a question asks for, from its wording.
 _TYPES = [
-    ("number", re.compile(r"\b(how (many|much|long|old|big|large|tall|far|heavy|high|wide|deep|often)|what (percentage|proportion|"
-                          r"share|number|amount)|(population|gdp|revenue|budget|headcount|"
-                          r"salary|income|cost|price|size|turnover|workforce)\b)")),
-    ("date", re.compile(r"\b(when|what (year|date|month|day)|which (year|month))\b")),
-    ("person", re.compile(r"\b(who|whom|whose|which (person|official|leader|minister|mayor|"
-                          r"president|members?|scientists?|politicians?))\b")),
-    ("place", re.compile(r"\b(where|which (province|city|country|region|provinces|cities|"
-                         r"countries|regions))\b")),
+    ("number", re.compile(r"\b(how (many|much|long|old|big|large|tall|far|heavy|high|wide|deep|"
+                          r"often)|what (percentage|proportion|share|number|amount)|(population|"
+                          r"gdp|revenue|budget|headcount|salary|income|cost|price|size|turnover|"
+                          r"workforce)\b)")),
+    ("date", re.compile(r"\b(when|(what|which) (year|date|month|day|decade|century))\b")),
+    ("person", re.compile(r"\b(who|whom|whose|(what|which) (person|official|leader|minister|"
+                          r"mayor|president|members?|scientists?|politicians?))\b")),
+    ("place", re.compile(r"\b(where|(what|which) (province|city|country|region|state|town|"
+                         r"provinces|cities|countries|regions|states|towns))\b")),
 ]
-_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
-MIN_COVERAGE = 0.5   # share of the question's content words the best window must hold
-MIN_DENSE = 0.2      # cosine similarity below which a sentence is off-topic
+KINDS = ("number", "date", "person", "place", None)
+_YEAR = re.compile(r"\b(1[0-9]\d\d|20\d\d)s?\b")
+_END = tuple('.!?:;"”’)]')
+
+# The features of one (question, sentence) pair, in the order the model's coefficients use.
+SENTENCE_FEATURES = (
+    "cosine",             # question <-> sentence embeddings
+    "cover_sentence",     # IDF-weighted share of the question's terms in the sentence
+    "cover_window",       # ... in the sentence and its neighbours
+    "cover_passage",      # ... anywhere in the passage
+    "rarest_in_window",   # the question's rarest term is in the window
+    "missing_max",        # IDF share of the rarest question term missing from the window
+    "names_in_window",    # share of the question's names and numbers in the window
+    "novel_terms",        # log(1 + terms of the sentence the question does not use)
+    "typed",              # holds the kind of answer asked for (a year for "when", ...)
+    "position",           # where the sentence sits in its passage (0 first, 1 last)
+    "passage_rank",       # the passage's retrieval rank (0 best)
+    "length",             # log(1 + characters)
+    "question_negated",
+    "sentence_negated",
+    "window_negated",
+    "negation_mismatch",  # one of question and window is negated, the other not
+    "number_missing",     # a number of the question is not in the window
+    "name_missing",       # a name of the question is not in the window
+    "bigrams",            # share of the question's term pairs found in order in the window
+    "bigrams_any_order",
+)
+
+
+@dataclass
+class Query:
+    """What the features need to know about the question, computed once."""
+
+    text: str
+    kind: str | None
+    terms: list[str]
+    weights: np.ndarray  # IDF of each term
+    names: list[tuple[str, ...]]  # each name as its words; any of them counts as present
+    numbers: set[str]
+    negated: bool
+    bigrams: set[tuple[str, str]]
+
+    @classmethod
+    def of(cls, question: str, idf: Callable[[str], float]) -> "Query":
+        q_terms = list(dict.fromkeys(terms(question)))
+        seq = terms(question)
+        return cls(question, question_type(question), q_terms,
+                   np.array([idf(t) for t in q_terms], dtype=float), name_groups(question),
+                   numbers(question), negated(question), set(zip(seq, seq[1:])))
 
 
 @dataclass
 class Candidate:
-    """One sentence of one retrieved passage, scored against the question."""
+    """One sentence of one retrieved passage, as a possible answer."""
 
     passage: int           # index into the passages list
     span: tuple[int, int]  # sentence offsets inside the passage
     text: str
-    dense: float           # cosine similarity question <-> sentence
-    coverage: float        # share of question terms present in the sentence's window
-    typed: bool            # holds the kind of answer the question asks for
-    grounded: bool         # every name the question mentions is in the sentence's window
-    score: float
+    features: np.ndarray
+    vector: np.ndarray = field(repr=False)
+    score: float = 0.0     # P(this sentence answers the question), set by answerability
+
+    @property
+    def cosine(self) -> float:
+        return float(self.features[0])
 
 
 def question_type(question: str) -> str | None:
@@ -55,70 +106,94 @@ def has_type(text: str, kind: str | None, question: str) -> bool:
     if kind is None:
         return True
     if kind == "number":
-        return bool(numbers(text) - numbers(question))
+        return bool(quantities(text) - quantities(question))
     if kind == "date":
-        return bool(_YEAR.search(text) or months(text))
+        return bool(set(_YEAR.findall(text)) - set(_YEAR.findall(question)) or months(text))
     return bool(names(text) - names(question))
 
 
-def rank_sentences(question: str, passages: list[Document], embeddings: Embeddings
-                   ) -> list[Candidate]:
-    """Every sentence of the passages, best answer first."""
-    q_terms = set(terms(question))
-    q_names = names(question) | {w.lower() for w in re.findall(r"\b[a-z]+[A-Z]\w*", question)}
-    kind = question_type(question)
-    items = []
+_QUANTITY = re.compile(r"(?<![\w/])\d[\d,.]*\d(?![\w/])|(?<![\w/])\d(?![\w/])")
+_QUANTITY_WORDS = re.compile(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+                             r"twelve|twenty|thirty|forty|fifty|hundred|thousand|million|"
+                             r"billion|dozen|half)\b")
+
+
+def quantities(text: str) -> set[str]:
+    """Counts and amounts: numbers standing alone ("32", "4,000"; not "5G" or "4K/8K") and
+    number words."""
+    return ({m.group().replace(",", "").rstrip(".") for m in _QUANTITY.finditer(text)}
+            | set(_QUANTITY_WORDS.findall(fold(text))))
+
+
+def is_heading(passage: str, span: tuple[int, int], title: str | None) -> bool:
+    """A title or heading line: never an answer on its own."""
+    s, e = span
+    text = passage[s:e]
+    if title and fold(text.strip()) == fold(title.strip()):
+        return True
+    whole_line = (s == 0 or passage[s - 1] == "\n") and (e == len(passage) or passage[e] == "\n")
+    return whole_line and not text.rstrip().endswith(_END) and len(text.split()) <= 15
+
+
+def _share(q: Query, present: set[str]) -> float:
+    total = q.weights.sum()
+    if not total:
+        return 0.0
+    return float(sum(w for t, w in zip(q.terms, q.weights) if t in present) / total)
+
+
+def features(q: Query, sentence: str, window: str, passage_terms: set[str], position: float,
+             rank: int) -> list[float]:
+    """The SENTENCE_FEATURES of one sentence (cosine left 0, filled in by the caller)."""
+    s_terms, w_seq = set(terms(sentence)), terms(window)
+    w_terms, w_words = set(w_seq), set(words(window))
+    total = q.weights.sum() or 1.0
+    missing = [w for t, w in zip(q.terms, q.weights) if t not in w_terms]
+    rarest = q.terms[int(np.argmax(q.weights))] if q.terms else None
+    named = len(q.names) + len(q.numbers)
+    w_numbers = numbers(window)
+    name_found = [any(w in w_words for w in group) for group in q.names]
+    found = sum(name_found) + len(q.numbers & w_numbers)
+    pairs = set(zip(w_seq, w_seq[1:]))
+    either = pairs | {(b, a) for a, b in pairs}
+    w_neg = negated(window)
+    return [
+        0.0, _share(q, s_terms), _share(q, w_terms), _share(q, passage_terms),
+        float(rarest is None or rarest in w_terms), max(missing, default=0.0) / total,
+        found / named if named else 1.0,
+        math.log1p(len(s_terms - set(q.terms))), float(has_type(sentence, q.kind, q.text)),
+        position, float(min(rank, 9)), math.log1p(len(sentence)),
+        float(q.negated), float(negated(sentence)), float(w_neg), float(q.negated != w_neg),
+        float(not q.numbers <= w_numbers), float(not all(name_found)),
+        len(q.bigrams & pairs) / len(q.bigrams) if q.bigrams else 1.0,
+        len(q.bigrams & either) / len(q.bigrams) if q.bigrams else 1.0,
+    ]
+
+
+def candidates(question: str, passages: list[Document], embed: Callable[[list[str]], np.ndarray],
+               idf: Callable[[str], float]) -> list[Candidate]:
+    """Every sentence of the passages that could be an answer (headings left out), with its
+    features; not yet scored.
+
+    Args:
+        embed: normalised vectors of texts (the question's first), one row per text.
+        idf: inverse document frequency of a stemmed term in the index.
+    """
+    q = Query.of(question, idf)
+    out = []
     for i, doc in enumerate(passages):
         text = doc.page_content
         spans = sentences(text)
+        p_terms = set(terms(text))
         for j, (s, e) in enumerate(spans):
+            if is_heading(text, (s, e), doc.metadata.get("title")):
+                continue
             lo, hi = spans[max(0, j - 1)][0], spans[min(len(spans) - 1, j + 1)][1]
-            window = text[lo:hi]
-            grounded = all(n in fold(window) for n in q_names)
-            items.append((i, (s, e), text[s:e], set(terms(window)), set(terms(text[s:e])),
-                          grounded))
-    if not items:
-        return []
-    vectors = np.array(embeddings.embed_documents([it[2] for it in items]))
-    qv = np.array(embeddings.embed_query(question))
-    dense = vectors @ qv
-    out = []
-    for (i, span, text, window_terms, own_terms, grounded), d in zip(items, dense):
-        cover = len(q_terms & window_terms) / len(q_terms) if q_terms else 0.0
-        own = len(q_terms & own_terms) / len(q_terms) if q_terms else 0.0
-        typed = has_type(text, kind, question)
-        score = (0.55 * float(d) + 0.25 * own + 0.2 * cover + (0.1 if typed else -0.2)
-                 + (0.0 if grounded else -0.3))
-        out.append(Candidate(i, span, text, float(d), cover, typed, grounded, score))
-    return sorted(out, key=lambda c: c.score, reverse=True)
-
-
-# Everyday verbs a question may use where the text has a synonym ("set up" / "established"):
-# their absence from the index says nothing about whether the answer is there.
-_GENERIC = frozenset(terms("set make made get take start begin do go come give put become "
-                          "use work call happen play move run keep hold show bring want need"))
-
-
-def unknown_terms(question: str, known) -> list[str]:
-    """Question words the whole index never uses (`known(term)` says if it does)."""
-    return [t for t in dict.fromkeys(terms(question)) if not known(t) and t not in _GENERIC]
-
-
-def answerable(question: str, ranked: list[Candidate], known) -> tuple[bool, str]:
-    """Whether the best sentences answer the question; if not, why (for the user)."""
-    if not ranked:
-        return False, "no passage was retrieved"
-    best = ranked[0]
-    missing = unknown_terms(question, known)
-    if missing and question_type(question) is not None:
-        return False, f"the sources never mention {', '.join(repr(m) for m in missing)}"
-    if not best.grounded:
-        named = ", ".join(sorted(names(question))) or "what the question names"
-        return False, f"no passage connects {named} with what is asked"
-    if best.coverage < MIN_COVERAGE:
-        return False, "no passage covers what the question asks"
-    if best.dense < MIN_DENSE:
-        return False, "the closest passages are about something else"
-    if not any(c.typed for c in ranked[:3]):
-        return False, f"no passage gives the {question_type(question)} asked for"
-    return True, ""
+            f = features(q, text[s:e], text[lo:hi], p_terms, j / max(1, len(spans) - 1), i)
+            out.append(Candidate(i, (s, e), text[s:e], np.array(f), np.zeros(0)))
+    if out:
+        vectors = embed([question] + [c.text for c in out])
+        for cand, vector in zip(out, vectors[1:]):
+            cand.vector = vector
+            cand.features[0] = float(vector @ vectors[0])
+    return out

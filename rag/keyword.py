@@ -88,16 +88,23 @@ class KeywordIndex:
         self.sources = np.array(meta["sources"], dtype=object)
         self.bm25 = bm25s.BM25.load(str(path)) if self.ids else None
         self._position: dict[str, int] | None = None
+        self._df = np.diff(self.bm25.scores["indptr"]) if self.bm25 is not None else None
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.ids)
+
+    def doc_freq(self, term: str) -> int:
+        """How many indexed chunks hold a (stemmed) term."""
+        if self.bm25 is None or term not in self.bm25.vocab_dict:
+            return 0
+        return int(self._df[self.bm25.vocab_dict[term]])
 
     def source_of(self, chunk_id: str) -> str:
         """The source file of an indexed chunk."""
         if self._position is None:
             self._position = {cid: i for i, cid in enumerate(self.ids)}
         return str(self.sources[self._position[chunk_id]])
-
-    def knows(self, term: str) -> bool:
-        """Whether a (stemmed) term occurs anywhere in the indexed chunks."""
-        return self.bm25 is not None and term in self.bm25.vocab_dict
 
     def search(self, query: str, k: int, sources: list[str] | None = None
                ) -> list[tuple[str, float]]:

@@ -41,6 +41,12 @@ def answer(value: str, links: bool = True) -> str:
     return "".join(out)
 
 
+def confidence(value: float) -> str:
+    """The answer's confidence as a small label under it in the chat."""
+    return (f"<br><span class='confidence' title='How likely the cited passages answer the "
+            f"question (RAG_MIN_CONFIDENCE is the bar)'>confidence {value:.2f}</span>")
+
+
 def where(c: Citation) -> str:
     """'file.pdf, page 3, chars 120-940' (escaped)."""
     page = f", page {c.page}" if c.page else ""
@@ -150,6 +156,7 @@ CSS = """
 #evidence .cite-index { margin: 0 0 6px 0; padding-left: 18px; font-size: 0.9em; }
 #evidence .abstained { padding: 6px 10px; background: #fdecea; border-radius: 4px; }
 #evidence .evidence-empty { color: #777; padding: 8px; }
+#chatbot .confidence { color: #777; font-size: 0.85em; }
 #evidence .standalone { font-size: 0.9em; color: #555; margin-bottom: 6px; }
 #document-view .doc-passage { background: #fff3c4; }
 #document-view .doc-head { font-weight: bold; margin-bottom: 6px; }

@@ -62,11 +62,44 @@ def _stem():
     return Stemmer.Stemmer("english").stemWord
 
 
-def terms(text: str) -> list[str]:
-    """Stemmed content words (stop words dropped)."""
-    stem = _stem()
-    return [stem(w) for w in (m.group().strip("'’-") for m in _WORD.finditer(fold(text)))
+def _plain(word: str) -> str:
+    """A folded word without surrounding quotes/hyphens or a possessive ("jiajun's" -> "jiajun")."""
+    return word.strip("'-").removesuffix("'s").strip("'-")
+
+
+def words(text: str) -> list[str]:
+    """Content words, folded, in order (stop words and one-letter words dropped)."""
+    return [w for w in (_plain(m.group()) for m in _WORD.finditer(fold(text)))
             if w and w not in STOPWORDS and len(w) > 1]
+
+
+# Common irregular verb forms, so "became" and "become" are one term (the stemmer keeps them
+# apart): the past tense and participle of each, mapped to the base form.
+_IRREGULAR = {form: base for base, forms in (
+    ("arise", "arose arisen"), ("become", "became"), ("begin", "began begun"),
+    ("bring", "brought"), ("build", "built"), ("buy", "bought"), ("choose", "chose chosen"),
+    ("come", "came"), ("draw", "drew drawn"), ("drive", "drove driven"), ("eat", "ate eaten"),
+    ("fall", "fell fallen"), ("feel", "felt"), ("fight", "fought"), ("find", "found"),
+    ("fly", "flew flown"), ("forget", "forgot forgotten"), ("freeze", "froze frozen"),
+    ("get", "got gotten"), ("give", "gave given"), ("go", "went gone"), ("grow", "grew grown"),
+    ("hold", "held"), ("keep", "kept"), ("know", "knew known"), ("lay", "laid"),
+    ("lead", "led"), ("leave", "left"), ("lend", "lent"), ("lose", "lost"), ("make", "made"),
+    ("mean", "meant"), ("meet", "met"), ("pay", "paid"), ("ride", "rode ridden"),
+    ("rise", "rose risen"), ("run", "ran"), ("say", "said"), ("see", "saw seen"),
+    ("seek", "sought"), ("sell", "sold"), ("send", "sent"), ("shake", "shook shaken"),
+    ("shoot", "shot"), ("sing", "sang sung"), ("sink", "sank sunk"), ("sit", "sat"),
+    ("speak", "spoke spoken"), ("spend", "spent"), ("stand", "stood"), ("steal", "stole stolen"),
+    ("strike", "struck"), ("swim", "swam swum"), ("take", "took taken"), ("teach", "taught"),
+    ("tell", "told"), ("think", "thought"), ("throw", "threw thrown"),
+    ("understand", "understood"), ("wake", "woke woken"), ("wear", "wore worn"),
+    ("win", "won"), ("write", "wrote written"))
+    for form in forms.split()}
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content words (stop words dropped; irregular verbs by their base form)."""
+    stem = _stem()
+    return [stem(_IRREGULAR.get(w, w)) for w in words(text)]
 
 
 def numbers(text: str) -> set[str]:
@@ -82,9 +115,38 @@ def names(text: str) -> set[str]:
     for s, e in sentences(text):
         words = _WORD.findall(text[s:e])
         for w in words[1:]:
-            if w[:1].isupper() and fold(w) not in STOPWORDS and fold(w) not in _MONTHS:
-                out.add(fold(w).strip("'’"))
+            name = _plain(fold(w))
+            if w[:1].isupper() and name not in STOPWORDS and name not in _MONTHS and name:
+                out.add(name)
     return out
+
+
+_NEGATION = re.compile(r"\b(?:not|never|no|none|neither|nor|without|cannot|nobody|nothing|"
+                       r"nowhere)\b|n't\b")
+
+
+def negated(text: str) -> bool:
+    """Whether text holds a negation word ("not", "never", "no", "n't", ...)."""
+    return bool(_NEGATION.search(fold(text)))
+
+
+def name_groups(text: str) -> list[tuple[str, ...]]:
+    """Runs of capitalised words after a sentence's first word, folded: each run is one
+    name ("Adaeze Okafor" -> ("adaeze", "okafor")), which a text may shorten to any part."""
+    groups = []
+    for s, e in sentences(text):
+        run: list[str] = []
+        for i, m in enumerate(_WORD.finditer(text[s:e])):
+            name = _plain(fold(m.group()))
+            if i and m.group()[:1].isupper() and name and name not in STOPWORDS \
+                    and name not in _MONTHS:
+                run.append(name)
+            elif run:
+                groups.append(tuple(run))
+                run = []
+        if run:
+            groups.append(tuple(run))
+    return list(dict.fromkeys(groups))
 
 
 def months(text: str) -> set[str]:

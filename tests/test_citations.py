@@ -37,7 +37,7 @@ def test_unsupported_claim_is_dropped(draft):
 
 def test_right_number_is_kept_and_cited():
     out = verify("Chongqing has a population of some 32 million [1].", PASSAGES)
-    assert out.text == "Chongqing has a population of some 32 million [1]."
+    assert out.text == "Chongqing has a population of some 32 million. [1]"
     [c] = out.citations
     assert c.source == "a.txt" and "32 million" in c.quote
     assert c.text[c.quote_start:c.quote_end] == c.quote
@@ -45,12 +45,12 @@ def test_right_number_is_kept_and_cited():
 
 def test_uncited_but_supported_sentence_gets_a_citation():
     out = verify("The National Data Bureau was established in March 2023.", PASSAGES)
-    assert out.text.endswith("[1].") and out.citations[0].source == "b.txt"
+    assert out.text.endswith(". [1]") and out.citations[0].source == "b.txt"
 
 
 def test_wrong_marker_is_recited_to_supporting_passage():
     out = verify("The National Data Bureau was established in March 2023 [1].", PASSAGES)
-    assert out.citations[0].source == "b.txt" and out.text.endswith("[1].")
+    assert out.citations[0].source == "b.txt" and out.text.endswith(". [1]")
 
 
 def test_markers_renumbered_by_first_appearance():
@@ -58,7 +58,8 @@ def test_markers_renumbered_by_first_appearance():
              "Chongqing has a population of some 32 million [1].")
     out = verify(draft, PASSAGES)
     assert [c.source for c in out.citations] == ["b.txt", "a.txt"]
-    assert "[1]" in out.text.split(". ")[0] and out.text.endswith("[2].")
+    assert out.text == ("The National Data Bureau was established in March 2023. [1] "
+                        "Chongqing has a population of some 32 million. [2]")
 
 
 def test_split_markers():

@@ -92,8 +92,10 @@ def test_invalid_setting_is_a_clear_error(rag, corpus, monkeypatch):
 
 # -- rag ask / rag eval ------------------------------------------------------------------------
 
-ASK_KEYS = {"answer", "abstained", "citations"}
-CITATION_KEYS = {"n", "source", "page", "start", "end", "text", "quote"}
+ASK_KEYS = {"question", "standalone_question", "answer", "abstained", "citations", "closest",
+            "reason", "unsupported", "confidence", "generator", "seconds"}
+CITATION_KEYS = {"n", "source", "page", "start", "end", "text", "quote", "quote_start",
+                 "quote_end", "title", "chunk_id", "spans"}
 
 
 def test_ask_json_answers_with_citations(rag, corpus):
@@ -101,10 +103,11 @@ def test_ask_json_answers_with_citations(rag, corpus):
     result = rag("ask", "--json", "How do barn owls hunt?")
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
-    assert ASK_KEYS <= set(data) and data["abstained"] is False
+    assert set(data) == ASK_KEYS and data["abstained"] is False
     assert "by sound" in data["answer"] and data["citations"]
-    assert CITATION_KEYS <= set(data["citations"][0])
+    assert set(data["citations"][0]) == CITATION_KEYS
     assert data["citations"][0]["source"] == "b.md"
+    assert 0.0 <= data["confidence"] <= 1.0
 
 
 def test_ask_prints_numbered_citations(rag, corpus):
@@ -116,8 +119,12 @@ def test_ask_prints_numbered_citations(rag, corpus):
 
 def test_ask_source_filter(rag, corpus):
     rag("index")
-    data = json.loads(rag("ask", "--json", "--source", "a.txt", "How do barn owls hunt?").stdout)
-    assert all(c["source"] == "a.txt" for c in data["citations"])
+    question = "What hovers over motorway verges?"
+    data = json.loads(rag("ask", "--json", "--source", "a.txt", question).stdout)
+    assert not data["abstained"] and data["citations"]
+    assert {c["source"] for c in data["citations"]} == {"a.txt"}
+    other = json.loads(rag("ask", "--json", "--source", "b.md", question).stdout)
+    assert {c["source"] for c in other["citations"] + other["closest"]} == {"b.md"}
 
 
 @pytest.mark.parametrize("setup, question, message", [
@@ -150,3 +157,55 @@ def test_eval_json_reports_summary_and_items(rag, corpus, tmp_path):
     assert {"latency_p50_ms", "latency_p95_ms"} <= set(report)
     assert [i["id"] for i in report["items"]] == ["q1", "q2"]
     assert ASK_KEYS <= set(report["items"][0])
+    assert report["answered_share"] == 1.0 and report["abstained_share"] == 1.0
+    assert report["confidence_auc"] == 1.0
+
+
+SQUAD = {"version": "v2.0", "data": [
+    {"title": "Okapi", "paragraphs": [{
+        "context": "The okapi lives in the Ituri rainforest of the Congo. It eats the leaves of "
+                   "more than a hundred plant species.",
+        "qas": [{"id": "q1", "question": "Where does the okapi live?", "is_impossible": False,
+                 "answers": [{"text": "Ituri rainforest", "answer_start": 19}]},
+                {"id": "q2", "question": "How fast can an okapi run?", "is_impossible": True,
+                 "answers": []}]}]},
+    {"title": "Kestrel", "paragraphs": [{
+        "context": "Kestrels hover over motorway verges while hunting voles.",
+        "qas": [{"id": "q3", "question": "What do kestrels hunt while hovering?",
+                 "is_impossible": False, "answers": [{"text": "voles", "answer_start": 51}]}]}]},
+]}
+
+
+def test_eval_squad_indexes_paragraphs_and_sweeps(rag, tmp_path):
+    path = tmp_path / "mini-squad.json"
+    path.write_text(json.dumps(SQUAD), encoding="utf-8")
+    result = rag("eval", "--squad", str(path), "--sweep", "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["items_total"], report["answerable"]) == (3, 2)
+    by_id = {i["id"]: i for i in report["items"]}
+    assert by_id["q1"]["answer_correct"] and by_id["q1"]["citation_correct"]
+    assert {c["source"] for c in by_id["q1"]["citations"]} == {"Okapi-000.txt"}
+    assert by_id["q2"]["abstention_correct"] is not None and by_id["q2"]["answer_correct"] is None
+    assert [row["threshold"] for row in report["sweep"]][:2] == [0.05, 0.1]
+    first, last = report["sweep"][0], report["sweep"][-1]
+    assert first["answered"] >= last["answered"] and first["abstained"] <= last["abstained"]
+    # the paragraphs went to an index of their own, not the user's
+    assert any((tmp_path / "index" / "eval").iterdir())
+    assert "run `rag index`" in rag("ask", "Where does the okapi live?").stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--held-out"], "use it with --squad"),
+    ([], "Give either a JSONL file or --squad"),
+])
+def test_eval_rejects_bad_option_combinations(rag, args, message):
+    result = rag("eval", *args)
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_eval_held_out_needs_held_out_articles(rag, tmp_path):
+    path = tmp_path / "mini-squad.json"
+    path.write_text(json.dumps(SQUAD), encoding="utf-8")
+    result = rag("eval", "--squad", str(path), "--held-out")
+    assert result.exit_code == 2 and "none of the articles held out" in result.stderr

@@ -1,29 +1,59 @@
-"""Extractive generator: no LLM; the answer is the passages' own best sentences, cited."""
+"""Extractive generator: no LLM; the answer is the passages' own sentences that answer the
+question (1 to 3, in reading order, no near-duplicates), each cited."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
+from rag.citations import cite
+from rag.evidence import Candidate
 from rag.generators.base import Context, Generator
+from rag.text import fold
 
-MAX_SENTENCES = 2
-CLOSE = 0.08  # a runner-up sentence joins the answer when its score is this close to the best
+# Questions that want an explanation or a description rather than a single fact.
+_DESCRIPTIVE = re.compile(r"^\s*(why|how(?! (many|much|long|old|big|large|tall|far|often|"
+                          r"high|wide|deep|heavy)\b)|describe|explain|what (is|are|was|were|"
+                          r"does|do|did)\b|in what way|tell me about)", re.I)
+LONG, SHORT = 3, 2    # most sentences for descriptive / factoid questions
+LONG_RATIO = 0.5      # a further sentence joins when its score is at least this share of the
+SHORT_RATIO = 0.8     # best one's (descriptive / factoid questions)
+DUPLICATE = 0.9       # cosine above which two sentences say the same thing
+
+
+def pick(question: str, ranked: list[Candidate]) -> list[Candidate]:
+    """The sentences that answer: the best one, then close runners-up, in reading order."""
+    if not ranked:
+        return []
+    descriptive = bool(_DESCRIPTIVE.match(fold(question)))
+    most, ratio = (LONG, LONG_RATIO) if descriptive else (SHORT, SHORT_RATIO)
+    best = ranked[0]
+    chosen = [best]
+    for cand in ranked[1:]:
+        if len(chosen) >= most or cand.score < ratio * best.score:
+            break
+        if any(_same(cand, c) for c in chosen):
+            continue
+        chosen.append(cand)
+    # reading order: passages in rank order, sentences as they stand in each passage
+    return sorted(chosen, key=lambda c: (c.passage, c.span[0]))
+
+
+def _same(a: Candidate, b: Candidate) -> bool:
+    """Near-duplicates: overlapping spans of one passage, or (almost) the same sentence."""
+    if a.passage == b.passage and a.span[0] < b.span[1] and b.span[0] < a.span[1]:
+        return True
+    return a.text == b.text or (a.vector.size and b.vector.size
+                                and float(a.vector @ b.vector) >= DUPLICATE)
 
 
 class ExtractiveGenerator(Generator):
     name = "extractive"
 
     def stream(self, ctx: Context) -> Iterator[str]:
-        if not ctx.ranked:
-            return
-        best = ctx.ranked[0]
-        chosen = [best]
-        for cand in ctx.ranked[1:]:
-            if len(chosen) >= MAX_SENTENCES or cand.score < best.score - CLOSE:
-                break
-            if cand.typed and cand.text not in {c.text for c in chosen}:
-                chosen.append(cand)
-        # keep document order when both come from one passage, so the answer reads naturally
-        chosen.sort(key=lambda c: (c.passage, c.span[0]) if c.passage == best.passage else (99, 0))
-        for i, cand in enumerate(chosen):
-            yield ("" if i == 0 else " ") + f"{cand.text} [{cand.passage + 1}]"
+        parts = [(c.text, c.passage + 1) for c in pick(ctx.question, ctx.ranked)]
+        sent = ""
+        for i in range(1, len(parts) + 1):  # a sentence at a time, so the chat shows it forming
+            text = cite(parts[:i])
+            yield text[len(sent):]
+            sent = text

@@ -1,0 +1,243 @@
+"""Train the answerability models and write rag/answerability.json (reproducibly).
+
+Data, all public and read from ../shared/benchmarks (nothing is downloaded):
+- SQuAD 2.0 dev: every question of the training articles, answerable or not (its
+  unanswerable questions were written to look answerable), asked against an index of all
+  1,204 paragraphs, exactly as `rag ask` would;
+- SQuAD 1.1 dev, the 13 articles SQuAD 2.0 dev does not have: half of their questions as
+  asked, the other half with the paragraph they were asked about left out of retrieval, so the
+  passages found are on-topic but do not hold the answer (questions nobody's sources answer).
+
+Articles are split by a hash of their title; the held-out ones (about 30%) are never trained
+on and are listed in the JSON so `rag eval --squad ... --held-out` reports on them. Two
+logistic regressions are fitted (rag/answerability.py explains them). The default confidence
+threshold is the highest that still answers 80% of the answerable dev questions (the issue's
+operating point: answer at least 80%, then abstain as much as possible), the shares averaged
+over two dev sets: out-of-fold predictions (5 folds grouped by article) on the training
+articles, and eval/sample_qa.jsonl, natural questions written about the shipped sample (never
+trained on). The seed questions in ../shared/eval stay aside for reporting.
+
+    .venv/bin/python benchmarks/train_abstention.py            # writes rag/answerability.json
+    .venv/bin/python benchmarks/train_abstention.py --check    # fails if the file would change
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+import numpy as np  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from rag.answerability import MODEL_PATH, QUESTION_FEATURES, Linear, Model, idf_of  # noqa: E402
+from rag.answerability import question_features, score_sentences  # noqa: E402
+from rag.config import Settings  # noqa: E402
+from rag.datasets import load_items, load_squad, squad_workspace  # noqa: E402
+from rag.embeddings import sentence_vectors  # noqa: E402
+from rag.evidence import SENTENCE_FEATURES, candidates  # noqa: E402
+from rag.indexer import sync  # noqa: E402
+from rag.retrieval import HybridRetriever, IndexReader  # noqa: E402
+from rag.text import fold  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "benchmarks"
+SQUAD2 = SHARED / "squad2" / "dev-v2.0.json"
+SQUAD1 = SHARED / "squad" / "dev-v1.1.json"
+SAMPLE = ROOT / "sources" / "china-digital-economy-governance.txt"
+NATURAL_DEV = ROOT / "eval" / "sample_qa.jsonl"
+HELD_OUT_SHARE = 3  # in 10: articles whose title hashes to 0, 1 or 2 (mod 10) are held out
+FOLDS = 5
+ANSWERED = 0.8  # the default threshold answers this share of answerable dev questions
+DIGITS = 6  # significant digits kept in the JSON
+
+
+def held_out(title: str) -> bool:
+    return int(hashlib.md5(title.encode("utf-8")).hexdigest(), 16) % 10 < HELD_OUT_SHARE
+
+
+def _coin(text: str) -> bool:
+    """A fair, reproducible coin per question id."""
+    return int(hashlib.md5(text.encode("utf-8")).hexdigest(), 16) % 2 == 0
+
+
+def examples(path: Path, work: Path, keep, gold_removed=lambda item: False,
+             articles: int | None = None, per_article: int | None = None) -> list[dict]:
+    """Retrieve for each kept question of a SQuAD file and describe its candidate sentences.
+
+    Returns:
+        One dict per question: article, answerable, candidates and their labels (the
+        candidate holds a gold answer and comes from the gold paragraph).
+    """
+    paragraphs, items = load_squad(path)
+    titles = sorted({i["article"] for i in items if keep(i["article"])})[:articles]
+    items = [i for i in items if i["article"] in titles]
+    if per_article:
+        items = [i for t in titles for i in [j for j in items if j["article"] == t][:per_article]]
+    used = {i["source"] for i in items} if articles else set(paragraphs)
+    settings = squad_workspace(Settings(index_dir=work), path,
+                               {n: t for n, t in paragraphs.items() if n in used})
+    asker = Asker(settings)
+    return [asker.describe(item, removed=bool(item["answers"]) and gold_removed(item))
+            for item in tqdm(items, desc=path.name, unit="q", file=sys.stderr)]
+
+
+def natural_examples(work: Path) -> list[dict]:
+    """The dev questions written about the shipped sample (eval/sample_qa.jsonl), asked of an
+    index of it: natural questions, worded apart from the text, for choosing the threshold."""
+    sources = work / "sample" / "sources"
+    sources.mkdir(parents=True, exist_ok=True)
+    shutil.copy(SAMPLE, sources / SAMPLE.name)
+    asker = Asker(Settings(sources_dir=sources, index_dir=work / "sample" / "index"))
+    return [asker.describe({**item, "article": "sample", "source": SAMPLE.name})
+            for item in load_items(NATURAL_DEV)]
+
+
+class Asker:
+    """Retrieval over one index, as `rag ask` does it, and the candidates it yields."""
+
+    def __init__(self, settings: Settings):
+        report = sync(settings)
+        if report.failed:
+            raise SystemExit(f"indexing {settings.sources_dir} failed: {report.failed[:3]}")
+        self.reader = IndexReader(settings)
+        _, kw = self.reader.current()
+        self.idf = idf_of(kw.doc_freq, kw.n_docs)
+        self.vectors = sentence_vectors(settings.embed_batch_size)
+        self.k = settings.top_k
+        self.wide = HybridRetriever(reader=self.reader, k=self.k + 5)
+
+    def describe(self, item: dict, removed: bool = False) -> dict:
+        """item asked (with its own paragraph left out of retrieval when `removed`)."""
+        passages = [d for d in self.wide.invoke(item["question"])
+                    if not (removed and d.metadata["source"] == item["source"])][:self.k]
+        cands = candidates(item["question"], passages, self.vectors, self.idf)
+        answerable = bool(item["answers"]) and not removed
+        labels = [answerable and passages[c.passage].metadata["source"] == item["source"]
+                  and any(fold(a) in fold(c.text) for a in item["answers"]) for c in cands]
+        for c in cands:
+            c.vector = np.zeros(0)  # not needed for training; keeps memory small
+        return {"article": item["article"], "question": item["question"],
+                "answerable": answerable, "cands": cands, "labels": labels}
+
+
+def _fit(x: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> Linear:
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=1.0, max_iter=5000).fit((x - mean) / scale, y)
+    return Linear(names, mean, scale, model.coef_[0], float(model.intercept_[0]))
+
+
+def fit(data: list[dict]) -> Model:
+    """Both models on the given questions (the threshold is left at 0.5)."""
+    rows = np.stack([c.features for d in data for c in d["cands"]])
+    labels = np.array([y for d in data for y in d["labels"]])
+    sentence = _fit(rows, labels, SENTENCE_FEATURES)
+    xq = np.stack([question_features(d["question"], score_sentences(d["cands"], sentence))
+                   for d in data])
+    yq = np.array([d["answerable"] for d in data])
+    return Model(sentence, _fit(xq, yq, QUESTION_FEATURES), 0.5)
+
+
+def confidences(model: Model, data: list[dict]) -> np.ndarray:
+    return np.array([1 / (1 + np.exp(-model.question.logit(
+        question_features(d["question"], score_sentences(d["cands"], model.sentence)))))
+        for d in data])
+
+
+def _balanced(conf: np.ndarray, data: list[dict], t: float) -> tuple[float, float]:
+    """(answered share of answerables, abstained share of the rest) at threshold t."""
+    pos = np.array([d["answerable"] for d in data])
+    return float((conf[pos] >= t).mean()), float((conf[~pos] < t).mean())
+
+
+def choose_threshold(data: list[dict], natural: list[dict]) -> tuple[float, dict]:
+    """The highest threshold that still answers ANSWERED of the answerable dev questions,
+    shares averaged over two dev sets: out-of-fold confidences on the SQuAD training
+    articles, and the natural dev questions (never trained on) under the model fitted on all
+    training data. A higher one would abstain more, at the cost of answering less."""
+    articles = sorted({d["article"] for d in data})
+    folds = min(FOLDS, len(articles))
+    fold_of = {a: i % folds for i, a in enumerate(articles)}
+    oof = np.zeros(len(data))
+    for f in range(folds):
+        test = [i for i, d in enumerate(data) if fold_of[d["article"]] == f]
+        model = fit([d for d in data if fold_of[d["article"]] != f])
+        oof[test] = confidences(model, [data[i] for i in test])
+    nat = confidences(fit(data), natural)
+    grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
+    answered = [(_balanced(oof, data, t)[0] + _balanced(nat, natural, t)[0]) / 2 for t in grid]
+    t = float(max([g for g, a in zip(grid, answered) if a >= ANSWERED], default=grid[0]))
+    shares = {name: dict(zip(("answered", "abstained"), (round(v, 4) for v in _balanced(c, d, t))))
+              for name, c, d in (("squad_out_of_fold", oof, data), ("sample_dev", nat, natural))}
+    return t, shares
+
+
+def to_json(model: Model, threshold: float, provenance: dict) -> dict:
+    return {"about": "Learned by benchmarks/train_abstention.py; read by rag/answerability.py. "
+                     "Each feature: [mean, scale, coef] of a logistic regression over "
+                     "(x - mean) / scale.",
+            "threshold": threshold, **provenance,
+            "sentence": model.sentence.to_json(DIGITS), "question": model.question.to_json(DIGITS)}
+
+
+def train(work: Path, articles: int | None = None, per_article: int | None = None) -> dict:
+    """Everything the JSON file holds. `articles`/`per_article` take a small slice (tests)."""
+    squad2 = examples(SQUAD2, work, lambda t: not held_out(t), articles=articles,
+                      per_article=per_article)
+    in_squad2 = set(_titles(SQUAD2))
+    squad1 = examples(SQUAD1, work, lambda t: t not in in_squad2,
+                      gold_removed=lambda item: _coin(item["id"]), articles=articles,
+                      per_article=per_article)
+    data = squad2 + squad1
+    threshold, shares = choose_threshold(data, natural_examples(work))
+    provenance = {
+        "at_threshold": shares,
+        "trained_on": {"squad2_questions": len(squad2), "squad1_questions": len(squad1),
+                       "answerable": sum(d["answerable"] for d in data),
+                       "articles": sorted({d["article"] for d in data})},
+        "held_out_articles": sorted(t for t in _titles(SQUAD2) if held_out(t)),
+    }
+    return to_json(fit(data), threshold, provenance)
+
+
+def _titles(path: Path) -> list[str]:
+    return [a["title"] for a in json.loads(path.read_text(encoding="utf-8"))["data"]]
+
+
+def dumps(data: dict) -> str:
+    """JSON with each list of numbers or short names on one line, for review."""
+    text = json.dumps(data, indent=1, ensure_ascii=False)
+    return re.sub(r"\[\n\s*([^\[\]{}]*?)\n\s*\]",
+                  lambda m: "[" + re.sub(r",\n\s*", ", ", m.group(1)) + "]", text) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "results" / "train",
+                        help="where the SQuAD indexes are built (kept for the next run)")
+    parser.add_argument("--check", action="store_true",
+                        help="do not write; exit 1 if the result differs from --out")
+    args = parser.parse_args()
+    text = dumps(train(args.work))
+    if args.check:
+        same = args.out.exists() and args.out.read_text(encoding="utf-8") == text
+        print("reproduced exactly" if same else f"differs from {args.out}")
+        raise SystemExit(0 if same else 1)
+    args.out.write_text(text, encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,231 @@
+"""Answerability: the learned confidence and the fuller extractive answers, on a document no
+rule or parameter was tuned on, with the real embedding model and a real index."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import numpy as np
+import pytest
+from conftest import ROOT
+from langchain_core.documents import Document
+
+from rag.answer import Pipeline
+from rag.answerability import MODEL_PATH, QUESTION_FEATURES, Linear, load_model, metadata
+from rag.citations import claims, cite, verify
+from rag.config import Settings
+from rag.evaluation import auc, sweep, unsupported_sentences
+from rag.evidence import SENTENCE_FEATURES, is_heading, question_type
+from rag.generators.extractive import pick
+from rag.indexer import sync
+from rag.text import names, terms
+
+TITLE = "Lagos Harbour Museum: Annual Review"
+MUSEUM = f"""{TITLE}
+
+The Lagos Harbour Museum opened to the public in 1994 in a restored customs warehouse on \
+Victoria Island. Its founding director, Adaeze Okafor, had previously curated maritime \
+collections in Liverpool. In 2011 Okafor became chair of the National Commission for Museums, \
+and Tunde Bello succeeded her as director of the museum.
+
+The museum holds more than 4,000 objects, including ship models, navigation instruments and \
+trade ledgers. Its oldest object is a brass astrolabe made in Lisbon around 1560. Conservators \
+clean the astrolabe every spring because the humid harbour air corrodes brass.
+
+Before any new gallery opens, the curators first trial its displays in a single small room for \
+several months. Only after visitors' comments have been gathered is the design extended to the \
+other galleries.
+
+Admission is free for schoolchildren, and the museum runs evening lectures on the history of \
+the Atlantic trade.
+"""
+OTHER = ("Okapi notes: the okapi lives in the Ituri rainforest of the Congo and feeds on the "
+         "leaves of more than a hundred plant species.")
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory) -> Pipeline:
+    root = tmp_path_factory.mktemp("museum")
+    (root / "sources").mkdir()
+    (root / "sources" / "museum.txt").write_text(MUSEUM, encoding="utf-8")
+    (root / "sources" / "okapi.txt").write_text(OTHER, encoding="utf-8")
+    settings = Settings(sources_dir=root / "sources", index_dir=root / "index")
+    assert not sync(settings).failed
+    return Pipeline(settings, "extractive")
+
+
+def answered(pipeline: Pipeline, question: str, expected: str):
+    result = pipeline.ask(question)
+    assert not result.abstained, (result.reason, result.closest[:1])
+    assert expected.lower() in result.answer.lower(), result.answer
+    assert unsupported_sentences(result) == 0
+    assert result.confidence >= pipeline.settings.min_confidence
+    return result
+
+
+# -- kinds of question the old rules refused --------------------------------------------------
+
+def test_possessive_name(pipeline):
+    assert names("What is Adaeze Okafor's post?") == {"adaeze", "okafor"}
+    answered(pipeline, "What post did Adaeze Okafor's career lead to in 2011?",
+             "chair of the National Commission")
+
+
+def test_which_year_with_a_year_in_the_text(pipeline):
+    answered(pipeline, "In which year did Okafor become chair of the commission?", "2011")
+
+
+def test_which_city_with_a_city_in_the_text(pipeline):
+    answered(pipeline, "Which city did Okafor curate maritime collections in?", "Liverpool")
+
+
+def test_paraphrase(pipeline):
+    # the text says "trial its displays in a single small room", not "test"
+    answered(pipeline, "How do the curators test a new gallery's design before it opens?",
+             "single small room")
+
+
+@pytest.mark.parametrize("question", [
+    "How many visitors did the Lagos Harbour Museum receive last year?",  # on-topic, no answer
+    "Who designed the restored customs warehouse?",
+    "What is the capital of Peru?",                                       # off-topic
+])
+def test_on_topic_passage_without_the_answer_abstains(pipeline, question):
+    result = pipeline.ask(question)
+    assert result.abstained, result.answer
+    assert result.confidence < pipeline.settings.min_confidence
+    assert result.closest and result.citations == []
+
+
+def test_confidence_orders_answerable_above_unanswerable(pipeline):
+    good = pipeline.ask("When did the Lagos Harbour Museum open?").confidence
+    bad = pipeline.ask("When did the Lagos Harbour Museum close?").confidence
+    assert good > bad
+
+
+def test_threshold_setting_decides(pipeline):
+    question = "When did the Lagos Harbour Museum open?"
+    strict = Pipeline(pipeline.settings.model_copy(update={"min_confidence": 1.0}))
+    lenient = Pipeline(pipeline.settings.model_copy(update={"min_confidence": 0.0}))
+    assert strict.ask(question).abstained
+    assert not lenient.ask(question).abstained
+
+
+# -- fuller extractive answers ------------------------------------------------------------------
+
+def test_descriptive_question_gets_a_fuller_answer_than_a_factoid(pipeline):
+    why = answered(pipeline, "Why do conservators clean the astrolabe every spring?",
+                   "humid harbour air")
+    when = answered(pipeline, "When was the astrolabe made?", "1560")
+    assert len(claims(why.answer)) >= len(claims(when.answer))
+
+
+def test_title_line_is_never_an_answer(pipeline):
+    result = pipeline.ask("What is the Lagos Harbour Museum annual review?")
+    assert all(claim != TITLE for claim, _ in claims(result.answer))
+    assert is_heading(MUSEUM, (0, len(TITLE)), None)
+    assert is_heading("x\nSome heading\ny", (2, 14), None)
+    assert not is_heading(MUSEUM, (MUSEUM.index("The Lagos"), MUSEUM.index("Island.") + 7),
+                          None)
+
+
+def test_answer_sentences_in_reading_order_without_duplicates(pipeline):
+    result = pipeline.ask("Why do the curators trial displays in one room before a gallery "
+                          "opens?")
+    ranked_by_position = [(c.start + c.quote_start) for c in result.citations]
+    texts = [claim for claim, _ in claims(result.answer)]
+    assert len(texts) == len(set(texts))
+    assert ranked_by_position == sorted(ranked_by_position)
+
+
+def test_pick_skips_near_duplicates_and_keeps_reading_order():
+    from rag.evidence import Candidate
+
+    v = np.array([1.0, 0.0])
+    w = np.array([0.0, 1.0])
+    ranked = [Candidate(0, (50, 90), "Second.", np.zeros(1), v, 0.9),
+              Candidate(1, (0, 10), "Same as second.", np.zeros(1), v, 0.85),
+              Candidate(0, (0, 40), "First.", np.zeros(1), w, 0.6)]
+    chosen = pick("Why is it so?", ranked)
+    assert [c.text for c in chosen] == ["First.", "Second."]
+    assert [c.text for c in pick("When was it?", ranked)] == ["Second."]
+
+
+# -- markers --------------------------------------------------------------------------------
+
+def test_marker_goes_after_closing_punctuation():
+    assert cite([("Is the astrolabe Portuguese?", 1), ("It is brass.", 2)]) == \
+        "Is the astrolabe Portuguese? [1] It is brass. [2]"
+    assert claims("Is it? [1] It is. [2]") == [("Is it?", [1]), ("It is.", [2])]
+    assert claims("Old style [1]. Next [2].") == [("Old style.", [1]), ("Next.", [2])]
+
+
+def test_sentence_without_closing_punctuation_keeps_its_own_marker():
+    text = cite([("A list item", 1), ("A sentence.", 2)])
+    assert claims(text) == [("A list item", [1]), ("A sentence.", [2])]
+
+
+def test_verify_puts_the_marker_after_a_question_mark():
+    doc = Document(id="m", page_content="Why keep the astrolabe? Brass corrodes in humid air.",
+                   metadata={"source": "m.txt", "page": None, "start": 0, "end": 52})
+    out = verify("Brass corrodes in humid air [1].", [doc])
+    assert out.text == "Brass corrodes in humid air. [1]"
+
+
+# -- the model file and its training ---------------------------------------------------------
+
+def test_model_file_matches_the_code_and_the_default_threshold():
+    model = load_model()
+    assert model.sentence.features == SENTENCE_FEATURES
+    assert model.question.features == QUESTION_FEATURES
+    assert Settings.model_fields["min_confidence"].default == model.threshold
+    assert metadata()["held_out_articles"]
+
+
+def test_linear_round_trips_through_json():
+    m = Linear(("a", "b"), np.array([0.5, 1.0]), np.array([2.0, 3.0]), np.array([0.25, -1.5]),
+               0.125)
+    again = Linear.from_json(json.loads(json.dumps(m.to_json())), ("a", "b"))
+    x = np.array([1.0, 2.0])
+    assert again.logit(x) == pytest.approx(m.logit(x))
+    with pytest.raises(ValueError, match="train_abstention"):
+        Linear.from_json(m.to_json(), ("a", "c"))
+
+
+def test_question_kinds():
+    assert question_type("In which year did it open?") == "date"
+    assert question_type("Which city did she lead?") == "place"
+    assert question_type("How many objects are there?") == "number"
+    assert question_type("How does it work?") is None
+
+
+def test_terms_drop_possessives():
+    assert terms("Okafor's museum") == terms("Okafor museum")
+
+
+def test_auc_and_sweep():
+    assert auc([0.9, 0.8, 0.3, 0.5], [True, True, False, False]) == 1.0
+    assert auc([0.5, 0.5], [True, False]) == 0.5
+    rows = sweep([{"confidence": 0.7, "abstention_correct": None},
+                  {"confidence": 0.2, "abstention_correct": True}], (0.1, 0.5, 0.8))
+    assert [(r["answered"], r["abstained"]) for r in rows] == [(1.0, 0.0), (1.0, 1.0),
+                                                               (0.0, 1.0)]
+
+
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "benchmarks" / "squad2").is_dir(),
+                    reason="needs ../shared/benchmarks")
+def test_training_is_deterministic_on_a_small_slice(tmp_path):
+    spec = importlib.util.spec_from_file_location(
+        "train_abstention", ROOT / "benchmarks" / "train_abstention.py")
+    train = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train)
+    first = train.dumps(train.train(tmp_path, articles=1, per_article=25))
+    second = train.dumps(train.train(tmp_path, articles=1, per_article=25))
+    assert first == second
+    data = json.loads(first)
+    assert set(data) >= {"threshold", "sentence", "question", "held_out_articles"}
+    Linear.from_json(data["sentence"], SENTENCE_FEATURES)
+    Linear.from_json(data["question"], QUESTION_FEATURES)
+    assert not set(data["trained_on"]["articles"]) & set(data["held_out_articles"])
+    assert MODEL_PATH.read_text(encoding="utf-8").startswith("{\n \"about\"")

@@ -130,10 +130,10 @@ def _eval_items(file: Path | None, squad: Path | None, limit: int | None, seed: 
     """The questions to evaluate and the settings of the index they are asked against."""
     from rag.datasets import load_items, load_squad, sample, squad_workspace
 
-    if (file is None) == (squad is None):
-        raise RagError("Give either a JSONL file or --squad FILE (one of them).")
     if held_out and squad is None:
         raise RagError("--held-out picks SQuAD articles: use it with --squad.")
+    if (file is None) == (squad is None):
+        raise RagError("Give either a JSONL file or --squad FILE (one of them).")
     if file is not None:
         return sample(load_items(file), limit, seed), settings
     paragraphs, items = load_squad(squad)

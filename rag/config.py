@@ -13,7 +13,7 @@ from rag.errors import ConfigError
 GeneratorName = Literal["extractive", "local", "openai"]
 # Chosen on dev data by benchmarks/train_abstention.py (it is also in rag/answerability.json):
 # see the README's trade-off table before changing it.
-DEFAULT_MIN_CONFIDENCE = 0.5
+DEFAULT_MIN_CONFIDENCE = 0.37
 
 
 class Settings(BaseSettings):

@@ -1,0 +1,102 @@
+"""Intent: what kind of answer a question wants (a fact, an overview of whole documents, a
+comparison, a list) and which files it is about, from its wording and the indexed names."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from rag.text import fold
+
+_DOC = (r"(?:document|doc|article|text|file|paper|report|piece|essay|page|book|source|pdf|"
+        r"chapter|story|post|memo|note|transcript)s?")
+_THIS = r"(?:this|the|that|these|those|my|our|your|each|every|all(?: the)?)"
+_OVERVIEW = [
+    re.compile(r"\b(?:summari[sz]e|summari[sz]ation|summary|sum (?:it )?up|tl;? ?dr|synopsis|"
+               r"recap|abstract of|overview|outline of|gist|digest of)\b"),
+    re.compile(r"\b(?:main|key|central|major|core|big|important) (?:points?|ideas?|themes?|"
+               r"topics?|arguments?|messages?|takeaways?|findings?|conclusions?|claims?|"
+               r"issues?)\b"),
+    re.compile(r"\btakeaways?\b"),
+    re.compile(rf"\bwhat(?:'s| is| are| was| were)? (?:{_THIS} )?{_DOC} (?:all )?"
+               r"(?:about|on|saying|covering)\b"),
+    re.compile(r"\bwhat(?:'s| is| was) (?:it|this|that) (?:all )?about\b"),
+    re.compile(rf"\bwhat (?:do|does|did) {_THIS} {_DOC} (?:say|discuss|cover|describe|argue|"
+               r"contain|talk about|deal with|tell (?:me|us))\b"),
+    re.compile(rf"\b(?:describe|explain|introduce) {_THIS} {_DOC}\b"),
+    re.compile(rf"\bgive (?:me |us )?(?:a |an )?(?:brief |short |quick )?(?:idea|picture|sense)"
+               rf" of (?:what )?{_THIS} {_DOC}\b"),
+    re.compile(rf"\bwhat (?:topics|subjects|themes) (?:do|does|are) (?:covered )?(?:in )?"
+               rf"(?:{_THIS} )?{_DOC}"),
+]
+_COMPARE = [
+    re.compile(r"\bcompare (?P<a>.+?) (?:and|with|to|against|vs\.?|versus) (?P<b>.+)"),
+    re.compile(r"\b(?:differences?|similarit(?:y|ies)|contrasts?|distinctions?) between "
+               r"(?P<a>.+?) and (?P<b>.+)"),
+    re.compile(r"\bhow (?:does|do|did|is|are|was|were) (?P<a>.+?) (?:differ|different|compare|"
+               r"contrast|similar)(?: \w+)? (?:from|to|with) (?P<b>.+)"),
+    re.compile(r"^(?:\w+ )*?(?P<a>[^,]+?) (?:vs\.?|versus) (?P<b>.+)"),
+    re.compile(r"\b(?P<a>.+?) compared (?:to|with) (?P<b>.+)"),
+]
+_LIST = re.compile(r"^(?:please )?(?:list|name|enumerate|itemi[sz]e|give (?:me |us )?(?:a list "
+                   r"of|all|the)|what (?:are|were) (?:the|all the|some of the|some)|which "
+                   r"\w+ (?:are|were) (?:there|mentioned|listed|named))\b")
+_ASPECT = re.compile(r"^(?:the |their |his |her |its )?(?P<aspect>[\w\s-]+?) of (?P<who>.+)$")
+
+
+@dataclass
+class Intent:
+    """kind: "overview" | "comparison" | "list" | "factoid"; subjects: what is compared;
+    aspect: what about them ("careers"); files: the files the question names."""
+
+    kind: str
+    subjects: list[str] = field(default_factory=list)
+    aspect: str = ""
+    files: list[str] = field(default_factory=list)
+
+
+def _clean(phrase: str) -> str:
+    return re.sub(r"^(?:the|a|an)\s+|[\s?.!,;:]+$", "", phrase.strip()).strip()
+
+
+def named_files(question: str, sources: list[str]) -> list[str]:
+    """Indexed files the question names, by file name or by name without its extension."""
+    q = fold(question)
+    out = []
+    for source in sources:
+        path = PurePosixPath(source)
+        names = {fold(path.name), fold(path.stem), fold(path.stem.replace("-", " ")),
+                 fold(path.stem.replace("_", " "))}
+        if any(len(n) >= 3 and re.search(rf"(?<!\w){re.escape(n)}(?!\w)", q) for n in names):
+            out.append(source)
+    return out
+
+
+def detect(question: str, sources: list[str] | None = None) -> Intent:
+    """The intent of a question, given the indexed file names (to spot one it names)."""
+    files = named_files(question, sources or [])
+    q = fold(question).strip()
+    for pattern in _COMPARE:
+        m = pattern.search(q)
+        if m:
+            a, b = _clean(m.group("a")), _clean(m.group("b"))
+            aspect = ""
+            found = _ASPECT.match(a)
+            if found:
+                aspect, a = found.group("aspect").strip(), _clean(found.group("who"))
+            if a and b and a != b:
+                return Intent("comparison", [_original(question, a), _original(question, b)],
+                              aspect, files)
+    if any(p.search(q) for p in _OVERVIEW):
+        return Intent("overview", files=files)
+    if _LIST.search(q):
+        return Intent("list", files=files)
+    return Intent("factoid", files=files)
+
+
+def _original(question: str, folded: str) -> str:
+    """The phrase as the question wrote it (case and accents), found by its folded form."""
+    q = fold(question)
+    i = q.find(folded)
+    return question[i:i + len(folded)] if i >= 0 and len(q) == len(question) else folded

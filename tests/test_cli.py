@@ -95,7 +95,7 @@ def test_invalid_setting_is_a_clear_error(rag, corpus, monkeypatch):
 ASK_KEYS = {"question", "standalone_question", "answer", "abstained", "citations", "closest",
             "reason", "unsupported", "confidence", "generator", "seconds"}
 CITATION_KEYS = {"n", "source", "page", "start", "end", "text", "quote", "quote_start",
-                 "quote_end", "title", "chunk_id", "spans"}
+                 "quote_end", "title", "chunk_id", "spans", "highlight"}
 
 
 def test_ask_json_answers_with_citations(rag, corpus):

@@ -27,6 +27,7 @@ class PageText:
     boxes: list[Box | None]
     method: str  # "text" (the PDF's text layer), "ocr", "blank" or "skipped"
     note: str = ""  # why a page was skipped
+    turns: int = 0  # the page's /Rotate in quarter turns: lines run along x once undone
 
 
 @dataclass
@@ -40,6 +41,15 @@ class Highlight:
     def to_dict(self) -> dict:
         return {"page": self.page, "span": list(self.span),
                 "rects": [[round(v, 2) for v in r] for r in self.rects]}
+
+
+def upright(box: Box, turns: int) -> Box:
+    """A box turned clockwise by `turns` quarter turns (as a viewer shows a page with
+    /Rotate 90 * turns), so that displayed lines run along x whatever the stored layout."""
+    x0, y0, x1, y1 = box
+    for _ in range(turns % 4):
+        x0, y0, x1, y1 = y0, -x1, y1, -x0
+    return (x0, y0, x1, y1)
 
 
 def line_break(prev: Box | None, nxt: Box | None) -> str:
@@ -64,14 +74,16 @@ def _same_line(last: Box, box: Box) -> bool:
             and box[0] - last[2] <= 3 * max(last[3] - last[1], box[3] - box[1]))
 
 
-def line_rects(boxes: list[Box | None], start: int, end: int) -> list[Box]:
+def line_rects(boxes: list[Box | None], start: int, end: int, turns: int = 0) -> list[Box]:
     """One rectangle per line fragment of characters start..end: the union of their boxes
-    (white space and made-up characters have none, so a fragment begins and ends on ink)."""
+    (white space and made-up characters have none, so a fragment begins and ends on ink).
+    Lines are found as the page is displayed (`turns`: its /Rotate in quarter turns)."""
     rects: list[Box] = []
     last: Box | None = None
     for box in boxes[max(0, start):max(0, end)]:
         if box is None:
             continue
+        box = upright(box, turns)
         if last is not None and _same_line(last, box):
             r = rects[-1]
             rects[-1] = (min(r[0], box[0]), min(r[1], box[1]), max(r[2], box[2]),
@@ -79,7 +91,7 @@ def line_rects(boxes: list[Box | None], start: int, end: int) -> list[Box]:
         else:
             rects.append(tuple(box))
         last = box
-    return rects
+    return [upright(r, -turns) for r in rects]
 
 
 # -- Tesseract's words -------------------------------------------------------------------------
@@ -134,7 +146,8 @@ def cached(path: Path | None, compute: Callable[[], PageText]) -> PageText:
             data = json.loads(path.read_text())
             if data.get("version") == CACHE_VERSION:
                 return PageText(data["number"], data["text"],
-                                [tuple(b) if b else None for b in data["boxes"]], "ocr")
+                                [tuple(b) if b else None for b in data["boxes"]], "ocr",
+                                turns=data.get("turns", 0))
         except (OSError, ValueError, KeyError, TypeError):
             pass  # a damaged entry is made again
     page = compute()
@@ -142,7 +155,7 @@ def cached(path: Path | None, compute: Callable[[], PageText]) -> PageText:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps({"version": CACHE_VERSION, "number": page.number,
-                                   "text": page.text,
+                                   "text": page.text, "turns": page.turns,
                                    "boxes": [[round(v, 3) for v in b] if b else None
                                              for b in page.boxes]}))
         os.replace(tmp, path)

@@ -27,7 +27,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from rag.errors import LoadError
-from rag.pagetext import (Box, Highlight, PageText, cached, line_break, line_rects,
+from rag.pagetext import (Box, Highlight, PageText, cached, line_break, line_rects, upright,
                           tsv_words, words_text)
 
 if TYPE_CHECKING:
@@ -110,6 +110,10 @@ def _char(code: int) -> str:
     return chr(code)
 
 
+def _turns(page) -> int:
+    return pdfium_c.FPDFPage_GetRotation(page.raw) % 4
+
+
 def _text_layer(page) -> tuple[str, list[Box | None]]:
     """The page's characters as PDFium numbers them, each with its loose box (font height,
     so a line's boxes line up) or None for white space and made-up characters."""
@@ -126,7 +130,9 @@ def _text_layer(page) -> tuple[str, list[Box | None]]:
         if chars[i] == "\r" and chars[i + 1] == "\n" and boxes[i] is None:
             prev = next((b for b in reversed(boxes[:i]) if b), None)
             nxt = next((b for b in boxes[i + 2:] if b), None)
-            chars[i], chars[i + 1] = line_break(prev, nxt)
+            turns = _turns(page)
+            chars[i], chars[i + 1] = line_break(prev and upright(prev, turns),
+                                                nxt and upright(nxt, turns))
     return "".join(chars), boxes
 
 
@@ -181,7 +187,7 @@ def _ocr(page, number: int, name: str) -> PageText:
 
     with _LOCK:
         text, boxes = words_text(words, to_page)
-    return PageText(number, text, boxes, "ocr")
+    return PageText(number, text, boxes, "ocr", turns=_turns(page))
 
 
 # -- pages -------------------------------------------------------------------------------------
@@ -192,8 +198,9 @@ def _read(pdf, page, number: int, name: str, digest: Callable[[], str],
     with _LOCK:
         text, boxes = _text_layer(page)
         scan = _is_scan(page, text)
+        turns = _turns(page)
     if not scan:
-        return PageText(number, text, boxes, "text" if text.strip() else "blank")
+        return PageText(number, text, boxes, "text" if text.strip() else "blank", turns=turns)
     if on_ocr and tesseract():
         on_ocr(number, len(pdf))
     cache = ocr_cache / f"{digest()}-{number}.json" if ocr_cache else None
@@ -276,7 +283,8 @@ def highlight(path: Path, citation: Citation, ocr_cache: Path | None = None
                         "indexed; rebuild the index to highlight the passage.")
     spans = citation.spans or [[citation.quote_start, citation.quote_end]]
     return [Highlight(citation.page, (citation.start + s, citation.start + e),
-                      line_rects(page.boxes, citation.start + s, citation.start + e))
+                      line_rects(page.boxes, citation.start + s, citation.start + e,
+                                 page.turns))
             for s, e in spans]
 
 

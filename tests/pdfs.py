@@ -29,7 +29,7 @@ PAGES = [
       "two blasts every minute and could be", "heard eleven miles out to sea on a",
       "still night."],
      ["Repairs were logged by the island", "keepers. The Brightwater lighthouse",
-      "lenses were certi\ufb01ed in 1911 by the", "optical engi-", "neer Marguerite Okonkwo, who",
+      "lenses were certi\ufb01ed in 1911 by the opti-", "cal engineer Marguerite Okonkwo, who",
       "tested each prism at night. Her", "report ran to forty pages and is",
       "kept in the \ufb01shery museum."]),
 ]
@@ -41,15 +41,21 @@ SENTENCE_END = "tested each prism at night."
 NEXT_WORDS = "Her"  # starts the next sentence on the same line
 
 
-def make_two_column_pdf(path: Path, pages=PAGES, rotate: int = 0, title: str = "Brightwater"
-                        ) -> Path:
-    """A text PDF of two-column pages (Vera 11 pt on 14 pt leading, US Letter)."""
+def make_two_column_pdf(path: Path, pages=PAGES, rotated: bool = False,
+                        title: str = "Brightwater") -> Path:
+    """A text PDF of two-column pages (Vera 11 pt on 14 pt leading, US Letter).
+
+    rotated: each page is stored the way a landscape scanner or printer stores it, a
+    landscape media box with the text running up it and /Rotate 90, so that it displays
+    exactly like the upright page."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    # reportlab writes the media box of a page turned by 90 degrees turned: landscape here
     pdf = canvas.Canvas(str(path), pagesize=(612, 792))
     pdf.setTitle(title)
     for columns in pages:
-        if rotate:
-            pdf.setPageRotation(rotate)
+        if rotated:
+            pdf.setPageRotation(90)
+            pdf.transform(0, 1, -1, 0, 792, 0)  # displayed (X, Y) is stored at (792 - Y, X)
         pdf.setFont(FONT, SIZE)
         for x, lines in zip(COLUMNS, columns):
             y = TOP
@@ -73,3 +79,47 @@ def make_scanned_pdf(path: Path, text_pdf: Path, dpi: int = 200) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     images[0].save(path, "PDF", resolution=dpi, save_all=True, append_images=images[1:])
     return path
+
+
+def make_mixed_pdf(path: Path, text_pdf: Path, scanned_pdf: Path) -> Path:
+    """Page 1 from `text_pdf` (a text layer), page 2 from `scanned_pdf` (an image only)."""
+    import pypdfium2 as pdfium
+
+    out = pdfium.PdfDocument.new()
+    for source, index in ((text_pdf, 0), (scanned_pdf, 1)):
+        doc = pdfium.PdfDocument(str(source))
+        out.import_pages(doc, [index])
+        doc.close()
+    out.save(str(path))
+    out.close()
+    return path
+
+
+def pdfium_chars(path: Path, number: int) -> list[tuple[int, tuple, bool]]:
+    """PDFium's own view of page `number`: (code point, tight box, made up?) per character,
+    read straight from pypdfium2 to check rag.pdf against."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    doc = pdfium.PdfDocument(str(path))
+    textpage = doc[number - 1].get_textpage()
+    out = [(raw.FPDFText_GetUnicode(textpage.raw, i), textpage.get_charbox(i),
+            raw.FPDFText_IsGenerated(textpage.raw, i) == 1)
+           for i in range(textpage.count_chars())]
+    doc.close()
+    return out
+
+
+def covered(path: Path, number: int, rects, span: tuple[int, int]) -> list[str]:
+    """What is wrong with `rects` as a highlight of characters span[0]..span[1] of the page,
+    judged by PDFium's tight box of every visible character: a sentence character whose
+    centre no rectangle holds, or another character whose centre one does. [] = exact."""
+    wrong = []
+    for i, (code, (x0, y0, x1, y1), made_up) in enumerate(pdfium_chars(path, number)):
+        if made_up or chr(code).isspace():
+            continue
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        inside = any(r[0] <= cx <= r[2] and r[1] <= cy <= r[3] for r in rects)
+        if inside != (span[0] <= i < span[1]):
+            wrong.append(f"{i}:{chr(code)!r} {'covered' if inside else 'missed'}")
+    return wrong

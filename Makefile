@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run index test install browser clean
+.PHONY: run index test install browser ocr screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,15 +20,24 @@ install: $(STAMP)
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
-index: $(STAMP)
+# Debian's Tesseract (with its English data) reads PDF pages that have no text layer.
+ocr:
+	@command -v tesseract >/dev/null && test -n "$$(ls /usr/share/tesseract-ocr/*/tessdata/eng.traineddata 2>/dev/null)" \
+	  || { apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-eng >/dev/null; }
+
+index: $(STAMP) ocr
 	$(PY) -m rag index
 
-run: $(STAMP)
+run: $(STAMP) ocr
 	$(PY) -m rag index
 	$(PY) -m rag serve
 
-test: $(STAMP) browser
+test: $(STAMP) browser ocr
 	$(PY) -m pytest
 
+# The README's pictures (docs/*.png), taken by the browser tests; `make test` leaves docs/ alone.
+screenshots: $(STAMP) browser ocr
+	$(PY) -m pytest tests/test_browser.py -q --screenshots=docs
+
 clean:
-	rm -rf $(VENV) index/chroma index/bm25 index/last_sync.json
+	rm -rf $(VENV) index/chroma index/bm25 index/ocr index/last_sync.json

@@ -11,7 +11,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import gradio as gr  # noqa: E402
 
-from rag import render, sources  # noqa: E402
+from rag import pageview, render, sources  # noqa: E402
 from rag.answer import Pipeline  # noqa: E402
 from rag.config import Settings, load_settings  # noqa: E402
 from rag.errors import (GeneratorUnavailableError, IndexBusyError, IndexMismatchError,  # noqa: E402
@@ -73,15 +73,18 @@ def _bot(content: str) -> dict:
     return {"role": "assistant", "content": content}
 
 
-def _final(result, question: str) -> tuple[str, str, list]:
-    """(chat bubble, evidence panel, citations shown) for a finished answer or abstention."""
+def _final(result, question: str, views: dict[int, str] | None = None
+           ) -> tuple[str, str, list]:
+    """(chat bubble, evidence panel, citations shown) for a finished answer or abstention;
+    `views`: page views of the cited PDF pages, by citation number."""
     asked = result.standalone if result.standalone != question.strip() else None
     if result.abstained:
         bubble = ("**Not answered.** " + render.text(result.answer)
                   + " The closest passages are shown under Evidence.")
-        return bubble, render.closest(result.closest, result.reason, asked), result.closest
+        return (bubble, render.closest(result.closest, result.reason, asked, views),
+                result.closest)
     bubble = render.answer(result.answer) + render.confidence(result.confidence)
-    return bubble, render.evidence(result.citations, asked), result.citations
+    return bubble, render.evidence(result.citations, asked, views), result.citations
 
 
 def start(question: str, chat: list):
@@ -122,20 +125,28 @@ class Handlers:
             chat = [*chat[:-1], _bot("⚠️ " + render.text(message(exc)))]
             yield chat, render.notice(message(exc)), [], skip, unlock, unlock, "error"
             return
-        bubble, panel, cited = _final(result, question)
+        views = pageview.views(self.backend.settings,
+                               result.closest if result.abstained else result.citations)
+        bubble, panel, cited = _final(result, question, views)
         chat = [*chat[:-1], _bot(bubble)]
         turns = list(turns or []) + [{"role": "user", "content": question},
                                      {"role": "assistant", "content": result.answer}]
         yield chat, panel, cited, turns, unlock, unlock, "done"
 
     def show_document(self, cited: list, evt: gr.EventData):
-        """Open the document view at the passage whose "Show in document" was pressed."""
+        """Open the document view at the passage whose "Show in document" was pressed, or
+        at the page a page control asks for (a PDF's whole text for "Whole document")."""
         n = getattr(evt, "cite", None)
         citation = next((c for c in cited or [] if c.n == n), None)
         if citation is None:
             return gr.update(open=True), render.notice("That passage is gone; ask again.")
+        settings, number = self.backend.settings, getattr(evt, "page", None)
         try:
-            full = sources.document_text(self.backend.settings, citation.source, citation.page)
+            if number:
+                return gr.update(open=True), pageview.page(settings, citation, int(number))
+            if sources.is_pdf(citation.source):
+                return gr.update(open=True), pageview.whole(settings, citation)
+            full = sources.document_text(settings, citation.source, citation.page)
         except RagError as exc:
             return gr.update(open=True), render.notice(message(exc))
         return gr.update(open=True), render.document(full, citation)
@@ -221,10 +232,10 @@ def _chat_tab(backend: Backend) -> dict:
         with gr.Column(scale=2):
             ui["evidence"] = gr.HTML(render.EMPTY, elem_id="evidence", label="Evidence",
                                      show_label=True, container=True, max_height=560,
-                                     js_on_load=render.EVIDENCE_JS)
+                                     js_on_load=render.EVIDENCE_JS + pageview.JS)
             with gr.Accordion("Document", open=False, elem_id="document") as ui["doc_box"]:
-                ui["doc"] = gr.HTML("", elem_id="document-view", max_height=480,
-                                    js_on_load=render.DOCUMENT_JS)
+                ui["doc"] = gr.HTML("", elem_id="document-view", max_height=720,
+                                    js_on_load=render.DOCUMENT_JS + pageview.JS)
     return ui
 
 
@@ -275,6 +286,7 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
         c["chat"].clear(lambda: ([], [], render.EMPTY, "idle"), None,
                         [turns, cited, c["evidence"], c["status"]], queue=False)
         c["evidence"].click(on.show_document, cited, [c["doc_box"], c["doc"]])
+        c["doc"].click(on.show_document, cited, [c["doc_box"], c["doc"]])
         c["generator"].change(on.check_generator, c["generator"], c["settings_msg"])
         src["upload"].upload(on.upload, [src["upload"], c["only"]],
                              [src["sources_msg"], src["upload"], *listing],
@@ -291,7 +303,8 @@ def launch_options(settings: Settings) -> dict:
     """Arguments of Blocks.launch(): address, login, upload limit, look. Never a share link."""
     auth = (settings.username, settings.password) if settings.username else None
     return dict(server_name=settings.host, server_port=settings.port, auth=auth, share=False,
-                max_file_size=settings.max_upload_mb * sources.MB, css=render.CSS, theme=THEME,
+                max_file_size=settings.max_upload_mb * sources.MB,
+                css=render.CSS + pageview.CSS, theme=THEME,
                 ssr_mode=False, show_error=False, quiet=True)
 
 

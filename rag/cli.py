@@ -47,6 +47,8 @@ def index(
         _fail(exc)
     for failure in report.failed:
         typer.secho(f"failed: {failure.reason}", fg=typer.colors.YELLOW, err=True)
+    for skipped in report.skipped:
+        typer.secho(f"skipped: {skipped.reason}", fg=typer.colors.YELLOW, err=True)
     summary = report.summary()
     if as_json:
         typer.echo(json.dumps(summary))
@@ -78,8 +80,12 @@ def _sync(settings: Settings, quiet: bool, rebuild: bool = False):
         bar.set_postfix(chunks=embedded, refresh=False)
         bar.refresh()
 
+    def ocr(source: str, page: int, pages: int) -> None:
+        if not quiet:  # OCR takes seconds a page: say which one is being read
+            tqdm.write(f"OCR {source}: page {page} of {pages}", file=sys.stderr)
+
     try:
-        return sync(settings, rebuild=rebuild, progress=progress)
+        return sync(settings, rebuild=rebuild, progress=progress, on_ocr=ocr)
     finally:
         if bar is not None:
             bar.close()
@@ -111,7 +117,7 @@ def ask(
     except RagError as exc:
         _fail(exc)
     if as_json:
-        typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        typer.echo(json.dumps(with_highlights(settings, result), ensure_ascii=False))
         return
     typer.echo(result.answer)
     typer.echo(f"(confidence {result.confidence:.2f})")
@@ -123,6 +129,23 @@ def ask(
         typer.echo("\nClosest passages found:")
         for c in result.closest:
             _print_passage(c, "-")
+
+
+def with_highlights(settings: Settings, result) -> dict:
+    """result.to_json() with a "highlight" on every citation: for a PDF page, each supporting
+    sentence's rectangles in PDF points ([x0, y0, x1, y1], origin bottom-left, before the
+    page's /Rotate); null for other files or when the file changed since it was indexed."""
+    from rag.sources import highlights
+
+    data = result.to_json()
+    for key in ("citations", "closest"):
+        for c, out in zip(getattr(result, key), data[key]):
+            try:
+                found = highlights(settings, c)
+            except RagError:
+                found = None
+            out["highlight"] = None if found is None else [h.to_dict() for h in found]
+    return data
 
 
 def _eval_items(file: Path | None, squad: Path | None, limit: int | None, seed: int,

@@ -25,10 +25,12 @@ from rag.chunking import chunk_documents
 from rag.config import Settings
 from rag.embeddings import MAX_TOKENS, count_tokens, get_embeddings, model_id
 from rag.errors import IndexBusyError, LoadError, RagError
-from rag.loaders import load_file
+from rag.loaders import load_file, skipped_pages
+from rag.pdf import ENGINE as PDF_ENGINE
 from rag.store import ChunkStore, FileRecord, check_config, is_build
 
 Progress = Callable[[int, int, int], None]  # (bytes done, bytes total, chunks embedded)
+OcrProgress = Callable[[str, int, int], None]  # (source, page, pages) before an OCR'd page
 # chunks gathered per embedding call and Chroma write, as a multiple of the model's batch:
 # large enough for the model to sort by length, small enough that a killed sync keeps most
 # of its work in the staging collection
@@ -48,6 +50,8 @@ class SyncReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
+    # pages left out of files that were indexed (scanned pages without Tesseract)
+    skipped: list[Failure] = field(default_factory=list)
     chunks: int = 0
     embedded: int = 0
     seconds: float = 0.0
@@ -63,7 +67,13 @@ class SyncReport:
 def index_config(settings: Settings) -> dict:
     """What must match between the index and the settings that query or extend it."""
     return {"embedding": model_id(), "chunk_size": settings.chunk_size,
-            "chunk_overlap": settings.chunk_overlap, "keyword_context": "title-v1"}
+            "chunk_overlap": settings.chunk_overlap, "keyword_context": "title-v1",
+            "pdf_text": PDF_ENGINE}
+
+
+def ocr_dir(settings: Settings) -> Path:
+    """Where OCR results are kept, so a highlight reads the text that was indexed."""
+    return settings.index_dir / "ocr"
 
 
 def scan_sources(root: Path) -> tuple[dict[str, Path], list[Failure]]:
@@ -130,7 +140,7 @@ class _Build:
     """State of one sync while it writes the staging collection."""
 
     def __init__(self, settings: Settings, store: ChunkStore, staging: str, progress,
-                 total: int):
+                 total: int, on_ocr: OcrProgress | None = None):
         self.settings, self.store, self.staging = settings, store, staging
         self.total = total
         self.present = store.ids(staging)
@@ -140,6 +150,8 @@ class _Build:
         self.embedded = 0
         self.pending: list[Document] = []
         self.to_copy: list[str] = []
+        self.on_ocr = on_ocr
+        self.skipped: list[Failure] = []
 
     def keep(self, record: FileRecord) -> None:
         """Carry an unchanged file's chunks over from the live collection (see copy_kept)."""
@@ -156,7 +168,9 @@ class _Build:
     def embed_file(self, path: Path, source: str, done: int, size: int) -> None:
         """Load and chunk one file; its chunks join the pending batch, which is embedded
         and written a few model batches at a time across files (small files share batches)."""
-        docs = load_file(path, source)
+        ocr = (lambda page, pages: self.on_ocr(source, page, pages)) if self.on_ocr else None
+        docs = load_file(path, source, ocr_cache=ocr_dir(self.settings), on_ocr=ocr)
+        self.skipped += [Failure(source, reason) for reason in skipped_pages(docs)]
         total_chars = sum(len(d.page_content) for d in docs) or 1
         now = time.time()
         for chunk in chunk_documents(docs, self.settings.chunk_size,
@@ -213,14 +227,15 @@ def _removed(old: dict[str, FileRecord], files: dict[str, Path], report: SyncRep
     return sorted(set(old) - set(files) - failed)
 
 
-def sync(settings: Settings, rebuild: bool = False, progress: Progress | None = None
-         ) -> SyncReport:
+def sync(settings: Settings, rebuild: bool = False, progress: Progress | None = None,
+         on_ocr: OcrProgress | None = None) -> SyncReport:
     """Make the index equal to the sources folder.
 
     Args:
         settings: where sources and index live, chunk sizes, Chroma server.
         rebuild: ignore the existing index and embed everything again.
         progress: called as progress(bytes_done, bytes_total, chunks_embedded).
+        on_ocr: called as on_ocr(source, page, pages) before each page Tesseract reads.
 
     Returns:
         What changed, what failed (with reasons), the chunk count and the time taken.
@@ -252,17 +267,18 @@ def sync(settings: Settings, rebuild: bool = False, progress: Progress | None = 
             report.chunks = sum(len(r.ids) for r in old.values())
         else:
             _build(settings, store, active, old, files, to_embed, unchanged, report, rebuild,
-                   progress)
+                   progress, on_ocr)
+        report.skipped += _still_skipped(settings, set(report.unchanged))
         report.seconds = time.perf_counter() - started
         _save_report(settings, report)
         return report
 
 
 def _build(settings, store, active, old, files, to_embed, unchanged, report, rebuild,
-           progress) -> None:
+           progress, on_ocr=None) -> None:
     staging = store.open_staging(index_config(settings), fresh=rebuild)
     total = sum(files[s].stat().st_size for s in to_embed) or 1
-    build = _Build(settings, store, staging, progress, total)
+    build = _Build(settings, store, staging, progress, total, on_ocr)
     for source in unchanged:
         build.keep(old[source])
     failed_sources = {f.source for f in report.failed}
@@ -296,12 +312,25 @@ def _build(settings, store, active, old, files, to_embed, unchanged, report, reb
     keyword.prune(settings.index_dir, {staging}, lambda name: is_build(store.prefix, name))
     report.chunks = len(build.target)
     report.embedded = build.embedded
+    failed = {f.source for f in report.failed}
+    report.skipped = [s for s in build.skipped if s.source not in failed]
+
+
+def _still_skipped(settings: Settings, unchanged: set[str]) -> list[Failure]:
+    """Pages the last sync left out of files that are unchanged since: still left out."""
+    try:
+        data = json.loads((settings.index_dir / "last_sync.json").read_text())
+        return [Failure(f["source"], f["reason"]) for f in data.get("skipped", [])
+                if f["source"] in unchanged]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
 
 
 def _save_report(settings: Settings, report: SyncReport) -> None:
     """Keep the last sync's outcome (failures with reasons) for `rag status` and the UI."""
     data = {**report.summary(), "finished_at": time.time(),
-            "failures": [asdict(f) for f in report.failed]}
+            "failures": [asdict(f) for f in report.failed],
+            "skipped": [asdict(f) for f in report.skipped]}
     path = settings.index_dir / "last_sync.json"
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=1))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from langchain_core.documents import Document
@@ -72,27 +74,38 @@ def _load_text(path: Path, data: bytes, name: str) -> list[Document]:
     return [Document(page_content=text, metadata={"title": title})]
 
 
-def _load_pdf(path: Path, data: bytes, name: str) -> list[Document]:
-    from langchain_community.document_loaders import PyPDFLoader
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def _load_pdf(path: Path, data: bytes, name: str, ocr_cache: Path | None = None,
+              on_ocr: Callable[[int, int], None] | None = None) -> list[Document]:
+    """One Document per page, from PDFium's characters (rag.pdf), so that offsets into a
+    page's text are offsets into its character boxes. A scanned page is OCR'd; one that
+    cannot be (no Tesseract) is an empty Document whose metadata "skipped" says why."""
+    from rag import pdf as pdfs
 
+    doc = pdfs.open_pdf(data, name)
     try:
-        reader = PdfReader(path)
-        # an empty user password (owner-only restrictions) opens in any viewer, so it is read
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise LoadError(f"{name}: the PDF is encrypted (password-protected); "
-                            "save an unprotected copy to index it.")
-        title = (reader.metadata or {}).get("/Title") or None
-        pages = PyPDFLoader(str(path), mode="page").load()
-    except LoadError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise LoadError(f"{name}: not a readable PDF ({exc}).") from exc
-    return [Document(page_content=p.page_content,
-                     metadata={"title": str(title) if title else None,
-                               "page": int(p.metadata.get("page", i)) + 1})
-            for i, p in enumerate(pages)]
+        title = pdfs.title(doc)
+        pages = pdfs.read_pages(doc, name, file_hash(data), ocr_cache, on_ocr)
+    finally:
+        pdfs.close(doc)
+    skipped = [p.number for p in pages if p.method == "skipped"]
+    if skipped and len(skipped) == len(pages):
+        raise LoadError(f"{name}: {_pages(skipped)}: {pdfs.NO_OCR}; install it "
+                        f"({pdfs.INSTALL_OCR}) and index again.")
+    return [Document(page_content=p.text,
+                     metadata={"title": title, "page": p.number,
+                               **({"skipped": f"{name}: page {p.number}: {p.note}; install "
+                                               f"it ({pdfs.INSTALL_OCR}) and run `rag index "
+                                               "--rebuild`."} if p.note else {})})
+            for p in pages]
+
+
+def _pages(numbers: list[int]) -> str:
+    return ("page " if len(numbers) == 1 else "pages ") + ", ".join(map(str, numbers))
+
+
+def skipped_pages(docs: list[Document]) -> list[str]:
+    """Why pages of a loaded file were left out (each names the file and the page)."""
+    return [d.metadata["skipped"] for d in docs if d.metadata.get("skipped")]
 
 
 def _load_html(path: Path, data: bytes, name: str) -> list[Document]:
@@ -123,21 +136,29 @@ _LOADERS = {".txt": _load_text, ".md": _load_text, ".markdown": _load_text, ".pd
             ".html": _load_html, ".htm": _load_html, ".docx": _load_docx}
 
 
-def load_file(path: Path, source: str, data: bytes | None = None) -> list[Document]:
+def load_file(path: Path, source: str, data: bytes | None = None, *,
+              ocr_cache: Path | None = None,
+              on_ocr: Callable[[int, int], None] | None = None) -> list[Document]:
     """Load one file into Documents, one per page (PDF) or one for the whole file.
 
     Args:
         path: the file on disk.
         source: its path relative to the sources folder (stored as metadata "source").
         data: the file's bytes when the caller already read them (to hash them once).
+        ocr_cache: PDFs: folder keeping OCR results (the index's), so highlights match.
+        on_ocr: PDFs: called as on_ocr(page, pages) before each page that is OCR'd.
 
     Returns:
         Documents whose metadata holds source, hash, page (PDF only) and title (or None).
 
     Raises:
-        LoadError: unsupported extension, unreadable, empty, binary, corrupt or encrypted.
+        LoadError: unsupported extension, unreadable, empty, binary, corrupt or encrypted,
+            or a PDF with only scanned pages and no Tesseract. (Scanned pages of a PDF that
+            has text pages too come back empty with a "skipped" reason: skipped_pages.)
     """
     loader = _LOADERS.get(path.suffix.lower())
+    if loader is _load_pdf:
+        loader = partial(_load_pdf, ocr_cache=ocr_cache, on_ocr=on_ocr)
     if loader is None:
         raise LoadError(f"{source}: unsupported file type '{path.suffix or '(none)'}'; "
                         f"supported: {', '.join(SUPPORTED)}.")

@@ -68,13 +68,14 @@ def marked(passage: str, start: int, end: int, tag: str = "mark",
     return "".join(out)
 
 
-def passage(c: Citation, label: str) -> str:
-    """One evidence entry: where it is, the passage with its supporting quote in <mark>."""
+def passage(c: Citation, label: str, view: str = "") -> str:
+    """One evidence entry: where it is, the page view (PDFs: rag.pageview's HTML), the
+    passage with its supporting quote in <mark>."""
     return (f"<div class='passage' id='cite-{c.n}' data-cite='{c.n}'>"
             f"<div class='passage-head'><span class='cite-n'>{escape(label)}</span> "
             f"<span class='where'>{where(c)}</span> "
             f"<button type='button' class='show-doc' data-cite='{c.n}'>Show in document"
-            f"</button></div>"
+            f"</button></div>{view}"
             f"<div class='passage-text'>{marked(c.text, c.quote_start, c.quote_end, more=c.spans)}</div>"
             f"</div>")
 
@@ -91,27 +92,33 @@ def _read_as(standalone: str | None) -> str:
             if standalone else "")
 
 
-def evidence(citations: list[Citation], standalone: str | None = None) -> str:
+def evidence(citations: list[Citation], standalone: str | None = None,
+             views: dict[int, str] | None = None) -> str:
     """The evidence panel for an answer: an index of its citations, then each passage.
 
     Args:
         citations: the answer's citations, numbered as its markers.
         standalone: the question as it was searched for, when it differs from the one asked.
+        views: page-view HTML by citation number (rag.pageview.views), shown above the text.
     """
     if not citations:
         return EMPTY
+    views = views or {}
     return (f"<div class='evidence-list'>{_read_as(standalone)}{_index(citations)}"
-            + "".join(passage(c, f"[{c.n}]") for c in citations) + "</div>")
+            + "".join(passage(c, f"[{c.n}]", views.get(c.n, "")) for c in citations)
+            + "</div>")
 
 
-def closest(citations: list[Citation], reason: str, standalone: str | None = None) -> str:
+def closest(citations: list[Citation], reason: str, standalone: str | None = None,
+            views: dict[int, str] | None = None) -> str:
     """The evidence panel for an abstention: why, and the closest passages found."""
     head = ("<div class='abstained'><strong>No answer in the sources</strong>"
             + (f" ({escape(reason)})" if reason else "") + ". "
             + ("Closest passages found:" if citations else "Nothing close was found.")
             + "</div>")
     return (f"<div class='evidence-list'>{_read_as(standalone)}{head}"
-            + "".join(passage(c, f"closest {c.n}") for c in citations) + "</div>")
+            + "".join(passage(c, f"closest {c.n}", (views or {}).get(c.n, ""))
+                      for c in citations) + "</div>")
 
 
 def document(full_text: str, c: Citation) -> str:

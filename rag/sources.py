@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from rag import indexer
+from rag import indexer, pdf
 from rag.config import Settings
 from rag.errors import RagError
 from rag.loaders import SUPPORTED, load_file
@@ -163,21 +163,26 @@ def indexed_files(store: ChunkStore) -> dict[str, FileRecord]:
     return store.manifest(store.state().get("active"))
 
 
-def last_failures(settings: Settings) -> dict[str, str]:
-    """{source: reason} for the files the last sync could not index."""
+def last_failures(settings: Settings, key: str = "failures") -> dict[str, str]:
+    """{source: reason} for the files the last sync could not index (key="skipped": for
+    the pages it left out of files it did index, their reasons joined)."""
     path = settings.index_dir / "last_sync.json"
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
-    return {f["source"]: f["reason"] for f in data.get("failures", [])
-            if isinstance(f, dict) and "source" in f}
+    out: dict[str, str] = {}
+    for f in data.get(key, []):
+        if isinstance(f, dict) and "source" in f:
+            out[f["source"]] = (out[f["source"]] + " " if f["source"] in out else "") + f["reason"]
+    return out
 
 
 def list_files(settings: Settings, manifest: dict[str, FileRecord]) -> list[FileRow]:
     """Every file that is indexed, on disk, or failed at the last sync, with its status."""
     disk = set(on_disk(settings))
     failed = last_failures(settings)
+    skipped = last_failures(settings, "skipped")
     rows = []
     for source in sorted(set(manifest) | disk | set(failed)):
         rec = manifest.get(source)
@@ -187,6 +192,8 @@ def list_files(settings: Settings, manifest: dict[str, FileRecord]) -> list[File
                 status += " (the previously indexed version is still used)"
         elif rec and source not in disk:
             status = "removed from the folder; still indexed until the next rebuild"
+        elif rec and source in skipped:
+            status = "indexed, but pages were left out: " + skipped[source]
         elif rec:
             status = "indexed"
         else:
@@ -203,10 +210,16 @@ def rebuild(settings: Settings, progress: Callable[[float, str], None], full: bo
     Raises:
         IndexBusyError, IndexMismatchError: see rag.indexer.sync.
     """
-    def on_progress(done: int, total: int, embedded: int) -> None:
-        progress(min(1.0, done / max(total, 1)), f"Embedding ({embedded} chunks so far)")
+    share = [0.0]
 
-    return indexer.sync(settings, rebuild=full, progress=on_progress)
+    def on_progress(done: int, total: int, embedded: int) -> None:
+        share[0] = min(1.0, done / max(total, 1))
+        progress(share[0], f"Embedding ({embedded} chunks so far)")
+
+    def on_ocr(source: str, page: int, pages: int) -> None:
+        progress(share[0], f"OCR {source}: page {page} of {pages}")
+
+    return indexer.sync(settings, rebuild=full, progress=on_progress, on_ocr=on_ocr)
 
 
 def describe(report: indexer.SyncReport) -> str:
@@ -216,6 +229,7 @@ def describe(report: indexer.SyncReport) -> str:
              f"removed, {s['unchanged']} unchanged, {s['failed']} failed; {s['chunks']} chunks "
              f"({report.embedded} embedded) in {s['seconds']:.1f} s."]
     lines += [f"Failed: {f.reason}" for f in report.failed]
+    lines += [f"Skipped: {f.reason}" for f in report.skipped]
     return "\n".join(lines)
 
 
@@ -229,7 +243,38 @@ def document_text(settings: Settings, source: str, page: int | None) -> str:
     path = source_path(settings, source)
     if not path.is_file():
         raise SourceError(f"{source}: the file is no longer in the sources folder.")
-    for doc in load_file(path, source):
+    for doc in document_pages(settings, source):
         if doc.metadata.get("page") == page:
             return doc.page_content
     raise SourceError(f"{source}: has no page {page} any more; rebuild the index.")
+
+
+def document_pages(settings: Settings, source: str) -> list:
+    """Every page of one source file as the index read it (one Document for non-PDFs).
+
+    Raises:
+        SourceError: no such file (removed since it was indexed).
+        LoadError: the file cannot be read any more.
+    """
+    path = source_path(settings, source)
+    if not path.is_file():
+        raise SourceError(f"{source}: the file is no longer in the sources folder.")
+    return load_file(path, source, ocr_cache=indexer.ocr_dir(settings))
+
+
+def is_pdf(source: str) -> bool:
+    return source.lower().endswith(".pdf")
+
+
+def highlights(settings: Settings, citation) -> list[pdf.Highlight] | None:
+    """The boxes of a citation's supporting sentences on its PDF page (None: not a PDF).
+
+    Raises:
+        SourceError: the file is gone. LoadError: it changed since it was indexed.
+    """
+    if not (citation.page and is_pdf(citation.source)):
+        return None
+    path = source_path(settings, citation.source)
+    if not path.is_file():
+        raise SourceError(f"{citation.source}: the file is no longer in the sources folder.")
+    return pdf.highlight(path, citation, indexer.ocr_dir(settings))

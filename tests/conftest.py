@@ -25,6 +25,22 @@ from rag.store import ChunkStore
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_addoption(parser):
+    parser.addoption("--screenshots", metavar="DIR", default=None,
+                     help="write the browser tests' screenshots here (`make screenshots` "
+                          "passes docs/); by default they go to a temp folder")
+
+
+@pytest.fixture(scope="session")
+def screenshots(request, tmp_path_factory) -> Path:
+    """Where browser tests save their screenshots: a temp folder unless --screenshots."""
+    chosen = request.config.getoption("--screenshots")
+    path = (request.config.invocation_params.dir / chosen if chosen
+            else tmp_path_factory.mktemp("screenshots"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
     """Point every RAG_* path at tmp dirs so no test can touch the real index or sources."""

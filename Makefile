@@ -1,17 +1,28 @@
 # Two commands do all set-up:  `make run` (index sources/ and serve the chat)  and  `make test`.
+# `make run` installs what serving needs; `make run LOCAL=1` adds the llama.cpp generator
+# (pip builds llama-cpp-python from source once, about 6 minutes). `make test` installs all.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+TORCH  := $(VENV)/.torch
 STAMP  := $(VENV)/.installed
+SERVE  := $(VENV)/.installed-serve$(if $(LOCAL),-local)
 
 .PHONY: run index test install browser ocr screenshots clean
 
-$(STAMP): pyproject.toml
+$(TORCH):
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# the local CPU build of torch first, so nothing pulls the multi-GB CUDA build
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[local,test]'
+	touch $(TORCH)
+
+$(SERVE): pyproject.toml $(TORCH)
+	$(PY) -m pip install --quiet -e '.$(if $(LOCAL),[local])'
+	touch $(SERVE)
+
+$(STAMP): pyproject.toml $(TORCH)
+	$(PY) -m pip install --quiet -e '.[local,test,bench]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -25,10 +36,10 @@ ocr:
 	@command -v tesseract >/dev/null && test -n "$$(ls /usr/share/tesseract-ocr/*/tessdata/eng.traineddata 2>/dev/null)" \
 	  || { apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-eng >/dev/null; }
 
-index: $(STAMP) ocr
+index: $(SERVE) ocr
 	$(PY) -m rag index
 
-run: $(STAMP) ocr
+run: $(SERVE) ocr
 	$(PY) -m rag index
 	$(PY) -m rag serve
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline: no usage pings
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -12,14 +11,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import gradio as gr  # noqa: E402
 
 from rag import pageview, render, sources  # noqa: E402
-from rag.answer import Pipeline  # noqa: E402
 from rag.config import Settings, load_settings  # noqa: E402
 from rag.errors import (GeneratorUnavailableError, IndexBusyError, IndexMismatchError,  # noqa: E402
                         IndexNotFoundError, RagError)
-from rag.embeddings import get_embeddings  # noqa: E402
 from rag.generators import NAMES  # noqa: E402
 from rag.loaders import SUPPORTED  # noqa: E402
-from rag.store import ChunkStore  # noqa: E402
+from rag.service import Service  # noqa: E402
 
 log = logging.getLogger("rag.ui")
 HEADERS = ["file", "chunks", "indexed at", "status"]
@@ -28,27 +25,9 @@ THEME = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
                           font_mono=["ui-monospace", "monospace"])
 
 
-class Backend:
-    """What the handlers share: settings, one Pipeline per generator, the chunk store."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self._pipelines: dict[str, Pipeline] = {}
-        self._store: ChunkStore | None = None
-        self._lock = threading.Lock()
-
-    def pipeline(self, generator: str) -> Pipeline:
-        """Raises GeneratorUnavailableError (and store errors) the first time it is built."""
-        with self._lock:
-            if generator not in self._pipelines:
-                self._pipelines[generator] = Pipeline(self.settings, generator)
-            return self._pipelines[generator]
-
-    def store(self) -> ChunkStore:
-        with self._lock:
-            if self._store is None:
-                self._store = ChunkStore(self.settings)
-            return self._store
+# What the handlers share with the HTTP API: settings, one Pipeline per generator, the chunk
+# store, worker slots and the index job.
+Backend = Service
 
 
 def message(exc: Exception) -> str:
@@ -111,9 +90,9 @@ class Handlers:
         yield chat, skip, skip, skip, skip, skip, "searching"
         result, draft = None, ""
         try:
-            pipeline = self.backend.pipeline(generator)
-            for event in pipeline.stream(question, history=list(turns or []), k=int(k),
-                                         sources=list(only or []) or None):
+            for event in self.backend.stream(question, history=list(turns or []), k=int(k),
+                                             sources=list(only or []) or None,
+                                             generator=generator):
                 if event["type"] == "token":
                     draft += event["text"]
                     # a new list per yield: Gradio may still be sending the previous one
@@ -196,10 +175,11 @@ class Handlers:
         return (text,) + self.refresh(only)
 
     def rebuild(self, full: bool, only: list[str] | None, progress=gr.Progress()):
-        """Sync the index in this thread; the chat keeps answering from the old one meanwhile."""
+        """Sync the index (in the index job's low-priority thread, which the API shares); the
+        chat keeps answering from the old index meanwhile."""
         progress(0, desc="Scanning the sources folder")
         try:
-            report = sources.rebuild(self.backend.settings, lambda f, d: progress(f, desc=d), full)
+            report = self.backend.index_job.run(full, lambda f, d: progress(f, desc=d))
             text = sources.describe(report)
         except Exception as exc:  # noqa: BLE001
             text = message(exc)
@@ -216,7 +196,8 @@ def _chat_tab(backend: Backend) -> dict:
                                     buttons=["copy"])
             with gr.Row():
                 ui["question"] = gr.Textbox(elem_id="question", show_label=False, scale=5,
-                                            placeholder="Ask a question about your documents")
+                                            placeholder="Ask a question about your documents",
+                                            max_length=s.max_question_chars)
                 ui["ask"] = gr.Button("Ask", elem_id="ask", variant="primary", scale=1)
             ui["status"] = gr.Textbox("idle", elem_id="chat-status", show_label=False,
                                       container=False, interactive=False)
@@ -261,9 +242,10 @@ def _sources_tab(backend: Backend) -> dict:
     return ui
 
 
-def create_app(settings: Settings | None = None) -> gr.Blocks:
-    """The whole UI as a gr.Blocks (nothing is loaded or indexed until it is used)."""
-    backend = Backend(settings or load_settings())
+def create_app(settings: Settings | None = None, backend: Service | None = None) -> gr.Blocks:
+    """The whole UI as a gr.Blocks (nothing is loaded or indexed until it is used); `backend`
+    is shared with the HTTP API when the server mounts the chat."""
+    backend = backend or Backend(settings or load_settings())
     on = Handlers(backend)
     with gr.Blocks(title="Ask your documents") as app:
         turns, cited, pending = gr.State([]), gr.State([]), gr.State("")
@@ -275,14 +257,15 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
         listing = [src["table"], src["remove_choice"], c["only"]]
 
         # The chat and the index have separate queues, so a rebuild never blocks answers.
-        # One answer at a time: a local llama.cpp model must not run two prompts at once.
+        # RAG_WORKERS answers at once (the backend makes llama.cpp's take turns).
         for trigger in (c["ask"].click, c["question"].submit):
             trigger(start, [c["question"], c["chat"]],
                     [c["question"], c["chat"], pending, c["ask"], c["status"]], queue=False
                     ).then(on.answer,
                            [pending, turns, c["chat"], c["generator"], c["k"], c["only"]],
                            [c["chat"], c["evidence"], cited, turns, c["question"], c["ask"],
-                            c["status"]], concurrency_id="chat", concurrency_limit=1)
+                            c["status"]], concurrency_id="chat",
+                           concurrency_limit=backend.settings.workers)
         c["chat"].clear(lambda: ([], [], render.EMPTY, "idle"), None,
                         [turns, cited, c["evidence"], c["status"]], queue=False)
         c["evidence"].click(on.show_document, cited, [c["doc_box"], c["doc"]])
@@ -309,17 +292,14 @@ def launch_options(settings: Settings) -> dict:
 
 
 def serve(settings: Settings) -> None:
-    """Serve the chat UI on settings.host:settings.port until interrupted."""
-    app = create_app(settings)
-    # load the embedding model while the server starts, not on the first question
-    threading.Thread(target=get_embeddings, args=(settings.embed_batch_size,), daemon=True).start()
-    print(f"Serving on http://{settings.host}:{settings.port}", flush=True)
-    app.queue().launch(**launch_options(settings))
+    """Serve the chat (and the HTTP API beside it) until interrupted: see rag.server."""
+    from rag.server import serve as serve_all
+
+    serve_all(settings)
 
 
 if __name__ == "__main__":
     try:
-        config = load_settings()
+        serve(load_settings())
     except RagError as exc:
         raise SystemExit(f"Error: {exc}") from None
-    serve(config)

@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from rag.config import Settings, load_settings
-from rag.errors import RagError
+from rag.errors import ConfigError, RagError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Offline retrieval-augmented Q&A over the documents in a folder.")
@@ -33,33 +33,94 @@ def _settings(**overrides) -> Settings:
         _fail(exc)
 
 
+SERVER = typer.Option(None, "--server", help="URL of a running `rag serve` to do the work "
+                     "(default: the one on RAG_HOST:RAG_PORT, if it reads the same index).")
+LOCAL = typer.Option(False, "--local", help="Work in this process even if a server is running.")
+VERBOSE = typer.Option(False, "--verbose", "-v", help="Say whether a server or this process "
+                       "did the work.")
+
+
+def _where_to_work(settings: Settings, server: str | None, local: bool,
+                   verbose: bool) -> str | None:
+    """The base URL of the server to send the work to, or None to work in this process."""
+    from rag.client import find_server
+
+    if server and local:
+        raise ConfigError("--server and --local conflict: give one of them.")
+    base, why = (None, "--local was given") if local else find_server(settings, server)
+    if verbose:
+        typer.echo(f"rag: using {why}" if base else f"rag: working in this process ({why})",
+                   err=True)
+    return base
+
+
 @app.command()
 def index(
     rebuild: bool = typer.Option(False, "--rebuild", help="Discard the index and embed all again."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    server: Optional[str] = SERVER,
+    local: bool = LOCAL,
+    verbose: bool = VERBOSE,
 ) -> None:
     """Make the index equal to the sources folder (new, changed and deleted files)."""
     settings = _settings()
     try:
-        report = _sync(settings, quiet, rebuild)
+        base = _where_to_work(settings, server, local, verbose)
+        if base:
+            summary, failures, skipped, embedded = _remote_sync(base, settings, quiet, rebuild)
+        else:
+            report = _sync(settings, quiet, rebuild)
+            summary, embedded = report.summary(), report.embedded
+            failures = [f.reason for f in report.failed]
+            skipped = [f.reason for f in report.skipped]
     except RagError as exc:
         _fail(exc)
-    for failure in report.failed:
-        typer.secho(f"failed: {failure.reason}", fg=typer.colors.YELLOW, err=True)
-    for skipped in report.skipped:
-        typer.secho(f"skipped: {skipped.reason}", fg=typer.colors.YELLOW, err=True)
-    summary = report.summary()
+    for reason in failures:
+        typer.secho(f"failed: {reason}", fg=typer.colors.YELLOW, err=True)
+    for reason in skipped:
+        typer.secho(f"skipped: {reason}", fg=typer.colors.YELLOW, err=True)
     if as_json:
         typer.echo(json.dumps(summary))
     else:
         typer.echo(
             f"{summary['added']} added, {summary['changed']} changed, {summary['removed']} "
             f"removed, {summary['unchanged']} unchanged, {summary['failed']} failed; "
-            f"{summary['chunks']} chunks in the index ({report.embedded} embedded) "
+            f"{summary['chunks']} chunks in the index ({embedded} embedded) "
             f"in {summary['seconds']:.1f} s")
-    if report.failed:
+    if failures:
         raise typer.Exit(1)
+
+
+def _remote_sync(base: str, settings: Settings, quiet: bool, rebuild: bool
+                 ) -> tuple[dict, list[str], list[str], int]:
+    """Run a sync on the server, with the same progress bar; (summary, failures, skipped
+    pages, embedded)."""
+    from rag import client
+
+    bar = None
+
+    def progress(p: dict) -> None:
+        nonlocal bar
+        if quiet or not p["bytes_total"]:
+            return
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=p["bytes_total"], unit="B", unit_scale=True, desc="Embedding",
+                       file=sys.stderr)
+        bar.n = p["bytes_done"]
+        bar.set_postfix(chunks=p["embedded"], refresh=False)
+        bar.refresh()
+
+    try:
+        job = client.start_index(base, settings, rebuild)["job"]
+        status = client.wait_for_index(base, settings, job, progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    return (status["last"], [f["reason"] for f in status["failures"]],
+            [f["reason"] for f in status.get("skipped", [])], status["embedded"])
 
 
 def _sync(settings: Settings, quiet: bool, rebuild: bool = False):
@@ -91,10 +152,10 @@ def _sync(settings: Settings, quiet: bool, rebuild: bool = False):
             bar.close()
 
 
-def _print_passage(c, label: str) -> None:
-    page = f", page {c.page}" if c.page else ""
-    typer.echo(f"{label} {c.source}{page}, chars {c.start}-{c.end}")
-    typer.echo(f'    "{c.quote}"')
+def _print_passage(c: dict, label: str) -> None:
+    page = f", page {c['page']}" if c.get("page") else ""
+    typer.echo(f"{label} {c['source']}{page}, chars {c['start']}-{c['end']}")
+    typer.echo(f'    "{c["quote"]}"')
 
 
 @app.command()
@@ -107,45 +168,40 @@ def ask(
     source: Optional[list[str]] = typer.Option(None, "--source", "-s",
                                                help="Only answer from this file (repeatable)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    server: Optional[str] = SERVER,
+    local: bool = LOCAL,
+    verbose: bool = VERBOSE,
 ) -> None:
     """Answer a question from the indexed sources, with numbered citations."""
-    from rag.answer import Pipeline
-
     settings = _settings(generator=generator)
     try:
-        result = Pipeline(settings).ask(question, k=k, sources=source)
+        base = _where_to_work(settings, server, local, verbose)
+        if base:
+            from rag import client
+
+            data = client.ask(base, settings, {"question": question, "k": k,
+                                               "sources": source, "generator": generator})
+        else:
+            from rag.answer import Pipeline
+
+            from rag.sources import answer_json
+
+            data = answer_json(settings, Pipeline(settings).ask(question, k=k, sources=source))
     except RagError as exc:
         _fail(exc)
     if as_json:
-        typer.echo(json.dumps(with_highlights(settings, result), ensure_ascii=False))
+        typer.echo(json.dumps(data, ensure_ascii=False))
         return
-    typer.echo(result.answer)
-    typer.echo(f"(confidence {result.confidence:.2f})")
-    if result.citations:
+    typer.echo(data["answer"])
+    typer.echo(f"(confidence {data['confidence']:.2f})")
+    if data["citations"]:
         typer.echo("")
-    for c in result.citations:
-        _print_passage(c, f"[{c.n}]")
-    if result.abstained and result.closest:
+    for c in data["citations"]:
+        _print_passage(c, f"[{c['n']}]")
+    if data["abstained"] and data["closest"]:
         typer.echo("\nClosest passages found:")
-        for c in result.closest:
+        for c in data["closest"]:
             _print_passage(c, "-")
-
-
-def with_highlights(settings: Settings, result) -> dict:
-    """result.to_json() with a "highlight" on every citation: for a PDF page, each supporting
-    sentence's rectangles in PDF points ([x0, y0, x1, y1], origin bottom-left, before the
-    page's /Rotate); null for other files or when the file changed since it was indexed."""
-    from rag.sources import highlights
-
-    data = result.to_json()
-    for key in ("citations", "closest"):
-        for c, out in zip(getattr(result, key), data[key]):
-            try:
-                found = highlights(settings, c)
-            except RagError:
-                found = None
-            out["highlight"] = None if found is None else [h.to_dict() for h in found]
-    return data
 
 
 def _eval_items(file: Path | None, squad: Path | None, limit: int | None, seed: int,
@@ -235,10 +291,13 @@ def serve(
     host: Optional[str] = typer.Option(None, help="Bind address (default RAG_HOST)."),
     port: Optional[int] = typer.Option(None, help="Port (default RAG_PORT)."),
 ) -> None:
-    """Serve the chat UI (http://127.0.0.1:7860 by default)."""
-    import ui
+    """Serve the chat and the HTTP API (http://127.0.0.1:7860 by default)."""
+    from rag.server import serve as serve_all
 
-    ui.serve(_settings(host=host, port=port))
+    try:
+        serve_all(_settings(host=host, port=port))
+    except RagError as exc:
+        _fail(exc)
 
 
 def main() -> None:

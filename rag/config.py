@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -53,11 +54,21 @@ class Settings(BaseSettings):
     openai_api_key: str = Field("not-needed", description="API key for the OpenAI-compatible server.")
 
     # web UI
-    host: str = Field("127.0.0.1", description="Address the chat UI binds to.")
-    port: int = Field(7860, ge=1, le=65535, description="Port of the chat UI.")
+    host: str = Field("127.0.0.1", description="Address the server (chat + API) binds to.")
+    port: int = Field(7860, ge=1, le=65535, description="Port of the server (chat + API).")
     username: str | None = Field(None, description="UI login name (set with RAG_PASSWORD).")
     password: str | None = Field(None, description="UI password (set with RAG_USERNAME).")
     max_upload_mb: int = Field(50, ge=1, description="Largest file the UI accepts, in MB.")
+
+    # the server (`rag serve`: HTTP API + chat)
+    api_key: str | None = Field(None, description="Bearer key every /api and /v1 request must "
+                                                  "send; unset = no key (loopback only).")
+    allow_open: bool = Field(False, description="Allow binding beyond loopback without a key "
+                                                "and a chat login.")
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64,
+                         description="Answers computed at once (llama.cpp: always one).")
+    max_question_chars: int = Field(2000, ge=10, le=100_000,
+                                    description="Longest question accepted, in characters.")
 
     @model_validator(mode="after")
     def _check(self) -> "Settings":

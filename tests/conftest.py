@@ -254,3 +254,53 @@ def backend(request, tmp_path):
         return Settings(**{**base, **overrides})
 
     return make
+
+
+# -- `rag serve` and llama.cpp's OpenAI-compatible server ---------------------------------------
+
+CHAT_PASSWORD = "correct horse battery"
+SECOND = ("owls.md", "# Owls\n\nBarn owls hunt by sound alone. They can find a vole under "
+                     "snow from its rustling, and they swallow their prey whole.\n")
+
+
+@contextlib.contextmanager
+def rag_serve(settings: Settings, log_path: Path, probe: str = "/readyz", **env: str):
+    """`python -m rag serve` over settings' folders on a free loopback port, until the block
+    ends; waits for `probe` to answer 200. Yields (base URL, the server's pid)."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "rag", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    base = f"http://127.0.0.1:{port}"
+    with http_server(cmd, base + probe, log_path, cwd=settings.index_dir.parent,
+                     env=subprocess_env(settings, RAG_PORT=str(port), **env)) as proc:
+        yield base, proc.pid
+
+
+@pytest.fixture(scope="session")
+def keyed_server(tmp_path_factory):
+    """A real `rag serve` with RAG_API_KEY set, over the sample and a second file, for the
+    whole session, its chat behind a login (ann / CHAT_PASSWORD): (base URL, key, pid,
+    settings)."""
+    root = tmp_path_factory.mktemp("keyed")
+    settings = index_sample(root, dict([SECOND]))
+    key = "k-" + uuid.uuid4().hex
+    with rag_serve(settings, root / "server.log", RAG_API_KEY=key, RAG_WORKERS="4",
+                   RAG_USERNAME="ann", RAG_PASSWORD=CHAT_PASSWORD) as (base, pid):
+        yield base, key, pid, settings
+
+
+@pytest.fixture(scope="session")
+def openai_server(tmp_path_factory):
+    """llama.cpp's OpenAI-compatible server with the bundled SmolLM2 GGUF, on loopback."""
+    pytest.importorskip("llama_cpp", reason="the [local] extra is not installed")
+    from rag.generators.llm import model_path
+
+    path, _ = model_path("smollm2")
+    port = free_port()
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--host",
+           "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads",
+           str(os.cpu_count() or 2), "--model_alias", "smollm2"]
+    with http_server(cmd, f"http://127.0.0.1:{port}/v1/models",
+                     tmp_path_factory.mktemp("llama-server") / "server.log",
+                     cwd=tmp_path_factory.getbasetemp(),
+                     env={**os.environ, "HF_HUB_OFFLINE": "1"}):
+        yield f"http://127.0.0.1:{port}/v1"

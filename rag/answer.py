@@ -1,5 +1,9 @@
 """Answer: the retrieval chain (condense -> retrieve -> assess -> generate -> verify) as a
-LangChain Runnable that streams events, plus `ask()` for a single blocking answer."""
+LangChain Runnable that streams events, plus `ask()` for a single blocking answer.
+
+A question about whole documents (an overview, a comparison, a list; rag.intent) takes its
+own path: rag.summarize drafts it from the documents' own sentences, then it is verified
+like any answer."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
-from rag.citations import Citation, make_citation, verify
+from rag.citations import Citation, claims, make_citation, verify
 from rag.config import Settings
 from rag.errors import IndexNotFoundError, RagError
 from rag.answerability import assess, idf_of
@@ -19,6 +23,8 @@ from rag.embeddings import sentence_vectors
 from rag.generators import make_generator
 from rag.generators.base import Context, Generator
 from rag.generators.llm import NOT_FOUND
+from rag.intent import Intent, detect
+from rag.summarize import Draft, comparison_draft, list_draft, overview_draft
 from rag.text import fold
 from rag.retrieval import HybridRetriever, IndexReader
 
@@ -39,7 +45,9 @@ class AnswerResult:
     closest: list[Citation] = field(default_factory=list)  # shown when abstaining
     reason: str = ""
     unsupported: int = 0
-    confidence: float = 0.0  # calibrated P(the passages answer the question), 0..1
+    # calibrated P(the passages answer the question), 0..1; None for whole-document answers
+    confidence: float | None = 0.0
+    kind: str = "factoid"  # factoid | overview | comparison | list (rag.intent)
     generator: str = ""
     seconds: float = 0.0
 
@@ -138,7 +146,82 @@ class Pipeline:
             raise IndexNotFoundError(
                 f"The index is empty: add documents to {self.settings.sources_dir} and run "
                 "`rag index`.")
+        intent = detect(question, list(self.reader.sources()))
+        if intent.kind != "factoid":
+            yield from self._whole(question, condense(question, history), intent, k, sources)
+            return
         yield from self.chain(k, sources).stream({"question": question, "history": history})
+
+    # -- whole documents -----------------------------------------------------------------
+
+    def _ranked_for(self, k: int):
+        """(query, files) -> (ranked sentences, passages) of a search within those files."""
+        everything = set(self.reader.sources())
+
+        def ranked_for(query: str, files: list[str]):
+            scoped = None if set(files) >= everything else files
+            passages = HybridRetriever(reader=self.reader, k=k, sources=scoped).invoke(query)
+            _, kw = self.reader.current()
+            ranked, _ = assess(query, passages, self.vectors, idf_of(kw.doc_freq, kw.n_docs))
+            return ranked, passages
+        return ranked_for
+
+    def draft(self, question: str, intent: Intent, k: int | None = None,
+              sources: list[str] | None = None) -> Draft:
+        """The extractive draft of a whole-document answer. Its scope: the source filter,
+        else the files the question names, else every indexed file."""
+        indexed = list(self.reader.sources())
+        files = list(sources or intent.files or indexed)
+        k = k or self.settings.top_k
+        if intent.kind == "overview":
+            _, kw = self.reader.current()
+            return overview_draft(files, self.reader.chunks_of, self.vectors,
+                                  idf_of(kw.doc_freq, kw.n_docs))
+        if intent.kind == "comparison":
+            return comparison_draft(intent.subjects, intent.aspect, files,
+                                    self._ranked_for(max(k, 8)))
+        return list_draft(question, files, self._ranked_for(2 * k))
+
+    def _whole(self, question: str, standalone: str, intent: Intent, k: int | None,
+               sources: list[str] | None) -> Iterator[dict]:
+        started = time.perf_counter()
+        draft = self.draft(standalone, intent, k, sources)
+        passages = draft.passages()
+        result = AnswerResult(question=question, standalone=standalone, answer="",
+                              abstained=False, confidence=None, kind=draft.kind,
+                              generator=self.generator.name)
+        checked = None
+        if passages and draft.kind == "overview" and self.generator.streams_tokens:
+            # an LLM writes the summary from the chosen sentences; it must hold up
+            sentences = draft.sentence_passages()
+            pieces = []
+            for piece in self.generator.stream(Context(standalone, sentences, [], "summary")):
+                pieces.append(piece)
+                yield {"type": "token", "text": piece}
+            written = verify("".join(pieces), sentences)
+            kept = len(claims(written.text)) if written.text else 0
+            if written.text and kept >= written.unsupported:
+                checked = written
+                checked.text = f"{draft.heading}\n{written.text}"
+            else:
+                result.reason = (f"the model's summary did not hold up against the sources "
+                                 f"({written.unsupported} of {kept + written.unsupported} "
+                                 "sentences unsupported): these are the document's own "
+                                 "sentences")
+        if checked is None:
+            text = draft.text()
+            if result.reason:
+                text += f"\n_Extractive summary: {result.reason}._"
+            yield {"type": "token", "text": text}
+            checked = verify(text, passages, frames=True)
+        result.answer, result.citations = checked.text, checked.citations
+        result.unsupported = checked.unsupported
+        if not result.citations:
+            result.abstained = True
+            result.reason = result.reason or "no sentence of the sources fits this question"
+            result.answer = f"{ABSTAIN} ({result.reason})."
+        result.seconds = time.perf_counter() - started
+        yield {"type": "final", "result": result}
 
     def ask(self, question: str, history: list[dict] | None = None, k: int | None = None,
             sources: list[str] | None = None) -> AnswerResult:

@@ -19,6 +19,11 @@ MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 # markers right after a sentence's closing punctuation ("A claim. [1]") belong to that sentence
 _AFTER_END = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
 MIN_OVERLAP = 0.6  # share of a sentence's content words its passage window must contain
+# The answer's own framing, never a claim from a source: a label line ("Ma Xingrui:",
+# "Summary of a.txt:") and a note in underscores ("_Nothing in the sources about X._").
+# Only whole-document answers put them in (verify(..., frames=True)); an LLM's cannot.
+_LABEL = re.compile(r"[^\n\[\]]{1,150}:")
+_NOTE = re.compile(r"_[^_\n\[\]]{1,300}_")
 
 
 @dataclass
@@ -98,12 +103,18 @@ def claims(text: str) -> list[tuple[str, list[int]]]:
     return [split_markers(inside[s:e]) for s, e in sentences(inside)]
 
 
-def verify(draft: str, passages: list[Document]) -> Verified:
+def is_frame(claim: str) -> bool:
+    """A label line or a note: the answer's framing (see _LABEL, _NOTE), not a claim."""
+    return bool(_LABEL.fullmatch(claim) or _NOTE.fullmatch(claim))
+
+
+def verify(draft: str, passages: list[Document], frames: bool = False) -> Verified:
     """Keep only supported, cited sentences of a draft answer and build their citations.
 
     Args:
         draft: answer text whose sentences cite passages as [1], [2] (1-based into passages).
         passages: the passages the generator was shown, in the order it numbered them.
+        frames: keep uncited label lines and notes (is_frame) as they are.
 
     Returns:
         The final text with markers renumbered by first appearance, and the citations.
@@ -112,6 +123,9 @@ def verify(draft: str, passages: list[Document]) -> Verified:
     numbering: dict[int, int] = {}
     quotes: dict[int, list[tuple[int, int]]] = {}
     for claim, cited in claims(draft):
+        if frames and not cited and is_frame(claim):
+            out.append((claim, None))
+            continue
         if len(terms(claim)) == 0 and not numbers(claim):
             continue  # a bare marker or punctuation: nothing to check, nothing to keep
         candidates = [i - 1 for i in cited if 0 < i <= len(passages)]
@@ -131,16 +145,20 @@ def verify(draft: str, passages: list[Document]) -> Verified:
     return Verified(cite(out), citations, unsupported)
 
 
-def cite(parts: list[tuple[str, int]]) -> str:
+def cite(parts: list[tuple[str, int | None]]) -> str:
     """Sentences with their markers, each after its closing punctuation ("A claim. [1]").
-    A sentence without closing punctuation (a list item, a line) ends its line, so that
-    reading the text back gives the same sentences."""
-    text = ""
+    A sentence without closing punctuation (a list item "- ...", a line) ends its line, so
+    that reading the text back gives the same sentences. A part without a number is a frame
+    (a label or a note, see is_frame): it stands on a line of its own."""
+    text, line_ends = "", False
     for claim, n in parts:
+        item = n is None or claim.startswith("- ")
         if text:
-            text += " " if text_ends_sentence else "\n"
-        text += f"{claim} [{n}]"
-        text_ends_sentence = claim.rstrip('"”’)').endswith((".", "!", "?"))
+            text += "\n" if line_ends or item else " "
+            if n is None and claim.endswith(":"):
+                text += "\n"  # a blank line before a label
+        text += claim if n is None else f"{claim} [{n}]"
+        line_ends = item or not claim.rstrip('"”’)').endswith((".", "!", "?"))
     return text
 
 

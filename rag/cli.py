@@ -193,7 +193,8 @@ def ask(
         typer.echo(json.dumps(data, ensure_ascii=False))
         return
     typer.echo(data["answer"])
-    typer.echo(f"(confidence {data['confidence']:.2f})")
+    if data["confidence"] is not None:  # None: a whole-document answer (an overview, ...)
+        typer.echo(f"(confidence {data['confidence']:.2f})")
     if data["citations"]:
         typer.echo("")
     for c in data["citations"]:

@@ -118,10 +118,15 @@ _QUANTITY_WORDS = re.compile(r"\b(one|two|three|four|five|six|seven|eight|nine|t
                              r"billion|dozen|half)\b")
 
 
+_DATED_YEAR = re.compile(r"\b(?:in|since|by|from|until|till|to|before|after|during|of|early|"
+                         r"late|mid)\s+(1[0-9]{3}|20[0-9]{2})\b", re.IGNORECASE)
+
+
 def quantities(text: str) -> set[str]:
     """Counts and amounts: numbers standing alone ("32", "4,000"; not "5G" or "4K/8K") and
-    number words."""
-    return ({m.group().replace(",", "").rstrip(".") for m in _QUANTITY.finditer(text)}
+    number words. A year after a preposition ("in 1994") is a date, not a count."""
+    years = set(_DATED_YEAR.findall(text))
+    return ({m.group().replace(",", "").rstrip(".") for m in _QUANTITY.finditer(text)} - years
             | set(_QUANTITY_WORDS.findall(fold(text))))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from html import escape
 
-from rag.citations import Citation
+from rag.citations import Citation, is_frame
 
 MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 # Markdown the chatbot would act on: emphasis, code, links, strike-through and tables anywhere,
@@ -27,7 +27,18 @@ def text(value: str) -> str:
 
 
 def answer(value: str, links: bool = True) -> str:
-    """An answer for the chatbot: text escaped, each marker [n] a link to passage #cite-n."""
+    """An answer for the chatbot: text escaped, each marker [n] a link to passage #cite-n;
+    a whole-document answer's labels in bold and notes in italics."""
+    if "\n" in value:
+        return "\n".join(_line(line, links) for line in value.split("\n"))
+    return _line(value, links)
+
+
+def _line(value: str, links: bool) -> str:
+    if is_frame(value.strip()):
+        line = value.strip()
+        return (f"<strong>{text(line)}</strong>" if line.endswith(":")
+                else f"<em>{text(line[1:-1])}</em>")
     out, pos = [], 0
     for m in MARKERS.finditer(value):
         out.append(text(value[pos:m.start()]))
@@ -41,8 +52,11 @@ def answer(value: str, links: bool = True) -> str:
     return "".join(out)
 
 
-def confidence(value: float) -> str:
-    """The answer's confidence as a small label under it in the chat."""
+def confidence(value: float | None) -> str:
+    """The answer's confidence as a small label under it in the chat (none for a summary,
+    a comparison or a list: they quote the documents rather than answer from them)."""
+    if value is None:
+        return ""
     return (f"<br><span class='confidence' title='How likely the cited passages answer the "
             f"question (RAG_MIN_CONFIDENCE is the bar)'>confidence {value:.2f}</span>")
 

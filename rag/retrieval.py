@@ -54,6 +54,12 @@ class IndexReader:
                 self._keyword, self._name = keyword.KeywordIndex(path), name
             return name, self._keyword
 
+    def chunks_of(self, source: str) -> list[Document]:
+        """Every chunk of one indexed file, in reading order (page, then offset)."""
+        name, _ = self.current()
+        return sorted(self.store.documents(name, source),
+                      key=lambda d: (d.metadata.get("page") or 0, d.metadata["start"]))
+
     def sources(self) -> dict[str, int]:
         """Indexed files and their chunk counts."""
         name, kw = self.current()

@@ -130,11 +130,13 @@ class ChunkStore:
                 rec.ids.append(cid)
             offset += len(got["ids"])
 
-    def documents(self, name: str) -> Iterator[Document]:
-        """Every chunk of a collection as a Document (for building the keyword index)."""
+    def documents(self, name: str, source: str | None = None) -> Iterator[Document]:
+        """Every chunk of a collection (or of one source file) as a Document."""
         col, offset = self._collection(name), 0
+        where = {"source": source} if source is not None else None
         while True:
-            got = col.get(include=["documents", "metadatas"], limit=PAGE, offset=offset)
+            got = col.get(include=["documents", "metadatas"], limit=PAGE, offset=offset,
+                          where=where)
             if not got["ids"]:
                 return
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):

@@ -11,16 +11,22 @@ sentences that mention it; a list gathers the best-scoring sentences of a wider 
 from __future__ import annotations
 
 import math
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from langchain_core.documents import Document
 
+from rag.citations import cite
 from rag.evidence import Candidate, is_heading
-from rag.text import fold, name_groups, sentences, words
+from rag.text import fold, name_groups, sentences, terms, words
 
+# Chosen on the even-numbered half of the SQuAD 1.1 dev articles, reported on the other half
+# (benchmarks/bench_summary.py; README "Whole-document questions").
 LEAD_BONUS = 0.05   # a paragraph's first sentence often states its point
-MMR_LAMBDA = 0.7    # weight of centrality against similarity to sentences already chosen
+SALIENCE = 0.2      # weight of the sentence's share of the document's own key terms
+MMR_LAMBDA = 0.9    # weight of centrality against similarity to sentences already chosen
 MIN_WORDS = 6       # shorter sentences rarely summarise anything
 PER_FILE = 2        # sentences per file in a collection-wide overview
 MAX_FILES = 5       # files covered by a collection-wide overview
@@ -47,25 +53,50 @@ class Sentence:
 
 
 def document_sentences(chunks: list[Document]) -> list[Sentence]:
-    """Every complete sentence of one file once, in reading order. Chunks overlap, so a
-    sentence cut by a chunk's edge is skipped: its neighbour holds it whole."""
-    out: dict[tuple[int, int], Sentence] = {}
-    ordered = sorted(chunks, key=lambda d: (d.metadata.get("page") or 0, d.metadata["start"]))
-    for chunk in ordered:
-        text, base = chunk.page_content, chunk.metadata["start"]
+    """Every sentence of one file once, in reading order. The chunks are laid back at their
+    offsets to give each page's text (what lies between chunks is white space), so a
+    sentence cut by a chunk's edge is whole again; it is then quoted from the chunk that
+    holds it, or from the neighbours that share it, joined into one passage."""
+    out: list[Sentence] = []
+    pages: dict[int, list[Document]] = {}
+    for chunk in chunks:
+        pages.setdefault(chunk.metadata.get("page") or 0, []).append(chunk)
+    for page in sorted(pages):
+        ordered = sorted(pages[page], key=lambda d: d.metadata["start"])
+        text = _laid_out(ordered)
         for s, e in sentences(text):
-            cut_before = s == 0 and base > 0 and not _opens_paragraph(text, s)
-            cut_after = e == len(text) and not text[e - 1] in ".!?\"”’)"
-            if cut_before or cut_after:
+            covering = [c for c in ordered if c.metadata["start"] < e and c.metadata["end"] > s]
+            if not covering:
                 continue
-            lead = (s == 0 and base == 0) or _opens_paragraph(text, s)
-            sentence = Sentence(chunk, (s, e), lead)
-            out.setdefault(sentence.key, sentence)
-    return [out[k] for k in sorted(out)]
+            inside = [c for c in covering if c.metadata["start"] <= s and c.metadata["end"] >= e]
+            passage = inside[0] if inside else _joined(covering, text)
+            base = passage.metadata["start"]
+            lead = s == 0 or text[:s].rstrip(" \t").endswith("\n")
+            out.append(Sentence(passage, (s - base, e - base), lead))
+    return out
 
 
-def _opens_paragraph(text: str, s: int) -> bool:
-    return s > 0 and text[:s].rstrip(" \t").endswith("\n")
+def _laid_out(ordered: list[Document]) -> str:
+    """A page's text from its chunks (sorted by start); a gap between chunks is white space
+    the splitter dropped there, laid back as newlines."""
+    parts, pos = [], 0
+    for chunk in ordered:
+        start, content = chunk.metadata["start"], chunk.page_content
+        if start > pos:
+            parts.append("\n" * (start - pos))
+        elif start < pos:  # overlap: only what is new
+            content = content[pos - start:]
+        parts.append(content)
+        pos = max(pos, start + len(chunk.page_content))
+    return "".join(parts)
+
+
+def _joined(covering: list[Document], text: str) -> Document:
+    """One passage spanning neighbouring chunks (for a sentence that crosses their edge)."""
+    first = covering[0]
+    start, end = first.metadata["start"], max(c.metadata["end"] for c in covering)
+    return Document(id=first.id, page_content=text[start:end],
+                    metadata={**first.metadata, "start": start, "end": end})
 
 
 def eligible(sentence: Sentence) -> bool:
@@ -78,15 +109,30 @@ def eligible(sentence: Sentence) -> bool:
 
 def summary_length(n_sentences: int) -> int:
     """3 to 7 sentences, growing with the square root of the document's length."""
-    return max(3, min(7, round(0.75 * math.sqrt(n_sentences))))
+    return max(3, min(7, round(math.sqrt(n_sentences))))
 
 
-def overview(sents: list[Sentence], vectors: np.ndarray, n: int) -> list[int]:
-    """Indices of the n sentences that best represent the document, in document order.
+def salience(sents: list[Sentence], idf: Callable[[str], float]) -> np.ndarray:
+    """How much each sentence is made of the document's key terms: terms that recur in the
+    document (log of the other sentences using them) but are rare in the collection (idf),
+    averaged over the sentence's terms and scaled to 0..1 within the document."""
+    per = [terms(s.text) for s in sents]
+    spread = Counter(t for ts in per for t in set(ts))
+    raw = np.array([np.mean([math.log(spread[t]) * idf(t) for t in ts]) if ts else 0.0
+                    for ts in per])
+    return (raw - raw.min()) / (np.ptp(raw) or 1.0) if len(raw) else raw
+
+
+def overview(sents: list[Sentence], vectors: np.ndarray, n: int,
+             idf: Callable[[str], float] | None = None) -> list[int]:
+    """Indices of the n sentences that best represent the document, in document order:
+    centrality (cosine to the mean sentence), key-term salience, a paragraph-opening bonus;
+    one per stretch of the document, with MMR against repeating a chosen sentence.
 
     Args:
         sents: the document's sentences in reading order.
         vectors: their normalised embeddings, one row each.
+        idf: a term's inverse document frequency in the index (salience needs it).
     """
     ok = [i for i, s in enumerate(sents) if eligible(s)]
     if not ok:
@@ -94,6 +140,8 @@ def overview(sents: list[Sentence], vectors: np.ndarray, n: int) -> list[int]:
     centroid = vectors[ok].mean(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
     score = vectors @ centroid + LEAD_BONUS * np.array([s.lead for s in sents])
+    if idf is not None:
+        score = score + SALIENCE * salience(sents, idf)
     n = min(n, len(ok))
     stretch = {i: min(n - 1, k * n // len(ok)) for k, i in enumerate(ok)}
     chosen: list[int] = []
@@ -149,3 +197,129 @@ def list_items(ranked: list[Candidate]) -> list[Candidate]:
                for c in out):
             out.append(cand)
     return sorted(out, key=lambda c: (c.passage, c.span[0]))
+
+
+# -- composing a whole-document answer --------------------------------------------------------
+
+
+@dataclass
+class Group:
+    """One part of a whole-document answer: an optional label line, its sentences (each a
+    chunk and the sentence's span in it), and a note when there is nothing to say."""
+
+    label: str | None
+    items: list[tuple[Document, tuple[int, int]]]
+    note: str = ""
+
+
+@dataclass
+class Draft:
+    """A whole-document answer before verification: its kind, heading and groups."""
+
+    kind: str
+    heading: str
+    groups: list[Group]
+    files: list[str]  # the files it covers
+
+    def passages(self) -> list[Document]:
+        """The chunks it quotes, each once, in the order they first appear."""
+        seen: dict[str, Document] = {}
+        for group in self.groups:
+            for chunk, _ in group.items:
+                seen.setdefault(chunk.id or _chunk_key(chunk), chunk)
+        return list(seen.values())
+
+    def text(self) -> str:
+        """Heading, labels, cited sentences and notes (see rag.citations.cite)."""
+        number = {key: n for n, key in enumerate(
+            (p.id or _chunk_key(p) for p in self.passages()), 1)}
+        parts: list[tuple[str, int | None]] = [(self.heading, None)] if self.heading else []
+        for group in self.groups:
+            if group.label:
+                parts.append((group.label, None))
+            bullet = "- " if self.kind == "list" else ""
+            for chunk, (s, e) in group.items:
+                parts.append((bullet + chunk.page_content[s:e],
+                              number[chunk.id or _chunk_key(chunk)]))
+            if group.note:
+                parts.append((f"_{group.note}_", None))
+        return cite(parts)
+
+    def sentence_passages(self) -> list[Document]:
+        """Each quoted sentence as a passage of its own (offsets into the file kept), for an
+        LLM to write from: short context, exact citations."""
+        out = []
+        for group in self.groups:
+            for chunk, (s, e) in group.items:
+                meta = {**chunk.metadata, "start": chunk.metadata["start"] + s,
+                        "end": chunk.metadata["start"] + e}
+                out.append(Document(id=chunk.id, page_content=chunk.page_content[s:e],
+                                    metadata=meta))
+        return out
+
+
+def _chunk_key(chunk: Document) -> str:
+    return f"{chunk.metadata['source']}:{chunk.metadata.get('page')}:{chunk.metadata['start']}"
+
+
+Embed = Callable[[list[str]], np.ndarray]
+
+
+def overview_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
+                   embed: Embed, idf: Callable[[str], float]) -> Draft:
+    """An overview of one file (3–7 sentences) or of several (PER_FILE each, up to
+    MAX_FILES of them)."""
+    shown = files[:MAX_FILES]
+    groups = []
+    for source in shown:
+        sents = document_sentences(chunks_of(source))
+        if not sents:
+            groups.append(Group(source if len(shown) > 1 else None, [],
+                                f"No complete sentence to quote in {source}."))
+            continue
+        vectors = embed([s.text for s in sents])
+        n = summary_length(sum(eligible(s) for s in sents)) if len(shown) == 1 else PER_FILE
+        picked = [sents[i] for i in overview(sents, vectors, n, idf)]
+        groups.append(Group(f"{source}:" if len(shown) > 1 else None,
+                            [(s.chunk, s.span) for s in picked]))
+    if len(shown) == 1:
+        heading = f"Summary of {shown[0]}:"
+    else:
+        more = (f" (the first {len(shown)} of {len(files)}; name a file or filter by source "
+                "for the others)") if len(files) > len(shown) else ""
+        heading = f"Overview of {len(shown)} files{more}:"
+    return Draft("overview", heading, groups, shown)
+
+
+Ranked = Callable[[str, list[str]], tuple[list[Candidate], list[Document]]]
+
+
+def comparison_draft(subjects: list[str], aspect: str, files: list[str],
+                     ranked_for: Ranked) -> Draft:
+    """Each side's own cited sentences, retrieved separately; a side with nothing in the
+    sources says so instead of sinking the whole answer.
+
+    Args:
+        ranked_for: (query, files) -> (ranked candidate sentences, the passages they index).
+    """
+    taken: set = set()
+    groups = []
+    for subject in subjects:
+        others = [o for o in subjects if o != subject]
+        ranked, passages = ranked_for(f"{subject} {aspect}".strip(), files)
+        found = side(subject, ranked, passages, taken, others)
+        items = [(passages[c.passage], c.span) for c in found]
+        note = "" if items else f"Nothing in the sources is about {subject}."
+        groups.append(Group(f"{subject}:", items, note))
+    what = f"the {aspect} of " if aspect else ""
+    scope = f" in {files[0]}" if len(files) == 1 else ""
+    heading = f"Comparison of {what}{' and '.join(subjects)}{scope}:"
+    return Draft("comparison", heading, groups, files)
+
+
+def list_draft(question: str, files: list[str], ranked_for: Ranked) -> Draft:
+    """The best sentences of a wider retrieval, one item per line, each cited."""
+    ranked, passages = ranked_for(question, files)
+    items = [(passages[c.passage], c.span) for c in list_items(ranked)]
+    note = "" if items else "No passage lists what the question asks."
+    return Draft("list", "", [Group(None, items, note)], files)

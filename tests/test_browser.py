@@ -362,3 +362,18 @@ def test_a_pdf_citation_shows_the_page_with_the_sentence_highlighted(page: Page,
     expect(whole.locator(".doc-page-no")).to_have_text(["Page 1", "Page 2"])
     expect(whole.locator("#doc-passage mark").first).to_contain_text(ANSWER)
     assert not page.errors, page.errors
+
+
+def test_summarize_shows_the_kind_and_cites_every_sentence(page: Page):
+    bubble = ask(page, "Summarize china-digital-economy-governance.txt")
+    heading = bubble.locator("strong").first
+    expect(heading).to_have_text("Summary of china-digital-economy-governance.txt:")
+    markers = bubble.locator("a.cite")
+    assert markers.count() >= 3  # one per sentence
+    assert bubble.locator(".confidence").count() == 0  # a summary quotes, it does not judge
+    evidence = page.locator("#evidence")
+    cited = {m.get_attribute("href") for m in markers.all()}
+    for href in cited:  # every cited passage is listed, with its sentence marked
+        passage = evidence.locator(f'[id="{href[1:]}"]')
+        expect(passage).to_contain_text("china-digital-economy-governance.txt")
+        expect(passage.locator("mark").first).to_be_visible()

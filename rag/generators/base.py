@@ -18,6 +18,7 @@ class Context:
     question: str
     passages: list[Document]
     ranked: list[Candidate]
+    task: str = "answer"  # or "summary": write a few sentences from all the passages
 
 
 class Generator(ABC):

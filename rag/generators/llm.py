@@ -31,6 +31,12 @@ SYSTEM = (
     "and cite the passage you used, like [1]. If the passages do not contain the answer, "
     f"reply exactly: {NOT_FOUND}."
 )
+# A summary: the passages are the document's representative sentences, already chosen.
+SUMMARY = (
+    "Summarize the numbered passages in 3 to 5 sentences. Use only what they say, and end "
+    "every sentence with the number of the passage it comes from, like [1]."
+)
+SUMMARY_PASSAGES = 7
 # Base models need the task shown, not told: three worked examples, one unanswerable.
 FEW_SHOT = """Answer each question with a short phrase from the passages, followed by the \
 number of the passage it came from in brackets. If the passages do not contain the answer, \
@@ -67,12 +73,20 @@ def _passages_block(ctx: Context) -> str:
 
 
 def chat_messages(ctx: Context) -> list:
+    if ctx.task == "summary":
+        block = "\n".join(f"[{i}] {doc.page_content[:PASSAGE_CHARS]}"
+                          for i, doc in enumerate(ctx.passages[:SUMMARY_PASSAGES], 1))
+        return [SystemMessage(SUMMARY), HumanMessage(f"Passages:\n{block}\n\nSummary:")]
     return [SystemMessage(SYSTEM),
             HumanMessage(f"Passages:\n{_passages_block(ctx)}\n\nQuestion: {ctx.question}")]
 
 
 def completion_prompt(ctx: Context) -> str:
     """A completion-style prompt for base (non-instruct) models such as Gemma 3 270M."""
+    if ctx.task == "summary":
+        block = "\n".join(f"[{i}] {doc.page_content[:PASSAGE_CHARS]}"
+                          for i, doc in enumerate(ctx.passages[:SUMMARY_PASSAGES], 1))
+        return f"Passages:\n{block}\n\nA summary of the passages, citing each, like [1]:\n"
     block = "\n".join(f"[{i}] {doc.page_content[:PASSAGE_CHARS]}"
                       for i, doc in enumerate(ctx.passages[:PASSAGES], 1))
     return f"{FEW_SHOT}Passages:\n{block}\nQuestion: {ctx.question}\nAnswer:"

@@ -70,11 +70,14 @@ def main() -> None:
     pipeline = Pipeline(settings, "extractive")
     rng = random.Random(0)
     scores = {"rag overview": [], "lead-3": [], "random-3": []}
-    paragraphs_used, latencies, lengths = [], [], []
+    paragraphs_used, latencies, again, lengths = [], [], [], []
     for name, (reference, paras, body) in sorted(docs.items()):
         started = time.perf_counter()
         result = pipeline.ask(QUESTION, sources=[name])
         latencies.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        pipeline.ask(QUESTION, sources=[name])  # again: the sentence vectors are stored
+        again.append((time.perf_counter() - started) * 1000)
         said = [claim for claim, _ in claims(result.answer) if not is_frame(claim)]
         ours = " ".join(said)
         spans = sentences(body)
@@ -100,9 +103,10 @@ def main() -> None:
     print(f"\noverview sentences: mean {np.mean(lengths):.1f}; drawn from >= 3 paragraphs in "
           f"{np.mean([u >= 3 for u in paragraphs_used]):.0%} of articles (mean "
           f"{np.mean(paragraphs_used):.1f} paragraphs)")
-    print(f"overview latency: p50 {np.percentile(latencies, 50):.0f} ms, p95 "
-          f"{np.percentile(latencies, 95):.0f} ms (first call per article: sentence vectors "
-          "computed and stored)")
+    print(f"overview latency, first question about an article (its sentences embedded and "
+          f"stored): p50 {np.percentile(latencies, 50):.0f} ms, p95 "
+          f"{np.percentile(latencies, 95):.0f} ms; asked again: p50 "
+          f"{np.percentile(again, 50):.0f} ms, p95 {np.percentile(again, 95):.0f} ms")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from rag.citations import Citation, claims, make_citation, verify
 from rag.config import Settings
 from rag.errors import IndexNotFoundError, RagError
 from rag.answerability import assess, idf_of
-from rag.embeddings import sentence_vectors
+from rag.embeddings import StoredVectors, sentence_vectors
 from rag.generators import make_generator
 from rag.generators.base import Context, Generator
 from rag.generators.llm import NOT_FOUND
@@ -75,6 +75,7 @@ class Pipeline:
         self.reader = IndexReader(settings)
         self.generator: Generator = make_generator(settings, generator or settings.generator)
         self.vectors = sentence_vectors(settings.embed_batch_size)
+        self.document_vectors = StoredVectors(settings.index_dir / "sentences", self.vectors)
 
     def chain(self, k: int | None = None, sources: list[str] | None = None) -> Runnable:
         """{"question": str, "history": [{"role", "content"}]} -> stream of event dicts."""
@@ -175,7 +176,7 @@ class Pipeline:
         k = k or self.settings.top_k
         if intent.kind == "overview":
             _, kw = self.reader.current()
-            return overview_draft(files, self.reader.chunks_of, self.vectors,
+            return overview_draft(files, self.reader.chunks_of, self.document_vectors,
                                   idf_of(kw.doc_freq, kw.n_docs))
         if intent.kind == "comparison":
             return comparison_draft(intent.subjects, intent.aspect, files,

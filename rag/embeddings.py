@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections import OrderedDict
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -171,3 +173,40 @@ def _tokenizer():
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(str(get_model_path()))
+
+
+class StoredVectors:
+    """Sentence vectors of whole documents, kept on disk (one .npy per document version,
+    named by a hash of the model and the sentences), so an overview of a long document
+    embeds it once, not at every question or restart. At most `keep` files are kept, the
+    least recently used dropped first."""
+
+    def __init__(self, folder: Path, vectors: SentenceVectors, keep: int = 2000):
+        self.folder, self.vectors, self.keep = Path(folder), vectors, keep
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        key = hashlib.sha256("\x00".join([model_id(), *texts]).encode()).hexdigest()[:32]
+        path = self.folder / f"{key}.npy"
+        try:
+            found = np.load(path)
+            if found.shape[0] == len(texts):
+                os.utime(path)
+                return found
+        except (OSError, ValueError):
+            pass
+        fresh = self.vectors(texts)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+            with open(tmp, "wb") as f:
+                np.save(f, fresh)
+            os.replace(tmp, path)  # readers see a whole file or none
+            self._prune()
+        except OSError:
+            pass  # a read-only index still answers; it only embeds again next time
+        return fresh
+
+    def _prune(self) -> None:
+        files = sorted(self.folder.glob("*.npy"), key=lambda p: p.stat().st_mtime)
+        for old in files[: max(0, len(files) - self.keep)]:
+            old.unlink(missing_ok=True)

@@ -4,6 +4,7 @@ each sentence quoted from the documents and cited, with the real index, embeddin
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from conftest import SAMPLE, index_sample
 
@@ -198,3 +199,18 @@ def test_the_local_model_writes_a_verified_summary_or_falls_back(settings):
     assert result.kind == "overview" and not result.abstained
     assert result.answer.startswith(f"Summary of {SAMPLE.name}:")
     assert result.citations and unsupported_sentences(result) == 0
+
+
+def test_document_sentence_vectors_are_stored_and_reused(tmp_path):
+    from rag.embeddings import StoredVectors, SentenceVectors, query_embeddings
+
+    texts = ["The okapi lives in the Ituri rainforest.", "It feeds on leaves."]
+    first = SentenceVectors(query_embeddings(8))
+    made = StoredVectors(tmp_path, first)(texts)
+    assert first.stats["texts"] == 2 and len(list(tmp_path.glob("*.npy"))) == 1
+    fresh = SentenceVectors(query_embeddings(8))  # a new process, say: nothing in memory
+    again = StoredVectors(tmp_path, fresh)(texts)
+    assert fresh.stats["texts"] == 0 and np.allclose(made, again)
+    changed = StoredVectors(tmp_path, fresh, keep=1)(texts[:1])  # another document version
+    assert fresh.stats["texts"] == 1 and changed.shape == (1, made.shape[1])
+    assert len(list(tmp_path.glob("*.npy"))) == 1  # the least recently used one went

@@ -280,8 +280,12 @@ def keyed_server(tmp_path_factory):
     """A real `rag serve` with RAG_API_KEY set, over the sample and a second file, for the
     whole session, its chat behind a login (ann / CHAT_PASSWORD): (base URL, key, pid,
     settings)."""
+    from pdfs import make_two_column_pdf
+
     root = tmp_path_factory.mktemp("keyed")
     settings = index_sample(root, dict([SECOND]))
+    make_two_column_pdf(settings.sources_dir / "brightwater.pdf")  # for /api/page
+    assert not sync(settings).failed
     key = "k-" + uuid.uuid4().hex
     with rag_serve(settings, root / "server.log", RAG_API_KEY=key, RAG_WORKERS="4",
                    RAG_USERNAME="ann", RAG_PASSWORD=CHAT_PASSWORD) as (base, pid):

@@ -61,10 +61,11 @@ def test_ask_with_history_sources_and_generator(server):
 def test_sources_lists_files_chunks_and_failures(server):
     data = server[0].get("/api/sources").json()
     files = {f["file"]: f for f in data["files"]}
-    assert set(files) == {"china-digital-economy-governance.txt", "owls.md"}
+    assert set(files) == {"china-digital-economy-governance.txt", "owls.md", "brightwater.pdf"}
     assert files["owls.md"]["chunks"] == 1 and files["owls.md"]["status"] == "indexed"
     assert files["china-digital-economy-governance.txt"]["chunks"] > 5
-    assert data["failures"] == [] and data["indexed"] == 2
+    assert files["brightwater.pdf"]["chunks"] >= 2  # a page is a document of its own
+    assert data["failures"] == [] and data["indexed"] == 3
 
 
 def test_probes_need_no_key(server):
@@ -233,3 +234,25 @@ def test_openapi_document_lists_the_routes(server):
     assert {"/api/ask", "/api/sources", "/api/index", "/v1/chat/completions",
             "/v1/models", "/healthz", "/readyz"} <= set(paths)
     assert json.dumps(paths)  # serialisable
+
+
+def test_a_pdf_citation_has_its_boxes_and_its_page_renders(server):
+    from pdfs import ANSWER, QUESTION as PDF_QUESTION
+
+    http = server[0]
+    data = http.post("/api/ask", json={"question": PDF_QUESTION,
+                                       "sources": ["brightwater.pdf"]}).json()
+    assert ANSWER in data["answer"], data
+    c = data["citations"][0]
+    assert c["page"] == 2 and c["highlight"] and c["highlight"][0]["rects"]
+    png = http.get("/api/page", params={"source": "brightwater.pdf", "page": c["page"]})
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG\r\n\x1a\n")
+    for params, status in [({"source": "brightwater.pdf", "page": 9}, 400),   # no such page
+                           ({"source": "brightwater.pdf", "page": 0}, 422),
+                           ({"source": "owls.md", "page": 1}, 400),           # not a PDF
+                           ({"source": "../secrets.pdf", "page": 1}, 400)]:
+        resp = http.get("/api/page", params=params)
+        assert resp.status_code == status, (params, resp.text)
+    assert http.get("/api/page", params={"source": "brightwater.pdf", "page": 1},
+                    headers={"Authorization": ""}).status_code == 401

@@ -42,6 +42,7 @@ from tqdm import tqdm  # noqa: E402
 from rag.answerability import MODEL_PATH, QUESTION_FEATURES, Linear, Model, idf_of  # noqa: E402
 from rag.answerability import question_features, score_sentences  # noqa: E402
 from rag.config import Settings  # noqa: E402
+from rag.errors import IndexMismatchError  # noqa: E402
 from rag.datasets import load_items, load_squad, squad_workspace  # noqa: E402
 from rag.embeddings import sentence_vectors  # noqa: E402
 from rag.evidence import SENTENCE_FEATURES, candidates  # noqa: E402
@@ -105,7 +106,10 @@ class Asker:
     """Retrieval over one index, as `rag ask` does it, and the candidates it yields."""
 
     def __init__(self, settings: Settings):
-        report = sync(settings)
+        try:
+            report = sync(settings)
+        except IndexMismatchError:  # a workspace built with older settings: rebuild it
+            report = sync(settings, rebuild=True)
         if report.failed:
             raise SystemExit(f"indexing {settings.sources_dir} failed: {report.failed[:3]}")
         self.reader = IndexReader(settings)

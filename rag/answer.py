@@ -149,23 +149,20 @@ class Pipeline:
                 "`rag index`.")
         intent = detect(question, list(self.reader.sources()))
         if intent.kind != "factoid":
-            yield from self._whole(question, condense(question, history), intent, k, sources)
+            yield from self._whole(question, history, intent, k, sources)
             return
         yield from self.chain(k, sources).stream({"question": question, "history": history})
 
     # -- whole documents -----------------------------------------------------------------
 
-    def _ranked_for(self, k: int):
-        """(query, files) -> (ranked sentences, passages) of a search within those files."""
-        everything = set(self.reader.sources())
-
-        def ranked_for(query: str, files: list[str]):
-            scoped = None if set(files) >= everything else files
-            passages = HybridRetriever(reader=self.reader, k=k, sources=scoped).invoke(query)
-            _, kw = self.reader.current()
-            ranked, _ = assess(query, passages, self.vectors, idf_of(kw.doc_freq, kw.n_docs))
-            return ranked, passages
-        return ranked_for
+    def _search(self, query: str, files: list[str], k: int):
+        """(ranked sentences, passages, confidence) of a search within those files."""
+        scoped = None if set(files) >= set(self.reader.sources()) else files
+        passages = HybridRetriever(reader=self.reader, k=k, sources=scoped).invoke(query)
+        _, kw = self.reader.current()
+        ranked, confidence = assess(query, passages, self.vectors,
+                                    idf_of(kw.doc_freq, kw.n_docs))
+        return ranked, passages, confidence
 
     def draft(self, question: str, intent: Intent, k: int | None = None,
               sources: list[str] | None = None) -> Draft:
@@ -180,16 +177,21 @@ class Pipeline:
                                   idf_of(kw.doc_freq, kw.n_docs))
         if intent.kind == "comparison":
             return comparison_draft(intent.subjects, intent.aspect, files,
-                                    self._ranked_for(max(k, 8)))
-        return list_draft(question, files, self._ranked_for(2 * k))
+                                    lambda q, f: self._search(q, f, max(k, 8))[:2])
+        return list_draft(*self._search(question, files, 2 * k), files)
 
-    def _whole(self, question: str, standalone: str, intent: Intent, k: int | None,
+    def _whole(self, question: str, history: list[dict] | None, intent: Intent, k: int | None,
                sources: list[str] | None) -> Iterator[dict]:
-        started = time.perf_counter()
+        started, standalone = time.perf_counter(), condense(question, history)
         draft = self.draft(standalone, intent, k, sources)
+        if draft.confidence is not None and draft.confidence < self.settings.min_confidence:
+            # a list nobody can vouch for is answered like any fact: here, an abstention
+            yield from self.chain(k, sources).stream({"question": question,
+                                                      "history": history})
+            return
         passages = draft.passages()
         result = AnswerResult(question=question, standalone=standalone, answer="",
-                              abstained=False, confidence=None, kind=draft.kind,
+                              abstained=False, confidence=draft.confidence, kind=draft.kind,
                               generator=self.generator.name)
         checked = None
         if passages and draft.kind == "overview" and self.generator.streams_tokens:

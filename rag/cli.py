@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from rag.config import Settings, load_settings
-from rag.errors import ConfigError, RagError
+from rag.errors import ConfigError, IndexMismatchError, RagError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Offline retrieval-augmented Q&A over the documents in a folder.")
@@ -227,7 +227,10 @@ def _eval_items(file: Path | None, squad: Path | None, limit: int | None, seed: 
     workspace = squad_workspace(settings, squad, paragraphs)
     typer.echo(f"Indexing {len(paragraphs)} paragraphs of {squad.name} into "
                f"{workspace.index_dir} ...", err=True)
-    _sync(workspace, quiet=False)
+    try:
+        _sync(workspace, quiet=False)
+    except IndexMismatchError:  # our own workspace, built with older settings: rebuild it
+        _sync(workspace, quiet=False, rebuild=True)
     return sample(items, limit, seed), workspace
 
 

@@ -220,6 +220,7 @@ class Draft:
     heading: str
     groups: list[Group]
     files: list[str]  # the files it covers
+    confidence: float | None = None  # a list's answerability (overviews have none)
 
     def passages(self) -> list[Document]:
         """The chunks it quotes, each once, in the order they first appear."""
@@ -317,9 +318,10 @@ def comparison_draft(subjects: list[str], aspect: str, files: list[str],
     return Draft("comparison", heading, groups, files)
 
 
-def list_draft(question: str, files: list[str], ranked_for: Ranked) -> Draft:
-    """The best sentences of a wider retrieval, one item per line, each cited."""
-    ranked, passages = ranked_for(question, files)
+def list_draft(ranked: list[Candidate], passages: list[Document], confidence: float,
+               files: list[str]) -> Draft:
+    """The best sentences of a wider retrieval, one item per line, each cited. A list asks
+    for facts: its confidence is a factoid's (the caller abstains below the bar)."""
     items = [(passages[c.passage], c.span) for c in list_items(ranked)]
     note = "" if items else "No passage lists what the question asks."
-    return Draft("list", "", [Group(None, items, note)], files)
+    return Draft("list", "", [Group(None, items, note)], files, confidence)

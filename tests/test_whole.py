@@ -214,3 +214,9 @@ def test_document_sentence_vectors_are_stored_and_reused(tmp_path):
     changed = StoredVectors(tmp_path, fresh, keep=1)(texts[:1])  # another document version
     assert fresh.stats["texts"] == 1 and changed.shape == (1, made.shape[1])
     assert len(list(tmp_path.glob("*.npy"))) == 1  # the least recently used one went
+
+
+def test_a_list_the_sources_cannot_vouch_for_is_an_abstention(pipeline):
+    result = pipeline.ask("What are the main exports of Peru?")
+    assert result.abstained and result.kind == "factoid" and result.closest
+    assert "RAG_MIN_CONFIDENCE" in result.reason

@@ -45,7 +45,10 @@ def score_item(item: dict, result: AnswerResult) -> dict:
             "answer_correct": answer_ok if answers else None,
             "citation_correct": cite_ok if answers and cite_ok is not None else None,
             "abstention_correct": result.abstained if not answers else None,
-            "unsupported_sentences": unsupported_sentences(result)}
+            "unsupported_sentences": unsupported_sentences(result),
+            # a whole-document answer has no confidence: it answered (1) or abstained (0)
+            "confidence": (result.confidence if result.confidence is not None
+                           else float(not result.abstained))}
 
 
 def _share(values) -> float | None:

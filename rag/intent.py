@@ -12,32 +12,40 @@ from rag.text import fold
 _DOC = (r"(?:document|doc|article|text|file|paper|report|piece|essay|page|book|source|pdf|"
         r"chapter|story|post|memo|note|transcript)s?")
 _THIS = r"(?:this|the|that|these|those|my|our|your|each|every|all(?: the)?)"
+_END = r"\W*$"  # nothing but punctuation after: "the main points of X" asks about X, not this
+_ASK = r"^(?:please |can you |could you |would you |now )?"
 _OVERVIEW = [
-    re.compile(r"\b(?:summari[sz]e|summari[sz]ation|summary|sum (?:it )?up|tl;? ?dr|synopsis|"
-               r"recap|abstract of|overview|outline of|gist|digest of)\b"),
-    re.compile(r"\b(?:main|key|central|major|core|big|important) (?:points?|ideas?|themes?|"
-               r"topics?|arguments?|messages?|takeaways?|findings?|conclusions?|claims?|"
-               r"issues?)\b"),
-    re.compile(r"\btakeaways?\b"),
+    re.compile(_ASK + r"(?:summari[sz]e|sum up|recap|outline|skim|digest)\b"),
+    re.compile(_ASK + r"give (?:me |us )?(?:a |an )?(?:brief |short |quick |high-level |one-"
+               r"paragraph |general )?(?:summary|overview|recap|synopsis|gist|rundown|tl;? ?dr|"
+               r"idea|picture|sense)\b"),
+    re.compile(r"^(?:an? |the )?(?:tl;? ?dr|summary|overview|synopsis|gist|recap|(?:executive|"
+               r"short|brief|quick) summary|(?:main|key) (?:points|takeaways|ideas))" + _END),
+    re.compile(rf"\b(?:main|key|central|major|core|big|important) (?:points?|ideas?|themes?|"
+               rf"topics?|arguments?|messages?|takeaways?|findings?|conclusions?)(?: (?:of|in|"
+               rf"from) (?:{_THIS} )?{_DOC})?" + _END),
+    re.compile(r"\b(?:key )?takeaways?" + _END),
     re.compile(rf"\bwhat(?:'s| is| are| was| were)? (?:{_THIS} )?{_DOC} (?:all )?"
-               r"(?:about|on|saying|covering)\b"),
-    re.compile(r"\bwhat(?:'s| is| was) (?:it|this|that) (?:all )?about\b"),
+               r"(?:about|on|saying|covering)" + _END),
+    re.compile(r"\bwhat(?:'s| is| was) (?:it|this|that) (?:all )?about" + _END),
     re.compile(rf"\bwhat (?:do|does|did) {_THIS} {_DOC} (?:say|discuss|cover|describe|argue|"
-               r"contain|talk about|deal with|tell (?:me|us))\b"),
-    re.compile(rf"\b(?:describe|explain|introduce) {_THIS} {_DOC}\b"),
-    re.compile(rf"\bgive (?:me |us )?(?:a |an )?(?:brief |short |quick )?(?:idea|picture|sense)"
-               rf" of (?:what )?{_THIS} {_DOC}\b"),
+               r"contain|talk about|deal with|tell (?:me|us))" + _END),
+    re.compile(rf"\b(?:describe|explain|introduce) {_THIS} {_DOC}" + _END),
     re.compile(rf"\bwhat (?:topics|subjects|themes) (?:do|does|are) (?:covered )?(?:in )?"
-               rf"(?:{_THIS} )?{_DOC}"),
+               rf"(?:{_THIS} )?{_DOC}" + _END),
 ]
+# A comparison is the question's whole point: it opens with it (or is just "A vs B").
 _COMPARE = [
-    re.compile(r"\bcompare (?P<a>.+?) (?:and|with|to|against|vs\.?|versus) (?P<b>.+)"),
-    re.compile(r"\b(?:differences?|similarit(?:y|ies)|contrasts?|distinctions?) between "
+    re.compile(_ASK + r"(?:compare|contrast) (?P<a>.+?) (?:and|with|to|against|vs\.?|versus) "
+               r"(?P<b>.+)"),
+    re.compile(r"^(?:what (?:are|is|were|was) |what's )?(?:the )?(?:main |key |major |biggest )?"
+               r"(?:differences?|similarit(?:y|ies)|contrasts?|distinctions?) between "
                r"(?P<a>.+?) and (?P<b>.+)"),
-    re.compile(r"\bhow (?:does|do|did|is|are|was|were) (?P<a>.+?) (?:differ|different|compare|"
+    re.compile(r"^how (?:does|do|did|is|are|was|were) (?P<a>.+?) (?:differ|different|compare|"
                r"contrast|similar)(?: \w+)? (?:from|to|with) (?P<b>.+)"),
-    re.compile(r"^(?:\w+ )*?(?P<a>[^,]+?) (?:vs\.?|versus) (?P<b>.+)"),
-    re.compile(r"\b(?P<a>.+?) compared (?:to|with) (?P<b>.+)"),
+    re.compile(r"^(?!(?:what|who|how|why|when|where|which|whose|whom|did|does|do|is|are)\b)"
+               r"(?P<a>(?:[^\s,?]+ ){0,3}[^\s,?]+) (?:vs\.?|versus) "
+               r"(?P<b>(?:[^\s,?]+ ){0,3}[^\s,?]+?)" + _END),
 ]
 _LIST = re.compile(r"^(?:please )?(?:list|name|enumerate|itemi[sz]e|give (?:me |us )?(?:a list "
                    r"of|all|the)|what (?:are|were) (?:the|all the|some of the|some)|which "

@@ -66,7 +66,7 @@ class Pipeline:
         self.settings = settings
         self.reader = IndexReader(settings)
         self.generator: Generator = make_generator(settings, generator or settings.generator)
-        self.vectors = sentence_vectors(settings.embed_batch_size)
+        self.vectors = sentence_vectors(settings.embed_batch_size, settings.embed_precision)
 
     def chain(self, k: int | None = None, sources: list[str] | None = None) -> Runnable:
         """{"question": str, "history": [{"role", "content"}]} -> stream of event dicts."""

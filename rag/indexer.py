@@ -1,10 +1,11 @@
 """Indexer: make the index equal to the sources folder, incrementally and atomically.
 
-A sync diffs the folder against the live index by content hash, then builds the next
-collection: unchanged files' chunks are copied over with their vectors, new and changed
-files are chunked and embedded, and only when everything (keyword index included) is in
-place does the pointer switch. A killed sync leaves its half-built collection behind; the
-next sync picks it up and embeds only what is still missing.
+A sync diffs the folder against the manifest by content hash. New and changed files are
+chunked, embedded and written into the live collection and the keyword index, where readers
+do not see them (they trust only the manifest); one manifest transaction then makes them
+live, and the rows they supersede are deleted after. So a change costs what changed. A
+killed sync leaves its rows listed as pending: the next sync reuses those it still needs and
+deletes the rest. The first sync and `--rebuild` write a new collection and flip to it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -23,18 +25,21 @@ from langchain_core.documents import Document
 from rag import keyword
 from rag.chunking import chunk_documents
 from rag.config import Settings
-from rag.embeddings import MAX_TOKENS, count_tokens, get_embeddings, model_id
+from rag.embeddings import (MAX_TOKENS, count_tokens, get_embeddings, model_id,
+                            resolve_precision)
 from rag.errors import IndexBusyError, LoadError, RagError
 from rag.loaders import load_file, skipped_pages
+from rag.manifest import FileRecord, Manifest, Pending, check_config
 from rag.pdf import ENGINE as PDF_ENGINE
-from rag.store import ChunkStore, FileRecord, check_config, is_build
+from rag.store import ChunkStore, is_build
 
 Progress = Callable[[int, int, int], None]  # (bytes done, bytes total, chunks embedded)
 OcrProgress = Callable[[str, int, int], None]  # (source, page, pages) before an OCR'd page
 # chunks gathered per embedding call and Chroma write, as a multiple of the model's batch:
 # large enough for the model to sort by length, small enough that a killed sync keeps most
-# of its work in the staging collection
+# of its work
 WRITE_BATCHES = 8
+KEYWORD_BATCH = 1024  # chunks handed to the keyword index at a time
 
 
 @dataclass
@@ -66,9 +71,9 @@ class SyncReport:
 
 def index_config(settings: Settings) -> dict:
     """What must match between the index and the settings that query or extend it."""
-    return {"embedding": model_id(), "chunk_size": settings.chunk_size,
-            "chunk_overlap": settings.chunk_overlap, "keyword_context": "title-v1",
-            "pdf_text": PDF_ENGINE}
+    return {"embedding": model_id(), "precision": resolve_precision(settings.embed_precision),
+            "chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap,
+            "keyword_context": "title-v1", "pdf_text": PDF_ENGINE}
 
 
 def ocr_dir(settings: Settings) -> Path:
@@ -136,65 +141,89 @@ class IndexLock:
         self._lock.release()
 
 
-class _Build:
-    """State of one sync while it writes the staging collection."""
+class _Writer:
+    """One sync's writes into one collection and its keyword index: the chunks of the files
+    it is given, embedded a few model batches at a time across files (small files share
+    batches), except those a killed sync already stored."""
 
-    def __init__(self, settings: Settings, store: ChunkStore, staging: str, progress,
-                 total: int, on_ocr: OcrProgress | None = None):
-        self.settings, self.store, self.staging = settings, store, staging
-        self.total = total
-        self.present = store.ids(staging)
-        self.target: set[str] = set()
-        self.embeddings = get_embeddings(settings.embed_batch_size)
-        self.progress = progress
+    def __init__(self, settings: Settings, store: ChunkStore, target: str, present: set[str],
+                 progress: Progress, total: int, on_ocr: OcrProgress | None = None,
+                 on_version: Callable[[str, str], None] | None = None):
+        self.settings, self.store, self.target = settings, store, target
+        self.present = present
+        self.keyword = keyword.KeywordWriter(keyword.keyword_dir(settings.index_dir, target))
+        self.progress, self.total, self.on_ocr = progress, total, on_ocr
+        self.on_version = on_version or (lambda source, digest: None)
         self.embedded = 0
         self.pending: list[Document] = []
-        self.to_copy: list[str] = []
-        self.on_ocr = on_ocr
         self.skipped: list[Failure] = []
+        self.written: dict[str, FileRecord] = {}
+        self._embeddings = None
 
-    def keep(self, record: FileRecord) -> None:
-        """Carry an unchanged file's chunks over from the live collection (see copy_kept)."""
-        self.to_copy.extend(i for i in record.ids if i not in self.present)
-        self.target.update(record.ids)
+    def write_file(self, path: Path, source: str, digest: str, done: int, size: int) -> None:
+        """Load and chunk one file; its chunks join the pending batch and the keyword index.
 
-    def copy_kept(self, active: str | None) -> None:
-        """Copy every kept chunk, vectors included, in a few large batches."""
-        if self.to_copy and active:
-            self.store.copy(active, self.staging, self.to_copy)
-            self.present.update(self.to_copy)
-        self.to_copy = []
-
-    def embed_file(self, path: Path, source: str, done: int, size: int) -> None:
-        """Load and chunk one file; its chunks join the pending batch, which is embedded
-        and written a few model batches at a time across files (small files share batches)."""
+        Raises:
+            LoadError: the file cannot be read as a document.
+        """
         ocr = (lambda page, pages: self.on_ocr(source, page, pages)) if self.on_ocr else None
         docs = load_file(path, source, ocr_cache=ocr_dir(self.settings), on_ocr=ocr)
         self.skipped += [Failure(source, reason) for reason in skipped_pages(docs)]
+        if docs and docs[0].metadata["hash"] != digest:  # changed since it was hashed
+            digest = docs[0].metadata["hash"]
+            self.on_version(source, digest)
+        self.keyword.delete_version(source, digest)  # a killed sync may have added some
         total_chars = sum(len(d.page_content) for d in docs) or 1
-        now = time.time()
+        now, ids, words = time.time(), [], []
         for chunk in chunk_documents(docs, self.settings.chunk_size,
                                      self.settings.chunk_overlap, MAX_TOKENS, count_tokens):
             chunk.metadata["indexed_at"] = now
-            self.target.add(chunk.id)
+            ids.append(chunk.id)
+            words.append(chunk)
             if chunk.id not in self.present:
                 self.pending.append(chunk)
             if len(self.pending) >= WRITE_BATCHES * self.settings.embed_batch_size:
                 self.flush()
                 seen = min(1.0, chunk.metadata["end"] / total_chars)
                 self.progress(done + int(size * seen), self.total, self.embedded)
+            if len(words) >= KEYWORD_BATCH:  # a huge file is not held in memory whole
+                self.keyword.add(words)
+                words = []
+        self.keyword.add(words)
+        self.written[source] = FileRecord(digest, now, ids)
 
     def flush(self) -> None:
-        """Embed the pending chunks (each distinct text once) and write them to staging."""
+        """Embed the pending chunks (each distinct text once) and write them."""
         batch, self.pending = self.pending, []
         if not batch:
             return
+        if self._embeddings is None:  # a sync that only deletes never loads the model
+            self._embeddings = get_embeddings(self.settings.embed_batch_size,
+                                              self.settings.embed_precision)
         unique = list(dict.fromkeys(d.page_content for d in batch))
-        vectors = dict(zip(unique, self.embeddings.embed_documents(unique)))
-        self.store.add(self.staging, batch, [vectors[d.page_content] for d in batch])
+        vectors = dict(zip(unique, self._embeddings.embed_documents(unique)))
+        self.store.add(self.target, batch, [vectors[d.page_content] for d in batch])
         self.present.update(d.id for d in batch)
         self.embedded += len(batch)
 
+    def write_all(self, work: dict[str, str], files: dict[str, Path],
+                  report: SyncReport) -> None:
+        """write_file for every file of `work` ({source: hash}); a file that fails is
+        reported (an indexed one keeps its previous version: it is not flipped)."""
+        done = 0
+        for source in sorted(work):
+            size = files[source].stat().st_size
+            try:
+                self.write_file(files[source], source, work[source], done, size)
+            except LoadError as exc:
+                report.failed.append(Failure(source, str(exc)))
+                for bucket in (report.added, report.changed):
+                    if source in bucket:
+                        bucket.remove(source)
+            done += size
+            self.progress(done, self.total, self.embedded)
+        self.flush()
+        self.progress(self.total, self.total, self.embedded)
 
 def _classify(files: dict[str, Path], old: dict[str, FileRecord], report: SyncReport
               ) -> tuple[dict[str, str], list[str]]:
@@ -248,73 +277,127 @@ def sync(settings: Settings, rebuild: bool = False, progress: Progress | None = 
     progress = progress or (lambda *_: None)
     config = index_config(settings)
     with IndexLock(settings.index_dir):
-        store = ChunkStore(settings)
-        state = store.state()
-        active = state.get("active")
-        if active and not rebuild:
+        manifest = Manifest(settings.index_dir, settings.collection)
+        state = manifest.state()
+        live = state.get("collection")
+        if live and not rebuild:
             check_config(state.get("config", {}), config)
         if not settings.sources_dir.is_dir():  # a typo must not empty a good index
             raise RagError(f"The sources folder {settings.sources_dir} does not exist: create "
                            "it (or set RAG_SOURCES_DIR) and put documents in it.")
         files, failures = scan_sources(settings.sources_dir)
-        old = store.manifest(active) if active else {}
+        old = manifest.files() if live else {}
         report = SyncReport(failed=failures)
         to_embed, unchanged = _classify(files, {} if rebuild else old, report)
         if rebuild:
             report.removed = _removed(old, files, report)
-        nothing_to_do = not (to_embed or report.removed or rebuild or state.get("staging"))
-        if active and nothing_to_do:
+        pending = manifest.pending()
+        if live and not (to_embed or report.removed or rebuild or pending
+                         or state.get("staging")):
             report.chunks = sum(len(r.ids) for r in old.values())
         else:
-            _build(settings, store, active, old, files, to_embed, unchanged, report, rebuild,
-                   progress, on_ocr)
+            store = ChunkStore(settings)
+            resume = state.get("staging") and state.get("staging_config") == config
+            if rebuild or not live or resume:
+                work = {**to_embed, **{s: old[s].hash for s in unchanged}}
+                writer = _full_build(settings, store, manifest, state, files, work, old,
+                                     report, progress, on_ocr, fresh=rebuild)
+            else:
+                writer = _update(settings, store, manifest, state, files, to_embed, old,
+                                 report, pending, progress, on_ocr)
+            report.embedded = writer.embedded
+            failed = {f.source for f in report.failed}
+            report.skipped = [s for s in writer.skipped if s.source not in failed]
+            report.chunks = sum(manifest.live()[2].values())
         report.skipped += _still_skipped(settings, set(report.unchanged))
         report.seconds = time.perf_counter() - started
         _save_report(settings, report)
         return report
 
 
-def _build(settings, store, active, old, files, to_embed, unchanged, report, rebuild,
-           progress, on_ocr=None) -> None:
-    staging = store.open_staging(index_config(settings), fresh=rebuild)
-    total = sum(files[s].stat().st_size for s in to_embed) or 1
-    build = _Build(settings, store, staging, progress, total, on_ocr)
-    for source in unchanged:
-        build.keep(old[source])
-    failed_sources = {f.source for f in report.failed}
-    for source in failed_sources & set(old):  # unreadable now: keep what we had
-        build.keep(old[source])
-    build.copy_kept(active)
-    done = 0
-    for source in sorted(to_embed):
-        size = files[source].stat().st_size
-        try:
-            build.embed_file(files[source], source, done, size)
-        except LoadError as exc:
-            report.failed.append(Failure(source, str(exc)))
-            for bucket in (report.added, report.changed):
-                if source in bucket:
-                    bucket.remove(source)
-            if source in old and not rebuild:
-                build.keep(old[source])  # a broken new version must not lose the old
-        done += size
-        progress(done, total, build.embedded)
-    build.flush()
-    build.copy_kept(active)
-    progress(total, total, build.embedded)
-    stale = list(build.present - build.target)
+def _full_build(settings, store, manifest, state, files, work, old, report, progress, on_ocr,
+                fresh) -> _Writer:
+    """Write every file into a new collection (or the one a killed full build left), then
+    flip the manifest to it and drop the old one."""
+    config = index_config(settings)
+    staging = state.get("staging")
+    if staging and (fresh or state.get("staging_config") != config
+                    or not store.exists(staging)):
+        _drop_build(settings, store, staging)
+        staging = None
+    if not staging:
+        staging = store.create()
+        manifest.set_staging(staging, config)
+    total = sum(files[s].stat().st_size for s in work) or 1
+    writer = _Writer(settings, store, staging, store.ids(staging), progress, total, on_ocr)
+    writer.write_all(work, files, report)
+    kept = {cid for rec in writer.written.values() for cid in rec.ids}
+    stale = list(writer.present - kept)  # a killed build's chunks of files since changed
     store.delete(staging, stale)
-    keyword.build(store.documents(staging), keyword.keyword_dir(settings.index_dir, staging))
-    previous = store.commit(staging, index_config(settings))
-    if previous and previous != staging:
-        store.drop(previous)
-    store.drop_orphans()
+    writer.keyword.delete_ids(stale)
+    writer.keyword.commit()
+    manifest.flip(staging, config, writer.written, [], replace_all=True)
+    live = state.get("collection")
+    if live and live != staging:
+        _drop_build(settings, store, live)
+    store.drop_orphans({staging})
     keyword.prune(settings.index_dir, {staging}, lambda name: is_build(store.prefix, name))
-    report.chunks = len(build.target)
-    report.embedded = build.embedded
-    failed = {f.source for f in report.failed}
-    report.skipped = [s for s in build.skipped if s.source not in failed]
+    return writer
 
+
+def _update(settings, store, manifest, state, files, to_embed, old, report, pending, progress,
+            on_ocr) -> _Writer:
+    """Change the live collection in place: add the new versions (invisible), flip the
+    manifest, then delete what it superseded. See rag.manifest."""
+    live, config = state["collection"], index_config(settings)
+    if state.get("staging"):  # a killed full build with other settings: abandoned
+        _drop_build(settings, store, state["staging"])
+        manifest.set_staging(None)
+    wanted = {(s, h) for s, h in to_embed.items()}
+    resumed = [p for p in pending if p.collection == live and (p.source, p.hash) in wanted]
+    present = set()
+    for p in resumed:  # what a killed sync stored of the versions we still want
+        present |= store.version_ids(live, p.source, p.hash)
+    total = sum(files[s].stat().st_size for s in to_embed) or 1
+    writer = _Writer(settings, store, live, present, progress, total, on_ocr,
+                     on_version=lambda s, h: manifest.add_pending(live, [(s, h)]))
+    orphans = [p for p in pending if p not in resumed]
+    _delete_rows(store, writer.keyword, orphans)  # left by a killed sync: gone for good
+    manifest.add_pending(live, sorted(wanted))  # before any row of them is written
+    writer.write_all(to_embed, files, report)
+    writer.keyword.commit()
+    manifest.drop_pending(orphans)
+    manifest.flip(live, config, writer.written, report.removed)
+    delete_superseded(settings, store, manifest)
+    return writer
+
+
+def delete_superseded(settings: Settings, store: ChunkStore, manifest: Manifest) -> None:
+    """Delete the rows of every pending (not live) file version, then forget them."""
+    pending = manifest.pending()
+    if not pending:
+        return
+    live = manifest.state()["collection"]
+    kw = keyword.KeywordWriter(keyword.keyword_dir(settings.index_dir, live))
+    _delete_rows(store, kw, pending)
+    kw.commit()
+    manifest.drop_pending(pending)
+
+
+def _delete_rows(store: ChunkStore, kw: keyword.KeywordWriter, items: list[Pending]) -> None:
+    for p in items:
+        if not store.exists(p.collection):
+            continue
+        if p.ids is not None:
+            store.delete(p.collection, list(p.ids))
+        else:
+            store.delete_version(p.collection, p.source, p.hash)
+        kw.delete_version(p.source, p.hash)
+
+
+def _drop_build(settings: Settings, store: ChunkStore, name: str) -> None:
+    store.drop(name)
+    shutil.rmtree(keyword.keyword_dir(settings.index_dir, name), ignore_errors=True)
 
 def _still_skipped(settings: Settings, unchanged: set[str]) -> list[Failure]:
     """Pages the last sync left out of files that are unchanged since: still left out."""

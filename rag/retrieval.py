@@ -15,6 +15,7 @@ from rag import keyword
 from rag.config import Settings
 from rag.embeddings import query_embeddings
 from rag.indexer import index_config
+from rag.manifest import Manifest
 from rag.store import ChunkStore
 
 Mode = Literal["hybrid", "dense", "bm25"]
@@ -28,45 +29,63 @@ DOC_WEIGHT = 2.0
 
 
 class IndexReader:
-    """The live index as seen by readers: re-checks the pointer per query, so a finished
-    rebuild is picked up at once while a running one is never seen."""
+    """The live index as seen by readers. Per query it reads the manifest's generation (one
+    small SQLite read); when a sync has flipped since, it reloads the live file versions and
+    the keyword index, so a finished sync is picked up at once while a running one is never
+    seen. Hits whose file version is not live are dropped (see rag.manifest)."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.store = ChunkStore(settings)
-        self.embeddings: Embeddings = query_embeddings(settings.embed_batch_size)
+        self.manifest = Manifest(settings.index_dir, settings.collection)
+        self._store: ChunkStore | None = None
+        self.embeddings: Embeddings = query_embeddings(settings.embed_batch_size,
+                                                       settings.embed_precision)
         self._lock = threading.Lock()
+        self._generation: int | None = None
         self._name: str | None = None
         self._keyword: keyword.KeywordIndex | None = None
+        self.live: dict[str, str] = {}
+        self.pending = 0
+
+    @property
+    def store(self) -> ChunkStore:
+        if self._store is None:
+            self._store = ChunkStore(self.settings)
+        return self._store
 
     def current(self) -> tuple[str, keyword.KeywordIndex]:
-        """(live collection name, its keyword index).
+        """(live collection name, its keyword index, showing live chunks only).
 
         Raises:
-            IndexNotFoundError, IndexMismatchError: see ChunkStore.active.
+            IndexNotFoundError, IndexMismatchError: see Manifest.live.
         """
-        name = self.store.active(index_config(self.settings))
+        generation, pending = self.manifest.version()
         with self._lock:
-            if name != self._name:
-                path = keyword.keyword_dir(self.settings.index_dir, name)
-                if not (path / "chunks.json").exists():  # built elsewhere (Chroma server)
-                    keyword.build(self.store.documents(name), path)
-                self._keyword, self._name = keyword.KeywordIndex(path), name
-            return name, self._keyword
+            self.pending = pending
+            if generation != self._generation or self._keyword is None:
+                name, live, counts = self.manifest.live(index_config(self.settings))
+                if name != self._name or self._keyword is None:
+                    path = keyword.keyword_dir(self.settings.index_dir, name)
+                    self._keyword = keyword.KeywordIndex(path, live, counts)
+                else:
+                    self._keyword.reload(live, counts)
+                self._name, self.live, self._generation = name, live, generation
+            return self._name, self._keyword
+
+    def is_live(self, doc: Document) -> bool:
+        """Whether a row of the store belongs to a file version the manifest lists."""
+        return self.live.get(doc.metadata.get("source")) == doc.metadata.get("hash")
 
     def chunks_of(self, source: str) -> list[Document]:
         """Every chunk of one indexed file, in reading order (page, then offset)."""
         name, _ = self.current()
-        return sorted(self.store.documents(name, source),
+        return sorted((d for d in self.store.documents(name, source) if self.is_live(d)),
                       key=lambda d: (d.metadata.get("page") or 0, d.metadata["start"]))
 
     def sources(self) -> dict[str, int]:
         """Indexed files and their chunk counts."""
-        name, kw = self.current()
-        counts: dict[str, int] = {}
-        for src in kw.sources:
-            counts[src] = counts.get(src, 0) + 1
-        return dict(sorted(counts.items()))
+        _, kw = self.current()
+        return dict(sorted((kw.counts or {}).items()))
 
 
 def rrf(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
@@ -106,17 +125,21 @@ class HybridRetriever(BaseRetriever):
         name, kw = self.reader.current()
         fetch = max(self.fetch_k, self.k)
         dense: list[tuple[Document, float]] = []
-        bm25: list[tuple[str, float]] = []
+        bm25: list[tuple[str, str, float]] = []
         if self.mode in ("hybrid", "dense"):
             where = {"source": {"$in": list(self.sources)}} if self.sources else None
             vector = self.reader.embeddings.embed_query(query)
-            dense = self.reader.store.search(name, vector, fetch, where)
+            # rows of a sync in progress (or killed) are not live: fetch extra to drop them
+            extra = fetch if self.reader.pending else 0
+            dense = [(d, s) for d, s in self.reader.store.search(name, vector, fetch + extra,
+                                                                 where)
+                     if self.reader.is_live(d)][:fetch]
         if self.mode in ("hybrid", "bm25"):
-            bm25 = kw.search(query, fetch, self.sources)
+            bm25 = kw.hits(query, fetch, self.sources)
         dense_ids = [d.id for d, _ in dense]
-        bm25_ids = [cid for cid, _ in bm25]
+        bm25_ids = [cid for cid, _, _ in bm25]
         source_of = {d.id: d.metadata["source"] for d, _ in dense}
-        source_of.update((cid, kw.source_of(cid)) for cid in bm25_ids)
+        source_of.update((cid, source) for cid, source, _ in bm25)
         fused = fuse([r for r in (dense_ids, bm25_ids) if r], source_of)[: self.k]
         docs = {d.id: d for d, _ in dense}
         missing = [cid for cid, _ in fused if cid not in docs]

@@ -16,7 +16,8 @@ from rag import indexer, pdf
 from rag.config import Settings
 from rag.errors import RagError
 from rag.loaders import SUPPORTED, load_file
-from rag.store import ChunkStore, FileRecord
+from rag.manifest import FileRecord, Manifest
+from rag.store import ChunkStore
 
 MB = 1024 * 1024
 MAX_NAME_BYTES = 255  # the usual file-system limit on one name
@@ -179,7 +180,7 @@ def on_disk(settings: Settings) -> list[str]:
 
 def indexed_files(store: ChunkStore) -> dict[str, FileRecord]:
     """What the live index holds per file ({} when nothing is indexed yet)."""
-    return store.manifest(store.state().get("active"))
+    return Manifest(store.settings.index_dir, store.settings.collection).files()
 
 
 def last_failures(settings: Settings, key: str = "failures") -> dict[str, str]:

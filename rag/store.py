@@ -1,37 +1,25 @@
 """Store: the Chroma side of the index (local folder or `chroma run` server), behind one class.
 
-Layout: every build goes into its own collection `<prefix>-<stamp>`; a tiny pointer
-collection `<prefix>-pointer` holds, in its metadata, which collection is active and which
-(if any) is being built. Readers only ever open the active one, so a build in progress or a
-build killed half-way is never seen; switching is one metadata write.
+Only Chroma calls live here. What is live is decided by the manifest (rag/manifest.py): an
+index has one live collection `<prefix>-<stamp>`, updated in place by syncs; a full build
+(`rag index --rebuild`, or the first sync) writes a new one, which the manifest flips to.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from rag.config import Settings
-from rag.errors import IndexMismatchError, IndexNotFoundError, RagError
+from rag.errors import RagError
 
 PAGE = 2000  # rows per Chroma get/add call (Chroma caps batch sizes)
 _NULLABLE = ("page", "title")
-
-
-@dataclass
-class FileRecord:
-    """What the index holds for one source file."""
-
-    hash: str
-    indexed_at: float
-    ids: list[str] = field(default_factory=list)
 
 
 def _client(settings: Settings):
@@ -63,46 +51,26 @@ def _from_metadata(meta: dict | None) -> dict:
 
 
 class ChunkStore:
-    """The chunk collections of one index, and the pointer that says which one is live."""
+    """The chunk collections of one index (which one is live is the manifest's business)."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self.prefix = settings.collection
         self.client = _client(settings)
         self._handles: dict = {}
-        self._pointer = self.client.get_or_create_collection(
-            f"{self.prefix}-pointer", embedding_function=None)
-
-    # -- the pointer ---------------------------------------------------------------------
-    def state(self) -> dict:
-        """{"active": name|None, "staging": name|None, "config": {...}, "built_at": float}."""
-        self._pointer = self.client.get_collection(f"{self.prefix}-pointer",
-                                                   embedding_function=None)
-        raw = (self._pointer.metadata or {}).get("state")
-        return json.loads(raw) if raw else {"active": None, "staging": None}
-
-    def _save_state(self, state: dict) -> None:
-        self._pointer.modify(metadata={"state": json.dumps(state)})
-
-    def active(self, config: dict | None = None) -> str:
-        """Name of the live collection.
-
-        Raises:
-            IndexNotFoundError: nothing was indexed yet.
-            IndexMismatchError: `config` differs from what built the index.
-        """
-        state = self.state()
-        if not state.get("active"):
-            raise IndexNotFoundError("There is no index yet: run `rag index` first.")
-        if config is not None:
-            check_config(state.get("config", {}), config)
-        return state["active"]
 
     # -- reading ---------------------------------------------------------------------------
     def _collection(self, name: str):
         if name not in self._handles:  # a handle per collection: lookups cost a round trip
             self._handles[name] = self.client.get_collection(name, embedding_function=None)
         return self._handles[name]
+
+    def exists(self, name: str) -> bool:
+        try:
+            self._collection(name)
+            return True
+        except Exception:  # chromadb raises NotFoundError/ValueError by version
+            return False
 
     def count(self, name: str) -> int:
         return self._collection(name).count()
@@ -114,24 +82,22 @@ class ChunkStore:
             offset += len(batch)
         return out
 
-    def manifest(self, name: str | None) -> dict[str, FileRecord]:
-        """Per source file: its content hash, when it was indexed, and its chunk ids."""
-        files: dict[str, FileRecord] = {}
-        if not name:
-            return files
-        col, offset = self._collection(name), 0
-        while True:
-            got = col.get(include=["metadatas"], limit=PAGE, offset=offset)
-            if not got["ids"]:
-                return files
-            for cid, meta in zip(got["ids"], got["metadatas"]):
-                rec = files.setdefault(meta["source"],
-                                       FileRecord(meta["hash"], meta.get("indexed_at", 0.0)))
-                rec.ids.append(cid)
-            offset += len(got["ids"])
+    def present(self, name: str, ids: list[str]) -> set[str]:
+        """Which of these ids the collection holds."""
+        col, out = self._collection(name), set()
+        for i in range(0, len(ids), PAGE):
+            out.update(col.get(ids=ids[i:i + PAGE], include=[])["ids"])
+        return out
+
+    def version_ids(self, name: str, source: str, digest: str) -> set[str]:
+        """Ids of the rows of one version of a file."""
+        got = self._collection(name).get(
+            where={"$and": [{"source": source}, {"hash": digest}]}, include=[])
+        return set(got["ids"])
 
     def documents(self, name: str, source: str | None = None) -> Iterator[Document]:
-        """Every chunk of a collection (or of one source file) as a Document."""
+        """Every row of a collection (or of one source file) as a Document, live or not
+        (see rag.manifest)."""
         col, offset = self._collection(name), 0
         where = {"source": source} if source is not None else None
         while True:
@@ -158,7 +124,7 @@ class ChunkStore:
 
     def search(self, name: str, vector: list[float], k: int,
                where: dict | None = None) -> list[tuple[Document, float]]:
-        """Nearest chunks to a query vector, as (Document, cosine similarity), best first."""
+        """Nearest rows to a query vector, as (Document, cosine similarity), best first."""
         col = self._collection(name)
         got = col.query(query_embeddings=[vector], n_results=k, where=where,
                         include=["documents", "metadatas", "distances"])
@@ -167,24 +133,12 @@ class ChunkStore:
                                         got["metadatas"][0], got["distances"][0])]
 
     # -- writing ---------------------------------------------------------------------------
-    def open_staging(self, config: dict, fresh: bool) -> str:
-        """The collection a build writes into: the one a killed build left, or a new one."""
-        state = self.state()
-        staging = state.get("staging")
-        if staging and (fresh or state.get("staging_config") != config):
-            self.drop(staging)
-            staging = None
-        if staging:
-            try:
-                self._collection(staging)
-                return staging
-            except Exception:  # vanished (dropped by hand): start a new one
-                pass
-        staging = f"{self.prefix}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
-        self.client.create_collection(staging, embedding_function=None,
+    def create(self) -> str:
+        """A new, empty build collection of this index; its name."""
+        name = f"{self.prefix}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        self.client.create_collection(name, embedding_function=None,
                                       configuration={"hnsw": {"space": "cosine"}})
-        self._save_state({**state, "staging": staging, "staging_config": config})
-        return staging
+        return name
 
     def add(self, name: str, docs: list[Document], vectors: list[list[float]]) -> None:
         col = self._collection(name)
@@ -194,28 +148,14 @@ class ChunkStore:
                        documents=[d.page_content for d in part],
                        metadatas=[_to_metadata(d.metadata) for d in part])
 
-    def copy(self, src: str, dst: str, ids: list[str]) -> None:
-        """Copy chunks, vectors included, from one collection to another (no re-embedding)."""
-        source, target = self._collection(src), self._collection(dst)
-        for i in range(0, len(ids), PAGE):
-            got = source.get(ids=ids[i:i + PAGE],
-                             include=["embeddings", "documents", "metadatas"])
-            if got["ids"]:
-                target.upsert(ids=got["ids"], embeddings=got["embeddings"],
-                              documents=got["documents"], metadatas=got["metadatas"])
-
     def delete(self, name: str, ids: list[str]) -> None:
         col = self._collection(name)
         for i in range(0, len(ids), PAGE):
             col.delete(ids=ids[i:i + PAGE])
 
-    def commit(self, staging: str, config: dict) -> str | None:
-        """Make `staging` the live collection (one atomic write); return the old one."""
-        state = self.state()
-        old = state.get("active")
-        self._save_state({"active": staging, "staging": None, "config": config,
-                          "built_at": time.time()})
-        return old
+    def delete_version(self, name: str, source: str, digest: str) -> None:
+        """Delete every row of one version of a file (ids unknown: a killed sync's rows)."""
+        self._collection(name).delete(where={"$and": [{"source": source}, {"hash": digest}]})
 
     def drop(self, name: str) -> None:
         self._handles.pop(name, None)
@@ -224,10 +164,8 @@ class ChunkStore:
         except Exception:  # already gone: nothing to do
             pass
 
-    def drop_orphans(self) -> list[str]:
-        """Delete collections of this prefix that are neither live nor being built."""
-        state = self.state()
-        keep = {state.get("active"), state.get("staging"), f"{self.prefix}-pointer"}
+    def drop_orphans(self, keep: set[str]) -> list[str]:
+        """Delete build collections of this prefix that are not in `keep`."""
         dropped = []
         for col in self.client.list_collections():
             name = getattr(col, "name", col)
@@ -244,13 +182,3 @@ def is_build(prefix: str, name: str) -> bool:
     must not drop "docs-old-pointer".
     """
     return re.fullmatch(re.escape(prefix) + r"-\d{14}-[0-9a-f]{6}", name) is not None
-
-
-def check_config(built: dict, wanted: dict) -> None:
-    """Raise IndexMismatchError when the index was built with other model/chunk settings."""
-    diffs = [f"{k}: index has {built.get(k)!r}, settings say {v!r}"
-             for k, v in wanted.items() if built.get(k) != v]
-    if diffs:
-        raise IndexMismatchError(
-            "The index was built with other settings (" + "; ".join(diffs) + "). "
-            "Rebuild it with `rag index --rebuild`, or change the settings back.")

@@ -20,6 +20,7 @@ import pytest
 from rag import keyword
 from rag.config import Settings
 from rag.indexer import sync
+from rag.manifest import Manifest
 from rag.store import ChunkStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,13 +82,15 @@ def subprocess_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 @dataclass
 class Snapshot:
-    """The live index as a reader sees it: Chroma pointer and rows, and the BM25 index."""
+    """The live index as a reader sees it (manifest, the live rows of the Chroma collection,
+    the keyword index), and the raw row counts of both, which hold non-live rows too."""
 
     active: str
-    count: int
+    count: int  # rows in the Chroma collection, live or not
     files: dict  # source -> FileRecord
-    docs: dict  # chunk id -> Document
+    docs: dict  # chunk id -> Document, live rows only
     keyword: keyword.KeywordIndex
+    keyword_rows: int  # documents in the keyword index, live or not
 
     @property
     def ids(self) -> set[str]:
@@ -97,16 +100,19 @@ class Snapshot:
         return {d.metadata["source"] for d in self.docs.values()}
 
     def bm25_sources(self, query: str) -> set[str]:
-        by_id = dict(zip(self.keyword.ids, self.keyword.sources))
-        return {by_id[cid] for cid, _ in self.keyword.search(query, k=50)}
+        return {source for _, source, _ in self.keyword.hits(query, k=50)}
 
 
 def snapshot(settings: Settings) -> Snapshot:
+    manifest = Manifest(settings.index_dir, settings.collection)
+    active, live, counts = manifest.live()
     store = ChunkStore(settings)
-    active = store.active()
-    docs = {d.id: d for d in store.documents(active)}
-    kw = keyword.KeywordIndex(keyword.keyword_dir(settings.index_dir, active))
-    return Snapshot(active, store.count(active), store.manifest(active), docs, kw)
+    docs = {d.id: d for d in store.documents(active)
+            if live.get(d.metadata["source"]) == d.metadata["hash"]}
+    path = keyword.keyword_dir(settings.index_dir, active)
+    kw = keyword.KeywordIndex(path, live, counts)
+    return Snapshot(active, store.count(active), manifest.files(), docs, kw,
+                    keyword.count(path))
 
 
 # -- the shipped sample, indexed ------------------------------------------------------------

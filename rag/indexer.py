@@ -10,7 +10,6 @@ deletes the rest. The first sync and `--rebuild` write a new collection and flip
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -30,7 +29,7 @@ from rag.embeddings import (MAX_TOKENS, count_tokens, get_embeddings, model_id,
 from rag.errors import IndexBusyError, LoadError, RagError
 from rag.loaders import load_file, skipped_pages
 from rag.manifest import FileRecord, Manifest, Pending, check_config
-from rag.pdf import ENGINE as PDF_ENGINE
+from rag.pdf import ENGINE as PDF_ENGINE, file_digest
 from rag.store import ChunkStore, is_build
 
 Progress = Callable[[int, int, int], None]  # (bytes done, bytes total, chunks embedded)
@@ -110,14 +109,6 @@ def scan_sources(root: Path) -> tuple[dict[str, Path], list[Failure]]:
                 continue
             files[rel] = path
     return files, failures
-
-
-def hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class IndexLock:
@@ -231,7 +222,7 @@ def _classify(files: dict[str, Path], old: dict[str, FileRecord], report: SyncRe
     to_embed, unchanged = {}, []
     for source, path in files.items():
         try:
-            digest = hash_file(path)
+            digest = file_digest(path)
         except OSError as exc:
             report.failed.append(Failure(source, f"{source}: cannot read the file "
                                                  f"({exc.strerror})."))

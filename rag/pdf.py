@@ -231,6 +231,7 @@ def read_pages(pdf: pdfium.PdfDocument, name: str, digest: str, ocr_cache: Path 
 
 
 def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes, read a megabyte at a time (the index keys versions by it)."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         while block := fh.read(1 << 20):

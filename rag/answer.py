@@ -23,7 +23,7 @@ from rag.embeddings import StoredVectors, sentence_vectors
 from rag.generators import make_generator
 from rag.generators.base import Context, Generator
 from rag.generators.llm import NOT_FOUND
-from rag.intent import Intent, detect
+from rag.intent import Intent, detect, named_files
 from rag.summarize import Draft, comparison_draft, list_draft, overview_draft
 from rag.text import fold
 from rag.retrieval import HybridRetriever, IndexReader
@@ -147,8 +147,9 @@ class Pipeline:
             raise IndexNotFoundError(
                 f"The index is empty: add documents to {self.settings.sources_dir} and run "
                 "`rag index`.")
-        intent = detect(question, list(self.reader.sources()))
-        if intent.kind != "factoid":
+        intent = detect(question)
+        if intent.kind != "factoid":  # only these are scoped by the file names a question says
+            intent.files = named_files(question, list(self.reader.sources()))
             yield from self._whole(question, history, intent, k, sources)
             return
         yield from self.chain(k, sources).stream({"question": question, "history": history})

@@ -47,10 +47,6 @@ class Sentence:
     def text(self) -> str:
         return self.chunk.page_content[self.span[0]:self.span[1]]
 
-    @property
-    def key(self) -> tuple[int, int]:
-        return (self.chunk.metadata.get("page") or 0, self.chunk.metadata["start"] + self.span[0])
-
 
 def document_sentences(chunks: list[Document]) -> list[Sentence]:
     """Every sentence of one file once, in reading order. The chunks are laid back at their

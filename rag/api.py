@@ -77,6 +77,7 @@ class AskRequest(BaseModel):
 class IndexRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     rebuild: StrictBool = False
+    checksum: StrictBool = False
 
 
 class Limits:
@@ -139,7 +140,8 @@ def routes(service: Service, limits: Limits) -> APIRouter:
     @router.post("/api/index", status_code=202)
     async def start_index(req: Annotated[IndexRequest | None, Body()] = None) -> dict:
         """Start a sync of the index with the sources folder; returns at once."""
-        job = service.index_job.start(rebuild=bool(req and req.rebuild))
+        job = service.index_job.start(rebuild=bool(req and req.rebuild),
+                                      checksum=bool(req and req.checksum))
         return {"job": job, "running": True}
 
     @router.get("/api/index")

@@ -57,6 +57,9 @@ def _where_to_work(settings: Settings, server: str | None, local: bool,
 @app.command()
 def index(
     rebuild: bool = typer.Option(False, "--rebuild", help="Discard the index and embed all again."),
+    checksum: bool = typer.Option(
+        False, "--checksum", help="Read and hash every file, even those whose modification time "
+        "and size are unchanged since they were last hashed."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     server: Optional[str] = SERVER,
@@ -68,9 +71,10 @@ def index(
     try:
         base = _where_to_work(settings, server, local, verbose)
         if base:
-            summary, failures, skipped, embedded = _remote_sync(base, settings, quiet, rebuild)
+            summary, failures, skipped, embedded = _remote_sync(base, settings, quiet, rebuild,
+                                                                checksum)
         else:
-            report = _sync(settings, quiet, rebuild)
+            report = _sync(settings, quiet, rebuild, checksum)
             summary, embedded = report.summary(), report.embedded
             failures = [f.reason for f in report.failed]
             skipped = [f.reason for f in report.skipped]
@@ -92,8 +96,8 @@ def index(
         raise typer.Exit(1)
 
 
-def _remote_sync(base: str, settings: Settings, quiet: bool, rebuild: bool
-                 ) -> tuple[dict, list[str], list[str], int]:
+def _remote_sync(base: str, settings: Settings, quiet: bool, rebuild: bool,
+                 checksum: bool = False) -> tuple[dict, list[str], list[str], int]:
     """Run a sync on the server, with the same progress bar; (summary, failures, skipped
     pages, embedded)."""
     from rag import client
@@ -114,7 +118,7 @@ def _remote_sync(base: str, settings: Settings, quiet: bool, rebuild: bool
         bar.refresh()
 
     try:
-        job = client.start_index(base, settings, rebuild)["job"]
+        job = client.start_index(base, settings, rebuild, checksum)["job"]
         status = client.wait_for_index(base, settings, job, progress)
     finally:
         if bar is not None:
@@ -123,7 +127,7 @@ def _remote_sync(base: str, settings: Settings, quiet: bool, rebuild: bool
             [f["reason"] for f in status.get("skipped", [])], status["embedded"])
 
 
-def _sync(settings: Settings, quiet: bool, rebuild: bool = False):
+def _sync(settings: Settings, quiet: bool, rebuild: bool = False, checksum: bool = False):
     """Run a sync with a progress bar on stderr (unless quiet); its report."""
     from tqdm import tqdm
 
@@ -146,7 +150,7 @@ def _sync(settings: Settings, quiet: bool, rebuild: bool = False):
             tqdm.write(f"OCR {source}: page {page} of {pages}", file=sys.stderr)
 
     try:
-        return sync(settings, rebuild=rebuild, progress=progress, on_ocr=ocr)
+        return sync(settings, rebuild=rebuild, progress=progress, on_ocr=ocr, checksum=checksum)
     finally:
         if bar is not None:
             bar.close()

@@ -90,9 +90,9 @@ def ask(base: str, settings: Settings, payload: dict) -> dict:
     return _call(f"{base}/api/ask", settings, payload, ASK_SECONDS)
 
 
-def start_index(base: str, settings: Settings, rebuild: bool) -> dict:
+def start_index(base: str, settings: Settings, rebuild: bool, checksum: bool = False) -> dict:
     """POST /api/index: {"job": n, "running": true}."""
-    return _call(f"{base}/api/index", settings, {"rebuild": rebuild})
+    return _call(f"{base}/api/index", settings, {"rebuild": rebuild, "checksum": checksum})
 
 
 def index_status(base: str, settings: Settings) -> dict:

@@ -28,7 +28,7 @@ from rag.embeddings import (MAX_TOKENS, count_tokens, get_embeddings, model_id,
                             resolve_precision)
 from rag.errors import IndexBusyError, LoadError, RagError
 from rag.loaders import load_file, skipped_pages
-from rag.manifest import FileRecord, Manifest, Pending, check_config
+from rag.manifest import FileRecord, Manifest, Pending, Stamp, check_config
 from rag.pdf import ENGINE as PDF_ENGINE, file_digest
 from rag.store import ChunkStore, is_build
 
@@ -216,13 +216,31 @@ class _Writer:
         self.flush()
         self.progress(self.total, self.total, self.embedded)
 
-def _classify(files: dict[str, Path], old: dict[str, FileRecord], report: SyncReport
-              ) -> tuple[dict[str, str], list[str]]:
-    """Hash every file; fill added/changed/unchanged/removed; return {source: hash} to embed."""
-    to_embed, unchanged = {}, []
+# A stamp (modification time, size) is trusted only for a file last modified this long before
+# it was hashed: a write within the same clock tick as the hashing cannot hide behind it.
+RACY_SECONDS = 2.0
+
+
+def _classify(files: dict[str, Path], old: dict[str, FileRecord], report: SyncReport,
+              stamps: dict[str, Stamp]) -> tuple[dict[str, str], list[str], dict[str, Stamp]]:
+    """Hash every file whose stamp changed (the others keep their recorded hash); fill
+    added/changed/unchanged/removed.
+
+    Returns:
+        ({source: hash} to embed, unchanged sources, stamps of the files hashed now).
+    """
+    to_embed, unchanged, hashed = {}, [], {}
     for source, path in files.items():
         try:
-            digest = file_digest(path)
+            seen_at = time.time()
+            st = path.stat()
+            known = stamps.get(source)
+            if (known and (known.mtime_ns, known.size) == (st.st_mtime_ns, st.st_size)
+                    and known.seen_at - st.st_mtime_ns / 1e9 > RACY_SECONDS):
+                digest = known.hash
+            else:
+                digest = file_digest(path)
+                hashed[source] = Stamp(st.st_mtime_ns, st.st_size, digest, seen_at)
         except OSError as exc:
             report.failed.append(Failure(source, f"{source}: cannot read the file "
                                                  f"({exc.strerror})."))
@@ -237,7 +255,7 @@ def _classify(files: dict[str, Path], old: dict[str, FileRecord], report: SyncRe
             unchanged.append(source)
     report.unchanged = unchanged
     report.removed = _removed(old, files, report)
-    return to_embed, unchanged
+    return to_embed, unchanged, hashed
 
 
 def _removed(old: dict[str, FileRecord], files: dict[str, Path], report: SyncReport
@@ -248,7 +266,7 @@ def _removed(old: dict[str, FileRecord], files: dict[str, Path], report: SyncRep
 
 
 def sync(settings: Settings, rebuild: bool = False, progress: Progress | None = None,
-         on_ocr: OcrProgress | None = None) -> SyncReport:
+         on_ocr: OcrProgress | None = None, checksum: bool = False) -> SyncReport:
     """Make the index equal to the sources folder.
 
     Args:
@@ -256,6 +274,8 @@ def sync(settings: Settings, rebuild: bool = False, progress: Progress | None = 
         rebuild: ignore the existing index and embed everything again.
         progress: called as progress(bytes_done, bytes_total, chunks_embedded).
         on_ocr: called as on_ocr(source, page, pages) before each page Tesseract reads.
+        checksum: read and hash every file, even those whose modification time and size
+            are unchanged since they were last hashed (implied by rebuild).
 
     Returns:
         What changed, what failed (with reasons), the chunk count and the time taken.
@@ -279,7 +299,10 @@ def sync(settings: Settings, rebuild: bool = False, progress: Progress | None = 
         files, failures = scan_sources(settings.sources_dir)
         old = manifest.files() if live else {}
         report = SyncReport(failed=failures)
-        to_embed, unchanged = _classify(files, {} if rebuild else old, report)
+        stamps = manifest.stamps()
+        to_embed, unchanged, hashed = _classify(files, {} if rebuild else old, report,
+                                                {} if rebuild or checksum else stamps)
+        manifest.save_stamps(hashed, sorted(set(stamps) - set(files)))
         if rebuild:
             report.removed = _removed(old, files, report)
         pending = manifest.pending()

@@ -61,7 +61,7 @@ class IndexJob:
         return {"bytes_done": done, "bytes_total": total, "embedded": embedded,
                 "fraction": round(min(1.0, done / total), 4) if total else 0.0}
 
-    def start(self, rebuild: bool = False) -> int:
+    def start(self, rebuild: bool = False, checksum: bool = False) -> int:
         """Start a sync in the background; its job number.
 
         Raises:
@@ -77,15 +77,16 @@ class IndexJob:
                                finished_at=None, error=None,
                                progress=self._progress_dict(0, 0, 0))
             self._done.clear()
-        threading.Thread(target=self._run, args=(rebuild,), name=f"rag-sync-{job}",
+        threading.Thread(target=self._run, args=(rebuild, checksum), name=f"rag-sync-{job}",
                          daemon=True).start()
         return job
 
-    def _run(self, rebuild: bool) -> None:
+    def _run(self, rebuild: bool, checksum: bool = False) -> None:
         _lower_priority()
         report, exception = None, None
         try:
-            report = indexer.sync(self.settings, rebuild=rebuild, progress=self._progress)
+            report = indexer.sync(self.settings, rebuild=rebuild, progress=self._progress,
+                                  checksum=checksum)
         except RagError as exc:
             exception = exc
         except Exception as exc:  # noqa: BLE001 - reported, never raised in a bare thread

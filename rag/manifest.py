@@ -5,7 +5,10 @@ One SQLite file per index (`RAG_INDEX_DIR/manifest-<collection prefix>.sqlite`) 
   every flip increments (readers reload when it changes);
 - per source file: its content hash, when it was indexed and its chunk ids (`files`);
 - file versions that may have rows in the store but are not live (`pending`): chunks written
-  by a sync that has not flipped yet, or superseded ones not deleted yet.
+  by a sync that has not flipped yet, or superseded ones not deleted yet;
+- a cache of content hashes by file stamp (`stamps`: modification time and size when the
+  file was last hashed), so a sync need not read a file that has not been touched. It says
+  nothing about what is live, so it is written outside the flip.
 
 Readers trust only `files`: a chunk whose (source, hash) is not live there is invisible. So a
 sync writes new chunks into the live collection first, flips the manifest in one SQLite
@@ -32,6 +35,9 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE TABLE IF NOT EXISTS pending (
     collection TEXT NOT NULL, source TEXT NOT NULL, hash TEXT NOT NULL, ids TEXT,
     PRIMARY KEY (collection, source, hash));
+CREATE TABLE IF NOT EXISTS stamps (
+    source TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL,
+    hash TEXT NOT NULL, seen_at REAL NOT NULL);
 """
 
 
@@ -42,6 +48,16 @@ class FileRecord:
     hash: str
     indexed_at: float
     ids: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """A file's modification time and size when it was hashed, and when that was."""
+
+    mtime_ns: int
+    size: int
+    hash: str
+    seen_at: float
 
 
 @dataclass(frozen=True)
@@ -160,7 +176,26 @@ class Manifest:
             rows = db.execute("SELECT collection, source, hash, ids FROM pending").fetchall()
         return [Pending(c, s, h, tuple(json.loads(i)) if i else None) for c, s, h, i in rows]
 
+    def stamps(self) -> dict[str, Stamp]:
+        if not self.path.exists():
+            return {}
+        try:
+            with self._db() as db:
+                rows = db.execute("SELECT source, mtime_ns, size, hash, seen_at FROM stamps")
+                return {s: Stamp(m, n, h, t) for s, m, n, h, t in rows.fetchall()}
+        except sqlite3.OperationalError:  # an index written before stamps existed
+            return {}
+
     # -- writing (under the index lock) ------------------------------------------------------
+    def save_stamps(self, new: dict[str, Stamp], gone: list[str]) -> None:
+        """Remember the hashes just computed; forget files no longer in the sources."""
+        if not (new or gone):
+            return
+        with self._db(write=True) as db:
+            db.executemany("DELETE FROM stamps WHERE source=?", [(s,) for s in gone])
+            db.executemany("INSERT OR REPLACE INTO stamps VALUES (?, ?, ?, ?, ?)",
+                           [(s, t.mtime_ns, t.size, t.hash, t.seen_at) for s, t in new.items()])
+
     def _set(self, db, **values) -> None:
         db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                        [(k, json.dumps(v)) for k, v in values.items()])

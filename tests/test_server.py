@@ -167,3 +167,28 @@ def test_allow_open_or_full_protection_lets_it_bind(settings):
     wide = settings.model_copy(update={"host": "0.0.0.0"})
     check_exposure(wide.model_copy(update={"allow_open": True}))
     check_exposure(wide.model_copy(update={"api_key": "k", "username": "a", "password": "b"}))
+
+
+def test_the_cli_asks_the_server_to_hash_every_file_with_checksum(served):
+    """A file replaced by one of the same size and the old modification time keeps its stamp:
+    only `rag index --checksum` (through the server, as the CLI goes when one runs) sees it."""
+    import os
+
+    base, settings = served
+    assert rag(settings, base, "index", "-q").returncode == 0  # whatever earlier tests left
+    note = settings.sources_dir / "stamp-note.txt"
+    note.write_text("The stamp note names the heron of the northern marsh.", encoding="utf-8")
+    old = time.time() - 60
+    os.utime(note, (old, old))
+    assert json.loads(rag(settings, base, "index", "--json", "-q").stdout)["added"] == 1
+    try:
+        note.write_text("The stamp note names the egret of the northern marsh.", encoding="utf-8")
+        os.utime(note, (old, old))
+        plain = rag(settings, base, "index", "--json", "-q")
+        assert json.loads(plain.stdout)["changed"] == 0, plain.stderr
+        full = rag(settings, base, "index", "--json", "-q", "--checksum")
+        assert json.loads(full.stdout)["changed"] == 1, full.stderr
+        assert httpx.post(f"{base}/api/index", json={"checksum": "yes"}).status_code == 422
+    finally:
+        note.unlink()
+        assert json.loads(rag(settings, base, "index", "--json", "-q").stdout)["removed"] == 1

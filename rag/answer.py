@@ -24,7 +24,8 @@ from rag.generators import make_generator
 from rag.generators.base import Context, Generator
 from rag.generators.llm import NOT_FOUND
 from rag.intent import Intent, detect, named_files
-from rag.summarize import Draft, comparison_draft, list_draft, overview_draft
+from rag.summarize import (Draft, comparison_draft, document_sentences, list_draft,
+                           overview_draft)
 from rag.text import fold
 from rag.retrieval import HybridRetriever, IndexReader
 
@@ -164,6 +165,19 @@ class Pipeline:
         ranked, confidence = assess(query, passages, self.vectors,
                                     idf_of(kw.doc_freq, kw.n_docs))
         return ranked, passages, confidence
+
+    def prepare_overviews(self, sources: list[str] | None = None,
+                          limit: int | None = None) -> int:
+        """Embed and store the sentence vectors of indexed files (those given, else all, at
+        most `limit`) ahead of their first overview, which then takes milliseconds instead
+        of seconds. Returns how many files were embedded (the others were stored already)."""
+        live = self.reader.sources()
+        files = [s for s in (sources if sources is not None else sorted(live)) if s in live]
+        done = 0
+        for source in files[:limit]:
+            sents = document_sentences(self.reader.chunks_of(source))
+            done += self.document_vectors.fill([s.text for s in sents])
+        return done
 
     def draft(self, question: str, intent: Intent, k: int | None = None,
               sources: list[str] | None = None) -> Draft:

@@ -292,18 +292,38 @@ class StoredVectors:
     def __init__(self, folder: Path, vectors: SentenceVectors, keep: int = 2000):
         self.folder, self.vectors, self.keep = Path(folder), vectors, keep
 
-    def __call__(self, texts: list[str]) -> np.ndarray:
+    def _path(self, texts: list[str]) -> Path:
         model = f"{model_id()};{getattr(self.vectors.embeddings, 'dtype', '')}"
         key = hashlib.sha256("\x00".join([model, *texts]).encode()).hexdigest()[:32]
-        path = self.folder / f"{key}.npy"
+        return self.folder / f"{key}.npy"
+
+    def _load(self, path: Path, n: int) -> np.ndarray | None:
         try:
             found = np.load(path)
-            if found.shape[0] == len(texts):
+            if found.shape[0] == n:
                 os.utime(path)
                 return found
         except (OSError, ValueError):
             pass
-        fresh = self.vectors(texts)
+        return None
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        path = self._path(texts)
+        found = self._load(path, len(texts))
+        return found if found is not None else self._save(path, self.vectors(texts))
+
+    def fill(self, texts: list[str], batch: int = 16) -> bool:
+        """Embed and store a document's sentences ahead of its first overview, a few at a
+        time, so a question asked meanwhile waits for one small batch at most. False if
+        they were stored already."""
+        path = self._path(texts)
+        if path.exists():
+            return False
+        rows = [self.vectors(texts[i:i + batch]) for i in range(0, len(texts), batch)]
+        self._save(path, np.concatenate(rows) if rows else np.zeros((0, 384), np.float32))
+        return True
+
+    def _save(self, path: Path, fresh: np.ndarray) -> np.ndarray:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")

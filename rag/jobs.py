@@ -21,7 +21,7 @@ SUMMARY_KEYS = ("added", "changed", "removed", "unchanged", "failed", "chunks", 
 NICE = 10  # the sync's thread yields the CPU to answers
 
 
-def _lower_priority() -> None:
+def lower_priority() -> None:
     """Lower the calling thread's CPU priority (on Linux `nice` applies per thread, and the
     threads it starts inherit it); elsewhere nothing happens."""
     try:
@@ -43,8 +43,12 @@ class IndexJob:
     """Starts syncs in the background and reports on them; a second start while one runs
     is refused (as is one while `rag index` runs elsewhere: the index lock says so)."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings,
+                 after: Callable[[indexer.SyncReport], None] | None = None):
+        """`after(report)` runs in the sync's thread once a sync has finished and is
+        reported (the server prepares overviews of the files it added or changed)."""
         self.settings = settings
+        self.after = after
         self._lock = threading.Lock()
         self._done = threading.Event()
         self._done.set()
@@ -82,7 +86,7 @@ class IndexJob:
         return job
 
     def _run(self, rebuild: bool, checksum: bool = False) -> None:
-        _lower_priority()
+        lower_priority()
         report, exception = None, None
         try:
             report = indexer.sync(self.settings, rebuild=rebuild, progress=self._progress,
@@ -103,6 +107,11 @@ class IndexJob:
                 self._state["error"] = (str(exception) if isinstance(exception, RagError)
                                         else f"{type(exception).__name__}: {exception}")
             self._done.set()
+        if report is not None and self.after is not None:
+            try:
+                self.after(report)
+            except Exception:  # noqa: BLE001 - an optional extra; the sync itself succeeded
+                log.exception("after the sync")
 
     def _progress(self, done: int, total: int, embedded: int) -> None:
         with self._lock:

@@ -12,7 +12,7 @@ from rag import sources as source_files
 from rag.answer import AnswerResult, Pipeline
 from rag.config import Settings
 from rag.errors import IndexNotFoundError, RagError
-from rag.jobs import IndexJob
+from rag.jobs import IndexJob, lower_priority
 from rag.store import ChunkStore
 
 # How long a question may wait for a free worker before the server says it is busy.
@@ -45,7 +45,7 @@ class Service:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.index_job = IndexJob(settings)
+        self.index_job = IndexJob(settings, after=self._after_sync)
         self._pipelines: dict[str, Pipeline] = {}
         self._store: ChunkStore | None = None
         self._lock = threading.Lock()
@@ -159,9 +159,18 @@ class Service:
         return True, ""
 
     def warm_up(self) -> None:
-        """Load the model and the index before the first question (errors wait for it)."""
+        """Load the model and the index before the first question (errors wait for it),
+        then, at low priority, prepare the overviews of up to RAG_PREPARE_OVERVIEWS files."""
         try:
             if self.ready()[0]:
                 self.pipeline().reader.embeddings.embed_query("warm up")
+                lower_priority()
+                self.pipeline().prepare_overviews(limit=self.settings.prepare_overviews)
         except Exception:  # noqa: BLE001 - the first real question reports the problem
             pass
+
+    def _after_sync(self, report) -> None:
+        """Prepare the overviews of the files a sync added or changed (its thread is niced)."""
+        if self.settings.prepare_overviews and (report.added or report.changed):
+            self.pipeline().prepare_overviews(sorted(report.added + report.changed),
+                                              limit=self.settings.prepare_overviews)

@@ -192,3 +192,22 @@ def test_the_cli_asks_the_server_to_hash_every_file_with_checksum(served):
     finally:
         note.unlink()
         assert json.loads(rag(settings, base, "index", "--json", "-q").stdout)["removed"] == 1
+
+
+def test_a_sync_through_the_server_prepares_the_new_files_overview(served):
+    base, settings = served
+    assert rag(settings, base, "index", "-q").returncode == 0  # whatever earlier tests left
+    folder = settings.index_dir / "sentences"
+    before = set(folder.glob("*.npy"))
+    note = settings.sources_dir / "prepared-note.txt"
+    note.write_text("The prepared note is about the ibis. The ibis wades in the estuary mud "
+                    "at low tide.", encoding="utf-8")
+    try:
+        assert httpx.post(f"{base}/api/index").status_code == 202
+        deadline = time.monotonic() + 120
+        while not (set(folder.glob("*.npy")) - before) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert set(folder.glob("*.npy")) - before, "no sentence vectors stored after the sync"
+    finally:
+        note.unlink()
+        assert json.loads(rag(settings, base, "index", "--json", "-q").stdout)["removed"] == 1

@@ -216,6 +216,19 @@ def test_document_sentence_vectors_are_stored_and_reused(tmp_path):
     assert len(list(tmp_path.glob("*.npy"))) == 1  # the least recently used one went
 
 
+def test_overviews_are_prepared_ahead_and_then_only_read(tmp_path_factory):
+    settings = index_sample(tmp_path_factory.mktemp("prepared"), {"okapi-notes.txt": OKAPI})
+    pipeline = Pipeline(settings, "extractive")
+    stored = lambda: sorted((settings.index_dir / "sentences").glob("*.npy"))  # noqa: E731
+    assert pipeline.prepare_overviews(limit=1) == 1 and len(stored()) == 1
+    assert pipeline.prepare_overviews() == 1 and len(stored()) == 2
+    assert pipeline.prepare_overviews(["okapi-notes.txt", "not-indexed.txt"]) == 0
+    before = stored()
+    result = pipeline.ask("Summarize okapi-notes.txt")
+    assert result.kind == "overview" and len(result.citations) >= 1
+    assert stored() == before  # the overview read what was prepared, embedded nothing new
+
+
 def test_a_list_the_sources_cannot_vouch_for_is_an_abstention(pipeline):
     result = pipeline.ask("What are the main exports of Peru?")
     assert result.abstained and result.kind == "factoid" and result.closest

@@ -114,7 +114,9 @@ def write_sources(folder: Path, target: int, per_file: dict[str, int]) -> int:
             name = f"{doc['_id']}.txt"
             if copy and re.fullmatch(r"[A-Za-z0-9]{5}", text[:5]):
                 text = f"c{copy:04d}" + text[5:]
-            (sub / name).write_text(text, encoding="utf-8")
+            path = sub / name
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                path.write_text(text, encoding="utf-8")  # a kept folder keeps its file times
             total += per_file.get(name, 3)
             if total >= target:
                 break

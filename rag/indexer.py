@@ -85,29 +85,36 @@ def scan_sources(root: Path) -> tuple[dict[str, Path], list[Failure]]:
 
     Symlinks are followed only when they resolve inside root; anything that is not a
     regular file (FIFO, device, dangling link) is reported as a failure, never opened.
+    (os.scandir: a directory listing tells a plain file's type without a stat call, so a
+    folder of many thousand files is listed in a few milliseconds a thousand.)
     """
     files, failures = {}, []
     if not root.is_dir():
         return files, failures
     real_root = root.resolve()
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith("."):
-                continue
-            path = Path(dirpath) / name
-            rel = path.relative_to(root).as_posix()
-            if path.is_symlink():
-                target = path.resolve()
-                if not target.is_relative_to(real_root):
+
+    def walk(folder: str, prefix: str) -> None:
+        with os.scandir(folder) as listing:
+            entries = sorted((e for e in listing if not e.name.startswith(".")),
+                             key=lambda e: e.name)
+        for entry in entries:
+            rel = prefix + entry.name
+            if entry.is_symlink() and entry.is_dir():
+                continue  # linked folders are not followed (as os.walk does)
+            if entry.is_symlink():
+                if not Path(entry.path).resolve().is_relative_to(real_root):
                     failures.append(Failure(rel, f"{rel}: symlink points outside the sources "
                                                  "folder; not followed."))
                     continue
-            if not path.is_file():  # reading a FIFO or device would block or never end
+            if entry.is_dir():
+                walk(entry.path, rel + "/")
+            elif entry.is_file():
+                files[rel] = Path(entry.path)
+            else:  # reading a FIFO or device would block or never end
                 failures.append(Failure(rel, f"{rel}: not a regular file (a pipe, device or "
                                              "broken link); skipped."))
-                continue
-            files[rel] = path
+
+    walk(str(root), "")
     return files, failures
 
 

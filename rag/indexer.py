@@ -80,8 +80,9 @@ def ocr_dir(settings: Settings) -> Path:
     return settings.index_dir / "ocr"
 
 
-def scan_sources(root: Path) -> tuple[dict[str, Path], list[Failure]]:
-    """Every candidate file under root by its relative path; hidden files are ignored.
+def scan_sources(root: Path) -> tuple[dict[str, str], list[Failure]]:
+    """Every candidate file under root: {relative path: its path (a str: building 74k
+    pathlib objects alone takes a second)}; hidden files are ignored.
 
     Symlinks are followed only when they resolve inside root; anything that is not a
     regular file (FIFO, device, dangling link) is reported as a failure, never opened.
@@ -109,7 +110,7 @@ def scan_sources(root: Path) -> tuple[dict[str, Path], list[Failure]]:
             if entry.is_dir():
                 walk(entry.path, rel + "/")
             elif entry.is_file():
-                files[rel] = Path(entry.path)
+                files[rel] = entry.path
             else:  # reading a FIFO or device would block or never end
                 failures.append(Failure(rel, f"{rel}: not a regular file (a pipe, device or "
                                              "broken link); skipped."))
@@ -204,15 +205,15 @@ class _Writer:
         self.present.update(d.id for d in batch)
         self.embedded += len(batch)
 
-    def write_all(self, work: dict[str, str], files: dict[str, Path],
+    def write_all(self, work: dict[str, str], files: dict[str, str],
                   report: SyncReport) -> None:
         """write_file for every file of `work` ({source: hash}); a file that fails is
         reported (an indexed one keeps its previous version: it is not flipped)."""
         done = 0
         for source in sorted(work):
-            size = files[source].stat().st_size
+            size = os.stat(files[source]).st_size
             try:
-                self.write_file(files[source], source, work[source], done, size)
+                self.write_file(Path(files[source]), source, work[source], done, size)
             except LoadError as exc:
                 report.failed.append(Failure(source, str(exc)))
                 for bucket in (report.added, report.changed):
@@ -228,7 +229,7 @@ class _Writer:
 RACY_SECONDS = 2.0
 
 
-def _classify(files: dict[str, Path], old: dict[str, FileRecord], report: SyncReport,
+def _classify(files: dict[str, str], old: dict[str, FileRecord], report: SyncReport,
               stamps: dict[str, Stamp]) -> tuple[dict[str, str], list[str], dict[str, Stamp]]:
     """Hash every file whose stamp changed (the others keep their recorded hash); fill
     added/changed/unchanged/removed.
@@ -240,13 +241,13 @@ def _classify(files: dict[str, Path], old: dict[str, FileRecord], report: SyncRe
     for source, path in files.items():
         try:
             seen_at = time.time()
-            st = path.stat()
+            st = os.stat(path)
             known = stamps.get(source)
             if (known and (known.mtime_ns, known.size) == (st.st_mtime_ns, st.st_size)
                     and known.seen_at - st.st_mtime_ns / 1e9 > RACY_SECONDS):
                 digest = known.hash
             else:
-                digest = file_digest(path)
+                digest = file_digest(Path(path))
                 hashed[source] = Stamp(st.st_mtime_ns, st.st_size, digest, seen_at)
         except OSError as exc:
             report.failed.append(Failure(source, f"{source}: cannot read the file "
@@ -265,7 +266,7 @@ def _classify(files: dict[str, Path], old: dict[str, FileRecord], report: SyncRe
     return to_embed, unchanged, hashed
 
 
-def _removed(old: dict[str, FileRecord], files: dict[str, Path], report: SyncReport
+def _removed(old: dict[str, FileRecord], files: dict[str, str], report: SyncReport
              ) -> list[str]:
     """Indexed files that are gone; one that is there but failed keeps its chunks instead."""
     failed = {f.source for f in report.failed}
@@ -349,7 +350,7 @@ def _full_build(settings, store, manifest, state, files, work, old, report, prog
     if not staging:
         staging = store.create()
         manifest.set_staging(staging, config)
-    total = sum(files[s].stat().st_size for s in work) or 1
+    total = sum(os.stat(files[s]).st_size for s in work) or 1
     writer = _Writer(settings, store, staging, store.ids(staging), progress, total, on_ocr)
     writer.write_all(work, files, report)
     kept = {cid for rec in writer.written.values() for cid in rec.ids}
@@ -379,7 +380,7 @@ def _update(settings, store, manifest, state, files, to_embed, old, report, pend
     present = set()
     for p in resumed:  # what a killed sync stored of the versions we still want
         present |= store.version_ids(live, p.source, p.hash)
-    total = sum(files[s].stat().st_size for s in to_embed) or 1
+    total = sum(os.stat(files[s]).st_size for s in to_embed) or 1
     writer = _Writer(settings, store, live, present, progress, total, on_ocr,
                      on_version=lambda s, h: manifest.add_pending(live, [(s, h)]))
     orphans = [p for p in pending if p not in resumed]

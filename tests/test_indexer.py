@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -66,7 +67,7 @@ def test_scan_sources_uses_relative_paths_and_skips_hidden(sources):
     write(sources / ".git" / "config.txt", "secret")
     files, failures = scan_sources(sources)
     assert sorted(files) == sorted(CORPUS) and failures == []
-    assert files["deep/nested/gamma.txt"] == sources / "deep" / "nested" / "gamma.txt"
+    assert Path(files["deep/nested/gamma.txt"]) == sources / "deep" / "nested" / "gamma.txt"
 
 
 def test_pdf_chunks_know_their_page_and_blank_pages_are_fine(settings, sources):

@@ -237,6 +237,29 @@ def body(i: int) -> str:
                        for j in range(3))
 
 
+def _start_index(tmp_path, settings: Settings):
+    """`rag index` in a child process (4 chunks a batch, so there is time to kill it);
+    (the process, its log file open for writing)."""
+    out = (tmp_path / "child.log").open("wb")
+    child = subprocess.Popen([sys.executable, "-m", "rag", "index", "--json", "-q"],
+                             cwd=tmp_path, env=subprocess_env(settings, RAG_EMBED_BATCH_SIZE="4"),
+                             stdout=out, stderr=out)
+    return child, out
+
+
+def _kill_when(child, out, far_enough, seconds: float = 300) -> None:
+    """SIGKILL the child once far_enough() (asked every 0.1 s) says so, or when it ends or
+    time runs out; then close its log."""
+    deadline = time.monotonic() + seconds
+    try:
+        while child.poll() is None and time.monotonic() < deadline and not far_enough():
+            time.sleep(0.1)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        out.close()
+
+
 def test_killed_sync_keeps_the_old_index_and_resumes(tmp_path, sources):
     settings = Settings(sources_dir=sources, index_dir=tmp_path / "index",
                         chunk_size=200, chunk_overlap=20, embed_batch_size=4)
@@ -248,24 +271,17 @@ def test_killed_sync_keeps_the_old_index_and_resumes(tmp_path, sources):
     write_corpus(sources, more)
     new_chunks = expected_chunks(settings, more)
 
-    out = (tmp_path / "child.log").open("wb")
-    child = subprocess.Popen([sys.executable, "-m", "rag", "index", "--json", "-q"],
-                             cwd=tmp_path, env=subprocess_env(settings, RAG_EMBED_BATCH_SIZE="4"),
-                             stdout=out, stderr=out)
+    child, out = _start_index(tmp_path, settings)
     store, rows, reader = ChunkStore(settings), 0, None
-    deadline = time.monotonic() + 300
-    try:
-        while child.poll() is None and time.monotonic() < deadline:
-            rows = store.count(before.active)  # the sync writes into the live collection
-            if rows > before.count and reader is None:
-                reader = snapshot(settings)  # another process is writing the next state now
-            if rows >= before.count + new_chunks * 0.6:
-                break
-            time.sleep(0.1)
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        out.close()
+
+    def far_enough() -> bool:
+        nonlocal rows, reader
+        rows = store.count(before.active)  # the sync writes into the live collection
+        if rows > before.count and reader is None:
+            reader = snapshot(settings)  # another process is writing the next state now
+        return rows >= before.count + new_chunks * 0.6
+
+    _kill_when(child, out, far_enough)
     assert child.returncode == -signal.SIGKILL, (
         f"the sync ended (exit {child.returncode}) before it could be killed:\n"
         + (tmp_path / "child.log").read_text(errors="replace")[-2000:])
@@ -314,25 +330,18 @@ def test_a_killed_first_build_is_resumed(tmp_path, sources):
     corpus = {f"f{i:03d}.txt": body(i) for i in range(60)}
     write_corpus(sources, corpus)
     total = expected_chunks(settings, corpus)
-    out = (tmp_path / "child.log").open("wb")
-    child = subprocess.Popen([sys.executable, "-m", "rag", "index", "--json", "-q"],
-                             cwd=tmp_path, env=subprocess_env(settings, RAG_EMBED_BATCH_SIZE="4"),
-                             stdout=out, stderr=out)
+    child, out = _start_index(tmp_path, settings)
     man, store, rows = Manifest(settings.index_dir, settings.collection), None, 0
-    deadline = time.monotonic() + 300
-    try:
-        while child.poll() is None and time.monotonic() < deadline:
-            staging = man.state().get("staging") if man.exists() else None
-            if staging:
-                store = store or ChunkStore(settings)
-                rows = store.count(staging)
-                if rows >= total * 0.5:
-                    break
-            time.sleep(0.1)
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        out.close()
+
+    def far_enough() -> bool:
+        nonlocal store, rows
+        staging = man.state().get("staging") if man.exists() else None
+        if staging:
+            store = store or ChunkStore(settings)
+            rows = store.count(staging)
+        return rows >= total * 0.5
+
+    _kill_when(child, out, far_enough)
     assert child.returncode == -signal.SIGKILL and rows > 0
     assert man.state()["collection"] is None  # nothing is live: readers see no index
     with pytest.raises(IndexNotFoundError):

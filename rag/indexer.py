@@ -34,10 +34,10 @@ from rag.store import ChunkStore, is_build
 
 Progress = Callable[[int, int, int], None]  # (bytes done, bytes total, chunks embedded)
 OcrProgress = Callable[[str, int, int], None]  # (source, page, pages) before an OCR'd page
-# chunks gathered per embedding call and Chroma write, as a multiple of the model's batch:
-# large enough for the model to sort by length, small enough that a killed sync keeps most
-# of its work
-WRITE_BATCHES = 8
+# chunks gathered per embedding call and Chroma write, as a multiple of the model's batch
+# (256 at the default of 8): enough for the model to sort them by length (less padding) and for
+# few Chroma writes, few enough that a killed sync keeps most of its work
+WRITE_BATCHES = 32
 KEYWORD_BATCH = 1024  # chunks handed to the keyword index at a time
 
 

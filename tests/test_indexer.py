@@ -238,11 +238,11 @@ def body(i: int) -> str:
 
 
 def _start_index(tmp_path, settings: Settings):
-    """`rag index` in a child process (4 chunks a batch, so there is time to kill it);
-    (the process, its log file open for writing)."""
+    """`rag index` in a child process (one chunk a batch, so 32 a write and time to kill
+    it); (the process, its log file open for writing)."""
     out = (tmp_path / "child.log").open("wb")
     child = subprocess.Popen([sys.executable, "-m", "rag", "index", "--json", "-q"],
-                             cwd=tmp_path, env=subprocess_env(settings, RAG_EMBED_BATCH_SIZE="4"),
+                             cwd=tmp_path, env=subprocess_env(settings, RAG_EMBED_BATCH_SIZE="1"),
                              stdout=out, stderr=out)
     return child, out
 
@@ -262,7 +262,7 @@ def _kill_when(child, out, far_enough, seconds: float = 300) -> None:
 
 def test_killed_sync_keeps_the_old_index_and_resumes(tmp_path, sources):
     settings = Settings(sources_dir=sources, index_dir=tmp_path / "index",
-                        chunk_size=200, chunk_overlap=20, embed_batch_size=4)
+                        chunk_size=200, chunk_overlap=20, embed_batch_size=1)
     base = {f"base{i}.txt": body(i) for i in range(3)}
     write_corpus(sources, base)
     sync(settings)
@@ -326,7 +326,7 @@ def test_missing_sources_folder_is_refused_and_keeps_the_index(settings, sources
 
 def test_a_killed_first_build_is_resumed(tmp_path, sources):
     settings = Settings(sources_dir=sources, index_dir=tmp_path / "index",
-                        chunk_size=200, chunk_overlap=20, embed_batch_size=4)
+                        chunk_size=200, chunk_overlap=20, embed_batch_size=1)
     corpus = {f"f{i:03d}.txt": body(i) for i in range(60)}
     write_corpus(sources, corpus)
     total = expected_chunks(settings, corpus)

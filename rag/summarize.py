@@ -2,7 +2,8 @@
 answered with the documents' own sentences, each cited, in document order.
 
 An overview picks the sentences most central to the document (cosine to the mean of its
-sentence embeddings, paragraph openings slightly favoured), one per stretch of the document
+sentence embeddings, paragraph openings slightly favoured, sentences that open by leaning
+on the one before disfavoured), one per stretch of the document
 so the beginning, the middle and the conclusion are all heard, with MMR against repeating
 what is already chosen. A comparison retrieves for each side separately and groups the
 sentences that mention it; a list gathers the best-scoring sentences of a wider retrieval.
@@ -11,6 +12,7 @@ sentences that mention it; a list gathers the best-scoring sentences of a wider 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ LEAD_BONUS = 0.05   # a paragraph's first sentence often states its point
 SALIENCE = 0.2      # weight of the sentence's share of the document's own key terms
 MMR_LAMBDA = 0.9    # weight of centrality against similarity to sentences already chosen
 MIN_WORDS = 6       # shorter sentences rarely summarise anything
+DANGLING = 0.1      # penalty for a sentence that opens by leaning on the one before
 PER_FILE = 2        # sentences per file in a collection-wide overview
 MAX_FILES = 5       # files covered by a collection-wide overview
 PER_SIDE = 3        # sentences per side of a comparison
@@ -103,6 +106,18 @@ def eligible(sentence: Sentence) -> bool:
                                sentence.chunk.metadata.get("title")))
 
 
+_OPENERS = frozenset("""this these that those such it its they their them he she his her
+however but also moreover furthermore thus therefore hence instead meanwhile yet still
+besides nevertheless likewise similarly then""".split())
+
+
+def dangles(text: str) -> bool:
+    """Opens by leaning on what came before ("These shifts ...", "However, ..."), so it
+    reads poorly out of context."""
+    first = re.match(r"\W*(\w+)", text)
+    return bool(first) and first.group(1).lower() in _OPENERS
+
+
 def summary_length(n_sentences: int) -> int:
     """3 to 7 sentences, growing with the square root of the document's length."""
     return max(3, min(7, round(math.sqrt(n_sentences))))
@@ -122,8 +137,8 @@ def salience(sents: list[Sentence], idf: Callable[[str], float]) -> np.ndarray:
 def overview(sents: list[Sentence], vectors: np.ndarray, n: int,
              idf: Callable[[str], float] | None = None) -> list[int]:
     """Indices of the n sentences that best represent the document, in document order:
-    centrality (cosine to the mean sentence), key-term salience, a paragraph-opening bonus;
-    one per stretch of the document, with MMR against repeating a chosen sentence.
+    centrality (cosine to the mean sentence), key-term salience, a paragraph-opening bonus,
+    a penalty for a sentence that does not read alone (`dangles`); one per stretch of the document, with MMR against repeating a chosen sentence.
 
     Args:
         sents: the document's sentences in reading order.
@@ -138,6 +153,7 @@ def overview(sents: list[Sentence], vectors: np.ndarray, n: int,
     score = vectors @ centroid + LEAD_BONUS * np.array([s.lead for s in sents])
     if idf is not None:
         score = score + SALIENCE * salience(sents, idf)
+    score = score - DANGLING * np.array([dangles(s.text) for s in sents])  # reads alone
     n = min(n, len(ok))
     stretch = {i: min(n - 1, k * n // len(ok)) for k, i in enumerate(ok)}
     chosen: list[int] = []

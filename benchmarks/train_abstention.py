@@ -44,7 +44,7 @@ from rag.answerability import question_features, score_sentences  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.errors import IndexMismatchError  # noqa: E402
 from rag.datasets import load_items, load_squad, squad_workspace  # noqa: E402
-from rag.embeddings import sentence_vectors  # noqa: E402
+from rag.embeddings import QUERY_BATCH, sentence_vectors  # noqa: E402
 from rag.evidence import SENTENCE_FEATURES, candidates  # noqa: E402
 from rag.indexer import sync  # noqa: E402
 from rag.retrieval import HybridRetriever, IndexReader  # noqa: E402
@@ -115,7 +115,7 @@ class Asker:
         self.reader = IndexReader(settings)
         _, kw = self.reader.current()
         self.idf = idf_of(kw.doc_freq, kw.n_docs)
-        self.vectors = sentence_vectors(settings.embed_batch_size, settings.embed_precision)
+        self.vectors = sentence_vectors(QUERY_BATCH, settings.embed_precision)
         self.k = settings.top_k
         self.wide = HybridRetriever(reader=self.reader, k=self.k + 5)
 

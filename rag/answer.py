@@ -19,7 +19,7 @@ from rag.citations import Citation, claims, make_citation, verify
 from rag.config import Settings
 from rag.errors import IndexNotFoundError, RagError
 from rag.answerability import assess, idf_of
-from rag.embeddings import StoredVectors, sentence_vectors
+from rag.embeddings import QUERY_BATCH, StoredVectors, sentence_vectors
 from rag.generators import make_generator
 from rag.generators.base import Context, Generator
 from rag.generators.llm import NOT_FOUND
@@ -75,7 +75,7 @@ class Pipeline:
         self.settings = settings
         self.reader = IndexReader(settings)
         self.generator: Generator = make_generator(settings, generator or settings.generator)
-        self.vectors = sentence_vectors(settings.embed_batch_size, settings.embed_precision)
+        self.vectors = sentence_vectors(QUERY_BATCH, settings.embed_precision)
         self.document_vectors = StoredVectors(settings.index_dir / "sentences", self.vectors)
 
     def chain(self, k: int | None = None, sources: list[str] | None = None) -> Runnable:

@@ -240,14 +240,21 @@ class CachedEmbeddings(Embeddings):
         return self.vectors([text])[0].tolist()
 
 
+# Questions and answer sentences are embedded this many at a time, whatever
+# RAG_EMBED_BATCH_SIZE says for indexing: the answerability model (answerability.json) was
+# trained on vectors computed so, and another batch moves them in the 7th digit, enough for
+# benchmarks/train_abstention.py not to reproduce its file.
+QUERY_BATCH = 64
+
+
 @lru_cache(maxsize=4)
-def sentence_vectors(batch_size: int = 64, precision: str = "auto") -> SentenceVectors:
+def sentence_vectors(batch_size: int = QUERY_BATCH, precision: str = "auto") -> SentenceVectors:
     """The process-wide sentence vector cache, over its own copy of the model (in the
     precision the index was built with: see resolve_precision)."""
     return SentenceVectors(_model(batch_size, "query", resolve_precision(precision)))
 
 
-def query_embeddings(batch_size: int = 64, precision: str = "auto") -> Embeddings:
+def query_embeddings(batch_size: int = QUERY_BATCH, precision: str = "auto") -> Embeddings:
     """Embeddings for questions: batched across threads and cached (see SentenceVectors)."""
     return CachedEmbeddings(sentence_vectors(batch_size, precision))
 

@@ -13,7 +13,7 @@ from pydantic import ConfigDict
 
 from rag import keyword
 from rag.config import Settings
-from rag.embeddings import query_embeddings
+from rag.embeddings import QUERY_BATCH, query_embeddings
 from rag.indexer import index_config
 from rag.manifest import Manifest
 from rag.store import ChunkStore
@@ -38,7 +38,7 @@ class IndexReader:
         self.settings = settings
         self.manifest = Manifest(settings.index_dir, settings.collection)
         self._store: ChunkStore | None = None
-        self.embeddings: Embeddings = query_embeddings(settings.embed_batch_size,
+        self.embeddings: Embeddings = query_embeddings(QUERY_BATCH,
                                                        settings.embed_precision)
         self._lock = threading.Lock()
         self._generation: int | None = None

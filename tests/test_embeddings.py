@@ -131,3 +131,15 @@ def test_token_counts_match_the_transformers_tokenizer():
     tokenizer = AutoTokenizer.from_pretrained(str(get_model_path()))
     expected = [len(ids) for ids in tokenizer(TEXTS, add_special_tokens=True)["input_ids"]]
     assert count_tokens(TEXTS) == expected and expected[2] > 256
+
+
+def test_questions_are_embedded_in_the_batch_the_answerability_model_was_trained_on(tmp_path):
+    from rag.answer import Pipeline
+    from rag.config import Settings
+    from rag.embeddings import QUERY_BATCH
+
+    settings = Settings(sources_dir=tmp_path, index_dir=tmp_path / "index", embed_batch_size=3)
+    pipeline = Pipeline(settings, generator="extractive")
+    assert pipeline.vectors.embeddings.batch_size == QUERY_BATCH
+    assert pipeline.reader.embeddings.vectors.embeddings.batch_size == QUERY_BATCH
+    assert get_embeddings(settings.embed_batch_size).batch_size == 3  # indexing follows the setting

@@ -15,7 +15,10 @@ _THIS = r"(?:this|the|that|these|those|my|our|your|each|every|all(?: the)?)"
 _END = r"\W*$"  # nothing but punctuation after: "the main points of X" asks about X, not this
 _ASK = r"^(?:please |can you |could you |would you |now )?"
 _OVERVIEW = [
-    re.compile(_ASK + r"(?:summari[sz]e|sum up|recap|outline|skim|digest)\b"),
+    re.compile(_ASK + r"(?:summari[sz]e|sum (?:it |this |that |them |everything )?up|recap|"
+               r"outline|skim|digest)\b"),
+    re.compile(rf"\bwhat(?:'s| is| was) the (?:gist|upshot|bottom line|big picture)(?: of (?:it|"
+               rf"this|that|(?:{_THIS} )?{_DOC}))?(?: in (?:short|brief|a nutshell))?" + _END),
     re.compile(_ASK + r"give (?:me |us )?(?:a |an )?(?:brief |short |quick |high-level |one-"
                r"paragraph |general )?(?:summary|overview|recap|synopsis|gist|rundown|tl;? ?dr|"
                r"idea|picture|sense)\b"),
@@ -29,7 +32,8 @@ _OVERVIEW = [
                r"(?:about|on|saying|covering)" + _END),
     re.compile(r"\bwhat(?:'s| is| was) (?:it|this|that) (?:all )?about" + _END),
     re.compile(rf"\bwhat (?:do|does|did) {_THIS} {_DOC} (?:say|discuss|cover|describe|argue|"
-               r"contain|talk about|deal with|tell (?:me|us))" + _END),
+               r"contain|talk about|deal with|tell (?:me|us))(?: overall| in general| in short| in "
+               r"brief| in a nutshell)?" + _END),
     re.compile(rf"\b(?:describe|explain|introduce) {_THIS} {_DOC}" + _END),
     re.compile(rf"\bwhat (?:topics|subjects|themes) (?:do|does|are) (?:covered )?(?:in )?"
                rf"(?:{_THIS} )?{_DOC}" + _END),

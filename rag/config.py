@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(120, ge=0, description="Characters shared by neighbouring chunks.")
 
     # embeddings
-    embed_batch_size: int = Field(8, ge=1, le=1024, description="Chunks per model batch when indexing.")
+    embed_batch_size: int = Field(8, ge=1, le=1024,
+                                  description="Chunks per model batch when indexing.")
     embed_precision: Precision = Field(
         "auto", description="auto | fp32 | bf16: the number format the model computes in; "
                             "auto = bf16 where the CPU has it natively (AVX512-BF16 or AMX), "

@@ -109,12 +109,13 @@ def eligible(sentence: Sentence) -> bool:
 _OPENERS = frozenset("""this these that those such it its they their them he she his her
 however but also moreover furthermore thus therefore hence instead meanwhile yet still
 besides nevertheless likewise similarly then""".split())
+_FIRST_WORD = re.compile(r"\W*(\w+)")
 
 
 def dangles(text: str) -> bool:
     """Opens by leaning on what came before ("These shifts ...", "However, ..."), so it
     reads poorly out of context."""
-    first = re.match(r"\W*(\w+)", text)
+    first = _FIRST_WORD.match(text)
     return bool(first) and first.group(1).lower() in _OPENERS
 
 
@@ -138,7 +139,8 @@ def overview(sents: list[Sentence], vectors: np.ndarray, n: int,
              idf: Callable[[str], float] | None = None) -> list[int]:
     """Indices of the n sentences that best represent the document, in document order:
     centrality (cosine to the mean sentence), key-term salience, a paragraph-opening bonus,
-    a penalty for a sentence that does not read alone (`dangles`); one per stretch of the document, with MMR against repeating a chosen sentence.
+    a penalty for a sentence that does not read alone (`dangles`); one per stretch of the
+    document, with MMR against repeating a chosen sentence.
 
     Args:
         sents: the document's sentences in reading order.
@@ -153,7 +155,7 @@ def overview(sents: list[Sentence], vectors: np.ndarray, n: int,
     score = vectors @ centroid + LEAD_BONUS * np.array([s.lead for s in sents])
     if idf is not None:
         score = score + SALIENCE * salience(sents, idf)
-    score = score - DANGLING * np.array([dangles(s.text) for s in sents])  # reads alone
+    score = score - DANGLING * np.array([dangles(s.text) for s in sents])
     n = min(n, len(ok))
     stretch = {i: min(n - 1, k * n // len(ok)) for k, i in enumerate(ok)}
     chosen: list[int] = []

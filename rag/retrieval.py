@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from typing import Literal
 
+import numpy as np
+
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
@@ -34,8 +36,10 @@ class IndexReader:
     the keyword index, so a finished sync is picked up at once while a running one is never
     seen. Hits whose file version is not live are dropped (see rag.manifest)."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, exact: bool = False):
         self.settings = settings
+        self.exact = exact  # dense search by brute force instead of Chroma's HNSW (below)
+        self._everything: tuple | None = None
         self.manifest = Manifest(settings.index_dir, settings.collection)
         self._store: ChunkStore | None = None
         self.embeddings: Embeddings = query_embeddings(QUERY_BATCH,
@@ -70,7 +74,36 @@ class IndexReader:
                 else:
                     self._keyword.reload(live, counts)
                 self._name, self.live, self._generation = name, live, generation
+                self._everything = None
             return self._name, self._keyword
+
+    def search(self, name: str, vector: list[float], k: int,
+               sources: list[str] | None = None) -> list[tuple[Document, float]]:
+        """The k nearest chunks to a query vector, as (Document, cosine), best first.
+
+        Chroma's HNSW search is approximate, and its graph is not the same from one process
+        to the next (the tail of a long result list can change on restart). With `exact`, the
+        collection's vectors are read once and searched by brute force: the same results in
+        every process, for as long as the collection is small enough to hold in memory (the
+        answerability training and evaluation use it; the app keeps HNSW).
+        """
+        if not self.exact:
+            where = {"source": {"$in": list(sources)}} if sources else None
+            return self.store.search(name, vector, k, where)
+        with self._lock:
+            if self._everything is None or self._everything[0] != name:
+                self._everything = (name, *self.store.everything(name))
+            _, docs, matrix = self._everything
+        if not docs:
+            return []
+        scores = matrix @ np.asarray(vector, dtype=np.float32)
+        if sources:
+            keep = set(sources)
+            scores = np.where([d.metadata["source"] in keep for d in docs], scores, -np.inf)
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [(Document(id=docs[i].id, page_content=docs[i].page_content,
+                          metadata=dict(docs[i].metadata)), float(scores[i]))
+                for i in order if np.isfinite(scores[i])]
 
     def is_live(self, doc: Document) -> bool:
         """Whether a row of the store belongs to a file version the manifest lists."""
@@ -127,12 +160,11 @@ class HybridRetriever(BaseRetriever):
         dense: list[tuple[Document, float]] = []
         bm25: list[tuple[str, str, float]] = []
         if self.mode in ("hybrid", "dense"):
-            where = {"source": {"$in": list(self.sources)}} if self.sources else None
             vector = self.reader.embeddings.embed_query(query)
             # rows of a sync in progress (or killed) are not live: fetch extra to drop them
             extra = fetch if self.reader.pending else 0
-            dense = [(d, s) for d, s in self.reader.store.search(name, vector, fetch + extra,
-                                                                 where)
+            dense = [(d, s) for d, s in self.reader.search(name, vector, fetch + extra,
+                                                           self.sources)
                      if self.reader.is_live(d)][:fetch]
         if self.mode in ("hybrid", "bm25"):
             bm25 = kw.hits(query, fetch, self.sources)

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 
+import numpy as np
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
@@ -108,6 +109,20 @@ class ChunkStore:
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
                 yield Document(id=cid, page_content=text, metadata=_from_metadata(meta))
             offset += len(got["ids"])
+
+    def everything(self, name: str) -> tuple[list[Document], np.ndarray]:
+        """Every row of a collection and its stored vector (one row each), for exact search."""
+        col, offset, docs, vectors = self._collection(name), 0, [], []
+        while True:
+            got = col.get(include=["documents", "metadatas", "embeddings"], limit=PAGE,
+                          offset=offset)
+            if not got["ids"]:
+                break
+            docs += [Document(id=cid, page_content=t, metadata=_from_metadata(m))
+                     for cid, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
+            vectors.append(np.asarray(got["embeddings"], dtype=np.float32))
+            offset += len(got["ids"])
+        return docs, (np.concatenate(vectors) if vectors else np.zeros((0, 0), np.float32))
 
     def get(self, name: str, ids: list[str]) -> list[Document]:
         got = self._collection(name).get(ids=ids, include=["documents", "metadatas"])

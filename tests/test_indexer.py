@@ -637,3 +637,37 @@ def test_a_removed_file_forgets_its_stamp(settings, sources):
 def test_a_change_of_size_is_caught_even_with_the_old_time(settings, sources):
     _indexed_then_rewritten(settings, sources, "The emperor penguin fishes in the bay at dawn.")
     assert sync(settings).changed == ["a.txt"]
+
+
+def test_exact_dense_search_is_brute_force_over_the_live_vectors(settings, sources):
+    """IndexReader(exact=True) ranks every stored vector by cosine (what the answerability
+    training uses, as HNSW's graph differs between processes): the same order as numpy over
+    the collection, the same hits as HNSW on a small index, the source filter honoured, and
+    a sync's changes seen."""
+    import numpy as np
+
+    from rag.retrieval import HybridRetriever, IndexReader
+
+    write_corpus(sources)
+    for i in range(12):
+        write(sources / f"n{i:02d}.txt", f"Note {i}: " + body(i))
+    sync(settings)
+    exact, approx = IndexReader(settings, exact=True), IndexReader(settings)
+    name, _ = exact.current()
+    vector = exact.embeddings.embed_query("capybara colony by the lake")
+    docs, matrix = ChunkStore(settings).everything(name)
+    truth = [docs[i].id for i in np.argsort(-(matrix @ np.asarray(vector)), kind="stable")]
+    hits = exact.search(name, vector, 8)
+    assert [d.id for d, _ in hits] == truth[:8]
+    assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
+    assert [d.id for d, _ in hits] == [d.id for d, _ in approx.search(name, vector, 8)]
+    only = exact.search(name, vector, 8, sources=["alpha.txt", "guide.md"])
+    assert {d.metadata["source"] for d, _ in only} == {"alpha.txt", "guide.md"}
+
+    (sources / "deep" / "nested" / "gamma.txt").unlink()
+    write(sources / "zeta.txt", "Zeta covers the wombat and its cube-shaped droppings.")
+    sync(settings)
+    dense = HybridRetriever(reader=exact, k=3, mode="dense")
+    assert dense.invoke("wombat droppings")[0].metadata["source"] == "zeta.txt"
+    assert "deep/nested/gamma.txt" not in {d.metadata["source"]
+                                           for d in dense.invoke("capybara colony")}

@@ -8,9 +8,12 @@ index has one live collection `<prefix>-<stamp>`, updated in place by syncs; a f
 from __future__ import annotations
 
 import re
+import shutil
+import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 from langchain_core.documents import Document
@@ -178,6 +181,8 @@ class ChunkStore:
             self.client.delete_collection(name)
         except Exception:  # already gone: nothing to do
             pass
+        if not self.settings.is_remote:
+            sweep_segments(self.settings.chroma_dir)
 
     def drop_orphans(self, keep: set[str]) -> list[str]:
         """Delete build collections of this prefix that are not in `keep`."""
@@ -188,6 +193,33 @@ class ChunkStore:
                 self.drop(name)
                 dropped.append(name)
         return dropped
+
+
+_SEGMENT_DIR = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def sweep_segments(chroma_dir: Path) -> list[str]:
+    """Remove the vector index folders of deleted collections from a local Chroma folder.
+
+    Chroma 1.x deletes a collection's rows but leaves its HNSW folder (`<segment id>/`) on
+    disk (chroma-core/chroma#5259), so every rebuild would leave the old index behind. A
+    folder named like a segment id that no segment of chroma.sqlite3 lists is removed; if
+    the list cannot be read, nothing is.
+    """
+    try:
+        db = sqlite3.connect(f"file:{chroma_dir / 'chroma.sqlite3'}?mode=ro", uri=True)
+        try:
+            known = {row[0] for row in db.execute("SELECT id FROM segments")}
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return []
+    removed = []
+    for path in chroma_dir.iterdir():
+        if path.is_dir() and _SEGMENT_DIR.fullmatch(path.name) and path.name not in known:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path.name)
+    return removed
 
 
 def is_build(prefix: str, name: str) -> bool:

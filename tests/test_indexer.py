@@ -671,3 +671,36 @@ def test_exact_dense_search_is_brute_force_over_the_live_vectors(settings, sourc
     assert dense.invoke("wombat droppings")[0].metadata["source"] == "zeta.txt"
     assert "deep/nested/gamma.txt" not in {d.metadata["source"]
                                            for d in dense.invoke("capybara colony")}
+
+
+def test_a_rebuild_leaves_no_old_vector_index_on_disk(tmp_path, sources):
+    """Chroma leaves a deleted collection's HNSW folder behind (chroma-core/chroma#5259):
+    after rebuilds, the Chroma folder holds only folders of segments it still lists, and the
+    live index still answers from a fresh process."""
+    import sqlite3
+
+    settings = Settings(sources_dir=sources, index_dir=tmp_path / "index",
+                        chunk_size=200, chunk_overlap=20)
+    write_corpus(sources, {f"f{i:03d}.txt": body(i) for i in range(120)})
+    sync(settings)
+
+    def folders() -> set[str]:
+        return {p.name for p in settings.chroma_dir.iterdir() if p.is_dir()}
+
+    first = folders()
+    assert first, "Chroma wrote no vector index folder: the corpus is too small to test this"
+    for _ in range(2):
+        sync(settings, rebuild=True)
+    db = sqlite3.connect(settings.chroma_dir / "chroma.sqlite3")
+    segments = {row[0] for row in db.execute("SELECT id FROM segments")}
+    db.close()
+    assert folders() <= segments and len(folders()) == len(first)
+    live = snapshot(settings)
+    chunk = next(d for d in live.docs.values() if d.metadata["source"] == "f007.txt")
+    code = ("from rag.retrieval import HybridRetriever, IndexReader; from rag.config import "
+            "Settings; import sys; r = IndexReader(Settings()); "
+            "print(HybridRetriever(reader=r, k=3, mode='dense').invoke(sys.argv[1])[0].id)")
+    out = subprocess.run([sys.executable, "-c", code, chunk.page_content], capture_output=True,
+                         text=True, env=subprocess_env(settings), timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == chunk.id  # its own text finds it, from the folder on disk

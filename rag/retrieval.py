@@ -84,8 +84,8 @@ class IndexReader:
         Chroma's HNSW search is approximate, and its graph is not the same from one process
         to the next (the tail of a long result list can change on restart). With `exact`, the
         collection's vectors are read once and searched by brute force: the same results in
-        every process, for as long as the collection is small enough to hold in memory (the
-        answerability training and evaluation use it; the app keeps HNSW).
+        every process, for a collection small enough to hold in memory (the answerability
+        training uses it, so that it reproduces its file; the app keeps HNSW).
         """
         if not self.exact:
             where = {"source": {"$in": list(sources)}} if sources else None

@@ -14,16 +14,21 @@ _DOC = (r"(?:document|doc|article|text|file|paper|report|piece|essay|page|book|s
 _THIS = r"(?:this|the|that|these|those|my|our|your|each|every|all(?: the)?)"
 _END = r"\W*$"  # nothing but punctuation after: "the main points of X" asks about X, not this
 _ASK = r"^(?:please |can you |could you |would you |now )?"
+_BRIEF = (r"(?: (?:briefly|please|in (?:short|brief|a nutshell|plain (?:english|words))|in (?:a "
+          r"few|one|two|three|four|five|\d+|a couple of) (?:sentences?|words|lines|paragraphs?|"
+          r"points|bullets)))?")
 _OVERVIEW = [
     re.compile(_ASK + r"(?:summari[sz]e|sum (?:it |this |that |them |everything )?up|recap|"
                r"outline|skim|digest)\b"),
     re.compile(rf"\bwhat(?:'s| is| was) the (?:gist|upshot|bottom line|big picture)(?: of (?:it|"
-               rf"this|that|(?:{_THIS} )?{_DOC}))?(?: in (?:short|brief|a nutshell))?" + _END),
+               rf"this|that|(?:{_THIS} )?{_DOC}))?(?: here)?" + _BRIEF + _END),
     re.compile(_ASK + r"give (?:me |us )?(?:a |an )?(?:brief |short |quick |high-level |one-"
                r"paragraph |general )?(?:summary|overview|recap|synopsis|gist|rundown|tl;? ?dr|"
                r"idea|picture|sense)\b"),
     re.compile(r"^(?:an? |the )?(?:tl;? ?dr|summary|overview|synopsis|gist|recap|(?:executive|"
-               r"short|brief|quick) summary|(?:main|key) (?:points|takeaways|ideas))" + _END),
+               r"short|brief|quick) summary|(?:main|key) (?:points|takeaways|ideas))" + _BRIEF + _END),
+    re.compile(rf"^(?:(?:please )?(?:give|show|tell) (?:me |us )?|what are )?(?:the )?(?:main |key "
+               rf")?highlights(?: of (?:it|this|{_THIS} {_DOC}))?" + _BRIEF + _END),
     re.compile(rf"\b(?:main|key|central|major|core|big|important) (?:points?|ideas?|themes?|"
                rf"topics?|arguments?|messages?|takeaways?|findings?|conclusions?)(?: (?:of|in|"
                rf"from) (?:{_THIS} )?{_DOC})?" + _END),
@@ -34,9 +39,11 @@ _OVERVIEW = [
     re.compile(rf"\bwhat (?:do|does|did) {_THIS} {_DOC} (?:say|discuss|cover|describe|argue|"
                r"contain|talk about|deal with|tell (?:me|us))(?: overall| in general| in short| in "
                r"brief| in a nutshell)?" + _END),
-    re.compile(rf"\b(?:describe|explain|introduce) {_THIS} {_DOC}" + _END),
+    re.compile(rf"\b(?:describe|explain|introduce) {_THIS} {_DOC}" + _BRIEF + _END),
     re.compile(rf"\bwhat (?:topics|subjects|themes) (?:do|does|are) (?:covered )?(?:in )?"
                rf"(?:{_THIS} )?{_DOC}" + _END),
+    re.compile(rf"\bwhat (?:topics|subjects|themes|issues) (?:do|does|did) (?:it|{_THIS} {_DOC}) "
+               r"(?:discuss|cover|address|deal with|touch on|go over)" + _END),
 ]
 # A comparison is the question's whole point: it opens with it (or is just "A vs B").
 _COMPARE = [
@@ -47,6 +54,8 @@ _COMPARE = [
                r"(?P<a>.+?) and (?P<b>.+)"),
     re.compile(r"^how (?:does|do|did|is|are|was|were) (?P<a>.+?) (?:differ|different|compare|"
                r"contrast|similar)(?: \w+)? (?:from|to|with) (?P<b>.+)"),
+    re.compile(r"^(?:how|in what ways?) (?:do|did|does) (?P<a>.+?) and (?P<b>.+?) (?:differ|"
+               r"compare|contrast)" + _END),
     re.compile(r"^(?!(?:what|who|how|why|when|where|which|whose|whom|did|does|do|is|are)\b)"
                r"(?P<a>(?:[^\s,?]+ ){0,3}[^\s,?]+) (?:vs\.?|versus) "
                r"(?P<b>(?:[^\s,?]+ ){0,3}[^\s,?]+?)" + _END),

@@ -49,10 +49,20 @@ def two_files(tmp_path_factory) -> Pipeline:
     ("Sum it up", "overview"),
     ("What does the document say overall?", "overview"),
     ("What is the gist of the Treaty of Versailles?", "factoid"),  # a topic, not this file
+    ("What's the big picture here?", "overview"),
+    ("Give me the highlights.", "overview"),
+    ("Explain the document in a few sentences.", "overview"),
+    ("Overview please", "overview"),
+    ("What topics does it discuss?", "overview"),
+    ("What are the highlights of the Zhejiang programme?", "list"),  # of a topic: a list
+    ("What topics does Yuan discuss with NASA?", "factoid"),
+    ("How did Ma and Yuan become leaders?", "factoid"),
     ("Compare the careers of Ma Xingrui and Yuan Jiajun.", "comparison"),
     ("What are the differences between Guangdong and Zhejiang?", "comparison"),
     ("Ma Xingrui vs Yuan Jiajun", "comparison"),
     ("How does Shenzhen differ from Chongqing?", "comparison"),
+    ("How do Ma and Yuan differ?", "comparison"),
+    ("In what ways do Guangdong and Zhejiang differ?", "comparison"),
     ("List the responsibilities of the National Data Bureau.", "list"),
     ("What are the tasks of the CAC?", "list"),
     ("When was the National Data Bureau established?", "factoid"),
@@ -67,6 +77,7 @@ def test_the_kind_of_question(question, kind):
 def test_comparison_subjects_and_aspect():
     intent = detect("Compare the careers of Ma Xingrui and Yuan Jiajun.")
     assert intent.subjects == ["Ma Xingrui", "Yuan Jiajun"] and intent.aspect == "careers"
+    assert detect("How do Ma and Yuan differ?").subjects == ["Ma", "Yuan"]
 
 
 def test_a_question_naming_a_file_is_scoped_to_it():

@@ -26,7 +26,8 @@ _OVERVIEW = [
                r"paragraph |general )?(?:summary|overview|recap|synopsis|gist|rundown|tl;? ?dr|"
                r"idea|picture|sense)\b"),
     re.compile(r"^(?:an? |the )?(?:tl;? ?dr|summary|overview|synopsis|gist|recap|(?:executive|"
-               r"short|brief|quick) summary|(?:main|key) (?:points|takeaways|ideas))" + _BRIEF + _END),
+               r"short|brief|quick) summary|(?:main|key) (?:points|takeaways|ideas))"
+               + _BRIEF + _END),
     re.compile(rf"^(?:(?:please )?(?:give|show|tell) (?:me |us )?|what are )?(?:the )?(?:main |key "
                rf")?highlights(?: of (?:it|this|{_THIS} {_DOC}))?" + _BRIEF + _END),
     re.compile(rf"\b(?:main|key|central|major|core|big|important) (?:points?|ideas?|themes?|"

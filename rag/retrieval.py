@@ -6,7 +6,6 @@ import threading
 from typing import Literal
 
 import numpy as np
-
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings

@@ -47,6 +47,12 @@ def _to_metadata(meta: dict) -> dict:
     return {k: v for k, v in meta.items() if v is not None and k != "id"}
 
 
+def _documents(got: dict) -> list[Document]:
+    """The rows of a Chroma get() result as Documents."""
+    return [Document(id=cid, page_content=text, metadata=_from_metadata(meta))
+            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"])]
+
+
 def _from_metadata(meta: dict | None) -> dict:
     meta = dict(meta or {})
     for key in _NULLABLE:
@@ -80,11 +86,7 @@ class ChunkStore:
         return self._collection(name).count()
 
     def ids(self, name: str) -> set[str]:
-        col, out, offset = self._collection(name), set(), 0
-        while batch := col.get(include=[], limit=PAGE, offset=offset)["ids"]:
-            out.update(batch)
-            offset += len(batch)
-        return out
+        return {cid for got in self._pages(name, []) for cid in got["ids"]}
 
     def present(self, name: str, ids: list[str]) -> set[str]:
         """Which of these ids the collection holds."""
@@ -102,35 +104,28 @@ class ChunkStore:
     def documents(self, name: str, source: str | None = None) -> Iterator[Document]:
         """Every row of a collection (or of one source file) as a Document, live or not
         (see rag.manifest)."""
-        col, offset = self._collection(name), 0
         where = {"source": source} if source is not None else None
-        while True:
-            got = col.get(include=["documents", "metadatas"], limit=PAGE, offset=offset,
-                          where=where)
-            if not got["ids"]:
-                return
-            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
-                yield Document(id=cid, page_content=text, metadata=_from_metadata(meta))
-            offset += len(got["ids"])
+        for got in self._pages(name, ["documents", "metadatas"], where):
+            yield from _documents(got)
 
     def everything(self, name: str) -> tuple[list[Document], np.ndarray]:
         """Every row of a collection and its stored vector (one row each), for exact search."""
-        col, offset, docs, vectors = self._collection(name), 0, [], []
-        while True:
-            got = col.get(include=["documents", "metadatas", "embeddings"], limit=PAGE,
-                          offset=offset)
-            if not got["ids"]:
-                break
-            docs += [Document(id=cid, page_content=t, metadata=_from_metadata(m))
-                     for cid, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        docs, vectors = [], []
+        for got in self._pages(name, ["documents", "metadatas", "embeddings"]):
+            docs += _documents(got)
             vectors.append(np.asarray(got["embeddings"], dtype=np.float32))
-            offset += len(got["ids"])
         return docs, (np.concatenate(vectors) if vectors else np.zeros((0, 0), np.float32))
+
+    def _pages(self, name: str, include: list[str], where: dict | None = None) -> Iterator[dict]:
+        """A collection's rows, PAGE at a time (Chroma caps how many one call returns)."""
+        col, offset = self._collection(name), 0
+        while (got := col.get(include=include, limit=PAGE, offset=offset, where=where))["ids"]:
+            yield got
+            offset += len(got["ids"])
 
     def get(self, name: str, ids: list[str]) -> list[Document]:
         got = self._collection(name).get(ids=ids, include=["documents", "metadatas"])
-        by_id = {cid: Document(id=cid, page_content=t, metadata=_from_metadata(m))
-                 for cid, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        by_id = {d.id: d for d in _documents(got)}
         return [by_id[i] for i in ids if i in by_id]
 
     def vectorstore(self, name: str, embeddings: Embeddings):

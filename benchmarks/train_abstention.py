@@ -7,7 +7,14 @@ Data, all public and read from ../shared/benchmarks (nothing is downloaded):
   graph, so the tail of its results, changes from one process to the next);
 - SQuAD 1.1 dev, the 13 articles SQuAD 2.0 dev does not have: half of their questions as
   asked, the other half with the paragraph they were asked about left out of retrieval, so the
-  passages found are on-topic but do not hold the answer (questions nobody's sources answer).
+  passages found are on-topic but do not hold the answer (questions nobody's sources answer);
+- eval/sample_train.jsonl: natural questions we wrote about the shipped sample (49 it answers,
+  20 it does not), asked of an index of it. SQuAD's questions were written by people reading
+  the paragraph, so they share its words; a user's do not ("how many people live in X" for
+  "a population of 32 million"), and a news article's long sentences lean on "he" and "it".
+  Each of these questions weighs as much as NATURAL_WEIGHTS[k] SQuAD questions: the largest
+  weight whose out-of-fold AUC on the SQuAD training articles stays within MAX_AUC_LOSS of
+  weight 0.
 
 Articles are split by a hash of their title; the held-out ones (about 30%) are never trained
 on and are listed in the JSON so `rag eval --squad ... --held-out` reports on them. Two
@@ -56,6 +63,9 @@ SQUAD2 = SHARED / "squad2" / "dev-v2.0.json"
 SQUAD1 = SHARED / "squad" / "dev-v1.1.json"
 SAMPLE = ROOT / "sources" / "china-digital-economy-governance.txt"
 NATURAL_DEV = ROOT / "eval" / "sample_qa.jsonl"
+NATURAL_TRAIN = ROOT / "eval" / "sample_train.jsonl"
+NATURAL_WEIGHTS = (0, 10, 20, 50, 100)  # candidate weights of one natural training question
+MAX_AUC_LOSS = 0.01
 HELD_OUT_SHARE = 3  # in 10: articles whose title hashes to 0, 1 or 2 (mod 10) are held out
 FOLDS = 5
 ANSWERED = 0.8  # the default threshold answers this share of answerable dev questions
@@ -92,15 +102,16 @@ def examples(path: Path, work: Path, keep, gold_removed=lambda item: False,
             for item in tqdm(items, desc=path.name, unit="q", file=sys.stderr)]
 
 
-def natural_examples(work: Path) -> list[dict]:
-    """The dev questions written about the shipped sample (eval/sample_qa.jsonl), asked of an
-    index of it: natural questions, worded apart from the text, for choosing the threshold."""
+def natural_examples(work: Path, path: Path = NATURAL_DEV) -> list[dict]:
+    """Questions written about the shipped sample (eval/sample_qa.jsonl: dev, for choosing the
+    threshold; eval/sample_train.jsonl: for training), asked of an index of it: natural
+    questions, worded apart from the text."""
     sources = work / "sample" / "sources"
     sources.mkdir(parents=True, exist_ok=True)
     shutil.copy(SAMPLE, sources / SAMPLE.name)
     asker = Asker(Settings(sources_dir=sources, index_dir=work / "sample" / "index"))
     return [asker.describe({**item, "article": "sample", "source": SAMPLE.name})
-            for item in load_items(NATURAL_DEV)]
+            for item in load_items(path)]
 
 
 class Asker:
@@ -134,24 +145,30 @@ class Asker:
                 "answerable": answerable, "cands": cands, "labels": labels}
 
 
-def _fit(x: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> Linear:
+def _fit(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], weight: np.ndarray) -> Linear:
     from sklearn.linear_model import LogisticRegression
 
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
-    model = LogisticRegression(C=1.0, max_iter=5000).fit((x - mean) / scale, y)
+    model = LogisticRegression(C=1.0, max_iter=5000).fit((x - mean) / scale, y,
+                                                         sample_weight=weight)
     return Linear(names, mean, scale, model.coef_[0], float(model.intercept_[0]))
 
 
-def fit(data: list[dict]) -> Model:
-    """Both models on the given questions (the threshold is left at 0.5)."""
+def fit(data: list[dict], natural: list[dict] = (), weight: float = 0.0) -> Model:
+    """Both models on the SQuAD questions plus the natural ones, each of those weighing as
+    much as `weight` SQuAD questions (the threshold is left at 0.5)."""
+    extra = list(natural) if weight else []
+    data = list(data) + extra
+    w = np.array([1.0] * (len(data) - len(extra)) + [float(weight)] * len(extra))
     rows = np.stack([c.features for d in data for c in d["cands"]])
     labels = np.array([y for d in data for y in d["labels"]])
-    sentence = _fit(rows, labels, SENTENCE_FEATURES)
+    per_row = np.repeat(w, [len(d["cands"]) for d in data])
+    sentence = _fit(rows, labels, SENTENCE_FEATURES, per_row)
     xq = np.stack([question_features(d["question"], score_sentences(d["cands"], sentence))
                    for d in data])
     yq = np.array([d["answerable"] for d in data])
-    return Model(sentence, _fit(xq, yq, QUESTION_FEATURES), 0.5)
+    return Model(sentence, _fit(xq, yq, QUESTION_FEATURES, w), 0.5)
 
 
 def confidences(model: Model, data: list[dict]) -> np.ndarray:
@@ -166,20 +183,47 @@ def _balanced(conf: np.ndarray, data: list[dict], t: float) -> tuple[float, floa
     return float((conf[pos] >= t).mean()), float((conf[~pos] < t).mean())
 
 
-def choose_threshold(data: list[dict], natural: list[dict]) -> tuple[float, dict]:
-    """The highest threshold that still answers ANSWERED of the answerable dev questions,
-    shares averaged over two dev sets: out-of-fold confidences on the SQuAD training
-    articles, and the natural dev questions (never trained on) under the model fitted on all
-    training data. A higher one would abstain more, at the cost of answering less."""
+def out_of_fold(data: list[dict], natural: list[dict], weight: float) -> np.ndarray:
+    """Confidences of the SQuAD questions, each from the model fitted without its article's
+    fold (5 folds grouped by article; the natural questions are in every fold's training)."""
     articles = sorted({d["article"] for d in data})
     folds = min(FOLDS, len(articles))
     fold_of = {a: i % folds for i, a in enumerate(articles)}
     oof = np.zeros(len(data))
     for f in range(folds):
         test = [i for i, d in enumerate(data) if fold_of[d["article"]] == f]
-        model = fit([d for d in data if fold_of[d["article"]] != f])
+        model = fit([d for d in data if fold_of[d["article"]] != f], natural, weight)
         oof[test] = confidences(model, [data[i] for i in test])
-    nat = confidences(fit(data), natural)
+    return oof
+
+
+def _auc(conf: np.ndarray, data: list[dict]) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    y = np.array([d["answerable"] for d in data])
+    return float(roc_auc_score(y, conf)) if 0 < y.sum() < len(y) else 0.5
+
+
+def choose_weight(data: list[dict], natural: list[dict]) -> tuple[float, np.ndarray, dict]:
+    """The largest NATURAL_WEIGHTS entry whose out-of-fold SQuAD AUC is within MAX_AUC_LOSS
+    of weight 0: as much of the natural questions' wording as SQuAD can afford.
+
+    Returns:
+        (the weight, its out-of-fold confidences, {weight: out-of-fold AUC})."""
+    aucs, oofs = {}, {}
+    for w in NATURAL_WEIGHTS if natural else (0,):
+        oofs[w] = out_of_fold(data, natural, w)
+        aucs[w] = round(_auc(oofs[w], data), 4)
+    best = max(w for w in aucs if aucs[w] >= aucs[0] - MAX_AUC_LOSS)
+    return best, oofs[best], aucs
+
+
+def choose_threshold(oof: np.ndarray, data: list[dict], nat: np.ndarray,
+                     natural: list[dict]) -> tuple[float, dict]:
+    """The highest threshold that still answers ANSWERED of the answerable dev questions,
+    shares averaged over two dev sets: out-of-fold confidences on the SQuAD training
+    articles, and the natural dev questions (never trained on) under the model fitted on all
+    training data. A higher one would abstain more, at the cost of answering less."""
     grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
     answered = [(_balanced(oof, data, t)[0] + _balanced(nat, natural, t)[0]) / 2 for t in grid]
     t = float(max([g for g, a in zip(grid, answered) if a >= ANSWERED], default=grid[0]))
@@ -205,15 +249,20 @@ def train(work: Path, articles: int | None = None, per_article: int | None = Non
                       gold_removed=lambda item: _coin(item["id"]), articles=articles,
                       per_article=per_article)
     data = squad2 + squad1
-    threshold, shares = choose_threshold(data, natural_examples(work))
+    natural = natural_examples(work, NATURAL_TRAIN)[:per_article]
+    weight, oof, aucs = choose_weight(data, natural)
+    model, dev = fit(data, natural, weight), natural_examples(work)
+    threshold, shares = choose_threshold(oof, data, confidences(model, dev), dev)
     provenance = {
         "at_threshold": shares,
+        "natural_weight": {"chosen": weight, "squad_out_of_fold_auc": aucs},
         "trained_on": {"squad2_questions": len(squad2), "squad1_questions": len(squad1),
+                       "natural_questions": len(natural),
                        "answerable": sum(d["answerable"] for d in data),
                        "articles": sorted({d["article"] for d in data})},
         "held_out_articles": sorted(t for t in _titles(SQUAD2) if held_out(t)),
     }
-    return to_json(fit(data), threshold, provenance)
+    return to_json(model, threshold, provenance)
 
 
 def _titles(path: Path) -> list[str]:

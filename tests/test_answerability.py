@@ -93,17 +93,12 @@ def test_paraphrase(pipeline):
 
 
 @pytest.mark.parametrize("question", [
-    pytest.param(  # on-topic, no answer
-        "How many visitors did the Lagos Harbour Museum receive last year?",
-        marks=pytest.mark.xfail(strict=True, reason=(
-            "known weakness of the learned model at the default threshold: the question's "
-            "name overlap with the first sentence outweighs the missing count (confidence "
-            "0.39 against 0.37); the README's trade-off table shows the cost of a higher bar"))),
+    "How many visitors did the Lagos Harbour Museum receive last year?",  # on-topic, no answer
     pytest.param(
         "Who designed the restored customs warehouse?",
         marks=pytest.mark.xfail(strict=True, reason=(
             "known weakness at the default threshold: 'restored customs warehouse' is in the "
-            "first sentence, which names no designer, and the model still gives 0.43"))),
+            "first sentence, which names no designer, and the model still gives 0.53"))),
     "What is the capital of Peru?",                                       # off-topic
 ])
 def test_on_topic_passage_without_the_answer_abstains(pipeline, question):
@@ -228,18 +223,79 @@ def test_auc_and_sweep():
                                                                (0.0, 1.0)]
 
 
-@pytest.mark.skipif(not (ROOT.parent / "shared" / "benchmarks" / "squad2").is_dir(),
-                    reason="needs ../shared/benchmarks")
-def test_training_is_deterministic_on_a_small_slice(tmp_path):
+def _training_script():
     spec = importlib.util.spec_from_file_location(
         "train_abstention", ROOT / "benchmarks" / "train_abstention.py")
     train = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(train)
+    return train
+
+
+def test_natural_questions_are_weighted_as_far_as_squad_affords(monkeypatch):
+    train = _training_script()
+    aucs = {0: 0.75, 10: 0.748, 20: 0.741, 50: 0.739, 100: 0.70}
+    monkeypatch.setattr(train, "out_of_fold", lambda data, natural, w: np.full(len(data), w))
+    monkeypatch.setattr(train, "_auc", lambda conf, data: aucs[int(conf[0])])
+    data = [{"answerable": True}, {"answerable": False}]
+    weight, oof, table = train.choose_weight(data, [{"question": "q"}])
+    assert weight == 20 and list(oof) == [20, 20]  # 50 loses 0.011 > MAX_AUC_LOSS
+    assert table == aucs
+    assert train.choose_weight(data, [])[0] == 0  # no natural questions: SQuAD alone
+
+
+def test_natural_questions_weigh_in_the_fit():
+    """Natural questions whose sentences say the opposite of SQuAD's: weighted 0 they change
+    nothing, weighted heavily they turn the sentence model's cosine coefficient around."""
+    from rag.evidence import Candidate
+
+    train, rng = _training_script(), np.random.default_rng(0)
+
+    def questions(n, sign):
+        out = []
+        for i in range(n):
+            cands = []
+            for j in range(3):
+                f = rng.normal(size=len(SENTENCE_FEATURES))
+                f[0] = sign * (1.0 if j == 0 else -1.0) + rng.normal(scale=0.3)
+                cands.append(Candidate(0, (0, 1), "s", f, np.zeros(0)))
+            out.append({"question": f"q{i} what", "answerable": bool(i % 2), "cands": cands,
+                        "labels": [bool(i % 2) and j == 0 for j in range(3)]})
+        return out
+
+    squad, natural = questions(200, +1), questions(40, -1)
+    alone = train.fit(squad).sentence.coef[0]
+    assert alone > 0
+    assert train.fit(squad, natural, 0).sentence.coef[0] == pytest.approx(alone)
+    assert train.fit(squad, natural, 100).sentence.coef[0] < 0
+
+
+def test_natural_training_questions_are_apart_from_the_dev_questions():
+    train = _training_script()
+    from rag.datasets import load_items
+    from rag.text import fold
+
+    trained = load_items(train.NATURAL_TRAIN)
+    dev = {fold(i["question"]) for i in load_items(train.NATURAL_DEV)}
+    assert not {fold(i["question"]) for i in trained} & dev
+    sample = fold(train.SAMPLE.read_text(encoding="utf-8"))
+    for item in trained:  # every answer is the sample's own words, so the labels can find it
+        assert all(fold(a) in sample for a in item["answers"]), item
+    assert sum(bool(i["answers"]) for i in trained) >= 40
+    assert sum(not i["answers"] for i in trained) >= 15
+
+
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "benchmarks" / "squad2").is_dir(),
+                    reason="needs ../shared/benchmarks")
+def test_training_is_deterministic_on_a_small_slice(tmp_path):
+    train = _training_script()
     first = train.dumps(train.train(tmp_path, articles=1, per_article=25))
     second = train.dumps(train.train(tmp_path, articles=1, per_article=25))
     assert first == second
     data = json.loads(first)
     assert set(data) >= {"threshold", "sentence", "question", "held_out_articles"}
+    weights = data["natural_weight"]
+    assert str(weights["chosen"]) in weights["squad_out_of_fold_auc"]
+    assert data["trained_on"]["natural_questions"] == 25  # the slice's share of them
     Linear.from_json(data["sentence"], SENTENCE_FEATURES)
     Linear.from_json(data["question"], QUESTION_FEATURES)
     assert not set(data["trained_on"]["articles"]) & set(data["held_out_articles"])

@@ -45,6 +45,12 @@ _OVERVIEW = [
                rf"(?:{_THIS} )?{_DOC}" + _END),
     re.compile(rf"\bwhat (?:topics|subjects|themes|issues) (?:do|does|did) (?:it|{_THIS} {_DOC}) "
                r"(?:discuss|cover|address|deal with|touch on|go over)" + _END),
+    # what a document concludes is best read with the whole of it: the overview keeps its end
+    re.compile(rf"^(?:what (?:is|are|was|were) |what's )?(?:the |its )?(?:main |overall |final )?"
+               rf"(?:conclusions?|verdict|thesis|central argument|overall message)(?: (?:of|in|"
+               rf"from) (?:it|{_THIS} (?:{_DOC}|authors?)))?" + _END),
+    re.compile(rf"\bwhat (?:do|does|did) (?:it|{_THIS} (?:{_DOC}|authors?)) (?:conclude|argue)"
+               + _END),
 ]
 # A comparison is the question's whole point: it opens with it (or is just "A vs B").
 _COMPARE = [

@@ -54,6 +54,10 @@ def two_files(tmp_path_factory) -> Pipeline:
     ("Explain the document in a few sentences.", "overview"),
     ("Overview please", "overview"),
     ("What topics does it discuss?", "overview"),
+    ("What is the conclusion of the article?", "overview"),
+    ("What does the author conclude?", "overview"),
+    ("What was the verdict of the court in 2019?", "factoid"),  # not the document's
+    ("What did the committee conclude?", "factoid"),
     ("What are the highlights of the Zhejiang programme?", "list"),  # of a topic: a list
     ("What topics does Yuan discuss with NASA?", "factoid"),
     ("How did Ma and Yuan become leaders?", "factoid"),

@@ -53,6 +53,7 @@ from rag.config import Settings  # noqa: E402
 from rag.errors import IndexMismatchError  # noqa: E402
 from rag.datasets import load_items, load_squad, squad_workspace  # noqa: E402
 from rag.embeddings import QUERY_BATCH, sentence_vectors  # noqa: E402
+from rag.evaluation import auc  # noqa: E402
 from rag.evidence import SENTENCE_FEATURES, candidates  # noqa: E402
 from rag.indexer import sync  # noqa: E402
 from rag.retrieval import HybridRetriever, IndexReader  # noqa: E402
@@ -102,16 +103,16 @@ def examples(path: Path, work: Path, keep, gold_removed=lambda item: False,
             for item in tqdm(items, desc=path.name, unit="q", file=sys.stderr)]
 
 
-def natural_examples(work: Path, path: Path = NATURAL_DEV) -> list[dict]:
-    """Questions written about the shipped sample (eval/sample_qa.jsonl: dev, for choosing the
-    threshold; eval/sample_train.jsonl: for training), asked of an index of it: natural
-    questions, worded apart from the text."""
+def natural_examples(work: Path, *paths: Path) -> list[list[dict]]:
+    """Questions written about the shipped sample (eval/sample_train.jsonl: for training;
+    eval/sample_qa.jsonl: dev, for choosing the threshold), asked of one index of it: natural
+    questions, worded apart from the text. One list per file."""
     sources = work / "sample" / "sources"
     sources.mkdir(parents=True, exist_ok=True)
     shutil.copy(SAMPLE, sources / SAMPLE.name)
     asker = Asker(Settings(sources_dir=sources, index_dir=work / "sample" / "index"))
-    return [asker.describe({**item, "article": "sample", "source": SAMPLE.name})
-            for item in load_items(path)]
+    return [[asker.describe({**item, "article": "sample", "source": SAMPLE.name})
+             for item in load_items(path)] for path in paths]
 
 
 class Asker:
@@ -159,8 +160,8 @@ def fit(data: list[dict], natural: list[dict] = (), weight: float = 0.0) -> Mode
     """Both models on the SQuAD questions plus the natural ones, each of those weighing as
     much as `weight` SQuAD questions (the threshold is left at 0.5)."""
     extra = list(natural) if weight else []
+    w = np.r_[np.ones(len(data)), np.full(len(extra), float(weight))]
     data = list(data) + extra
-    w = np.array([1.0] * (len(data) - len(extra)) + [float(weight)] * len(extra))
     rows = np.stack([c.features for d in data for c in d["cands"]])
     labels = np.array([y for d in data for y in d["labels"]])
     per_row = np.repeat(w, [len(d["cands"]) for d in data])
@@ -197,13 +198,6 @@ def out_of_fold(data: list[dict], natural: list[dict], weight: float) -> np.ndar
     return oof
 
 
-def _auc(conf: np.ndarray, data: list[dict]) -> float:
-    from sklearn.metrics import roc_auc_score
-
-    y = np.array([d["answerable"] for d in data])
-    return float(roc_auc_score(y, conf)) if 0 < y.sum() < len(y) else 0.5
-
-
 def choose_weight(data: list[dict], natural: list[dict]) -> tuple[float, np.ndarray, dict]:
     """The largest NATURAL_WEIGHTS entry whose out-of-fold SQuAD AUC is within MAX_AUC_LOSS
     of weight 0: as much of the natural questions' wording as SQuAD can afford.
@@ -213,7 +207,8 @@ def choose_weight(data: list[dict], natural: list[dict]) -> tuple[float, np.ndar
     aucs, oofs = {}, {}
     for w in NATURAL_WEIGHTS if natural else (0,):
         oofs[w] = out_of_fold(data, natural, w)
-        aucs[w] = round(_auc(oofs[w], data), 4)
+        found = auc(list(oofs[w]), [d["answerable"] for d in data])
+        aucs[w] = 0.5 if found is None else found  # one class only: no ranking to judge
     best = max(w for w in aucs if aucs[w] >= aucs[0] - MAX_AUC_LOSS)
     return best, oofs[best], aucs
 
@@ -249,9 +244,10 @@ def train(work: Path, articles: int | None = None, per_article: int | None = Non
                       gold_removed=lambda item: _coin(item["id"]), articles=articles,
                       per_article=per_article)
     data = squad2 + squad1
-    natural = natural_examples(work, NATURAL_TRAIN)[:per_article]
+    natural, dev = natural_examples(work, NATURAL_TRAIN, NATURAL_DEV)
+    natural = natural[:per_article]
     weight, oof, aucs = choose_weight(data, natural)
-    model, dev = fit(data, natural, weight), natural_examples(work)
+    model = fit(data, natural, weight)
     threshold, shares = choose_threshold(oof, data, confidences(model, dev), dev)
     provenance = {
         "at_threshold": shares,

@@ -235,7 +235,7 @@ def test_natural_questions_are_weighted_as_far_as_squad_affords(monkeypatch):
     train = _training_script()
     aucs = {0: 0.75, 10: 0.748, 20: 0.741, 50: 0.739, 100: 0.70}
     monkeypatch.setattr(train, "out_of_fold", lambda data, natural, w: np.full(len(data), w))
-    monkeypatch.setattr(train, "_auc", lambda conf, data: aucs[int(conf[0])])
+    monkeypatch.setattr(train, "auc", lambda scores, labels: aucs[int(scores[0])])
     data = [{"answerable": True}, {"answerable": False}]
     weight, oof, table = train.choose_weight(data, [{"question": "q"}])
     assert weight == 20 and list(oof) == [20, 20]  # 50 loses 0.011 > MAX_AUC_LOSS

@@ -13,6 +13,7 @@ _DOC = (r"(?:document|doc|article|text|file|paper|report|piece|essay|page|book|s
         r"chapter|story|post|memo|note|transcript)s?")
 _THIS = r"(?:this|the|that|these|those|my|our|your|each|every|all(?: the)?)"
 _END = r"\W*$"  # nothing but punctuation after: "the main points of X" asks about X, not this
+_MAINLY = r"(?:all |mainly |mostly |primarily |basically |generally |really |actually )?"
 _ASK = r"^(?:please |can you |could you |would you |now )?"
 _BRIEF = (r"(?: (?:briefly|please|in (?:short|brief|a nutshell|plain (?:english|words))|in (?:a "
           r"few|one|two|three|four|five|\d+|a couple of) (?:sentences?|words|lines|paragraphs?|"
@@ -34,9 +35,14 @@ _OVERVIEW = [
                rf"topics?|arguments?|messages?|takeaways?|findings?|conclusions?)(?: (?:of|in|"
                rf"from) (?:{_THIS} )?{_DOC})?" + _END),
     re.compile(r"\b(?:key )?takeaways?" + _END),
-    re.compile(rf"\bwhat(?:'s| is| are| was| were)? (?:{_THIS} )?{_DOC} (?:all )?"
-               r"(?:about|on|saying|covering)" + _END),
-    re.compile(r"\bwhat(?:'s| is| was) (?:it|this|that) (?:all )?about" + _END),
+    re.compile(rf"\bwhat(?:'s| is| are| was| were)? (?:{_THIS} )?{_DOC} (?:is |are |was )?"
+               rf"{_MAINLY}(?:about|on|saying|covering)" + _END),
+    re.compile(rf"\bwhat(?:'s| is| was) (?:it|this|that) {_MAINLY}about" + _END),
+    re.compile(rf"\bwhat (?:it|this|that) is {_MAINLY}about" + _END),
+    # the document's purpose or topic ("the purpose of the bureau" is a fact about the bureau)
+    re.compile(rf"\bwhat(?:'s| is| was) the (?:main |central |overall |general )?(?:purpose|"
+               rf"point|aim|goal|subject|topic|focus|theme|message|idea) of (?:it|this|"
+               rf"{_THIS} {_DOC})" + _END),
     re.compile(rf"\bwhat (?:do|does|did) {_THIS} {_DOC} (?:say|discuss|cover|describe|argue|"
                r"contain|talk about|deal with|tell (?:me|us))(?: overall| in general| in short| in "
                r"brief| in a nutshell)?" + _END),

@@ -56,6 +56,13 @@ def two_files(tmp_path_factory) -> Pipeline:
     ("What topics does it discuss?", "overview"),
     ("What is the conclusion of the article?", "overview"),
     ("What does the author conclude?", "overview"),
+    ("What is the document mainly about?", "overview"),
+    ("Explain what this article is about.", "overview"),
+    ("Can you tell me what it is about?", "overview"),
+    ("What is the purpose of this article?", "overview"),
+    ("What is the topic of the report?", "overview"),
+    ("What is the purpose of the National Data Bureau?", "factoid"),  # not the document's
+    ("What is the bureau mainly responsible for?", "factoid"),
     ("What was the verdict of the court in 2019?", "factoid"),  # not the document's
     ("What did the committee conclude?", "factoid"),
     ("What are the highlights of the Zhejiang programme?", "list"),  # of a topic: a list

@@ -69,6 +69,9 @@ _COMPARE = [
                r"contrast|similar)(?: \w+)? (?:from|to|with) (?P<b>.+)"),
     re.compile(r"^(?:how|in what ways?) (?:do|did|does) (?P<a>.+?) and (?P<b>.+?) (?:differ|"
                r"compare|contrast)" + _END),
+    re.compile(r"^what (?:do|did|does) (?P<a>.+?) and (?P<b>.+?) have in common" + _END),
+    re.compile(r"^how (?:are|were|is|was) (?P<a>.+?) and (?P<b>.+?) (?:alike|similar|different|"
+               r"related)" + _END),
     re.compile(r"^(?!(?:what|who|how|why|when|where|which|whose|whom|did|does|do|is|are)\b)"
                r"(?P<a>(?:[^\s,?]+ ){0,3}[^\s,?]+) (?:vs\.?|versus) "
                r"(?P<b>(?:[^\s,?]+ ){0,3}[^\s,?]+?)" + _END),
@@ -77,6 +80,7 @@ _LIST = re.compile(r"^(?:please )?(?:list|name|enumerate|itemi[sz]e|give (?:me |
                    r"of|all|the)|what (?:are|were) (?:the|all the|some of the|some)|which "
                    r"\w+ (?:are|were) (?:there|mentioned|listed|named))\b")
 _ASPECT = re.compile(r"^(?:the |their |his |her |its )?(?P<aspect>[\w\s-]+?) of (?P<who>.+)$")
+_OWNED = re.compile(r"^(?P<who>.+?)'s? (?P<aspect>[\w\s-]+)$")  # "yuan jiajun's careers"
 
 
 @dataclass
@@ -119,6 +123,10 @@ def detect(question: str, sources: list[str] | None = None) -> Intent:
             found = _ASPECT.match(a)
             if found:
                 aspect, a = found.group("aspect").strip(), _clean(found.group("who"))
+            owned = _OWNED.match(b)
+            if not aspect and a.endswith(("'s", "s'")) and owned:  # "A's and B's careers"
+                a, b, aspect = a.removesuffix("'s").removesuffix("'"), owned.group("who"), \
+                    owned.group("aspect").strip()
             if a and b and a != b:
                 return Intent("comparison", [_original(question, a), _original(question, b)],
                               aspect, files)

@@ -89,6 +89,12 @@ def test_comparison_subjects_and_aspect():
     intent = detect("Compare the careers of Ma Xingrui and Yuan Jiajun.")
     assert intent.subjects == ["Ma Xingrui", "Yuan Jiajun"] and intent.aspect == "careers"
     assert detect("How do Ma and Yuan differ?").subjects == ["Ma", "Yuan"]
+    owned = detect("Compare Ma Xingrui's and Yuan Jiajun's careers")
+    assert owned.subjects == ["Ma Xingrui", "Yuan Jiajun"] and owned.aspect == "careers"
+    assert detect("What do Ma Xingrui and Yuan Jiajun have in common?").subjects == [
+        "Ma Xingrui", "Yuan Jiajun"]
+    assert detect("How are Ma and Yuan alike?").subjects == ["Ma", "Yuan"]
+    assert detect("What do you have in common?").kind == "factoid"
 
 
 def test_a_question_naming_a_file_is_scoped_to_it():

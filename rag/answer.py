@@ -23,7 +23,7 @@ from rag.embeddings import QUERY_BATCH, StoredVectors, sentence_vectors
 from rag.generators import make_generator
 from rag.generators.base import Context, Generator
 from rag.generators.llm import NOT_FOUND
-from rag.intent import Intent, detect, named_files
+from rag.intent import Intent, detect, named_files, searchable
 from rag.summarize import (Draft, comparison_draft, document_sentences, list_draft,
                            overview_draft)
 from rag.text import fold
@@ -84,7 +84,7 @@ class Pipeline:
                                     sources=sources or None)
 
         def prepare(inp: dict) -> dict:
-            standalone = condense(inp["question"], inp.get("history"))
+            standalone = searchable(condense(inp["question"], inp.get("history")))
             return {**inp, "standalone": standalone, "started": time.perf_counter()}
 
         def retrieve(inp: dict) -> dict:
@@ -197,7 +197,8 @@ class Pipeline:
 
     def _whole(self, question: str, history: list[dict] | None, intent: Intent, k: int | None,
                sources: list[str] | None) -> Iterator[dict]:
-        started, standalone = time.perf_counter(), condense(question, history)
+        started = time.perf_counter()
+        standalone = searchable(condense(question, history))
         draft = self.draft(standalone, intent, k, sources)
         if draft.confidence is not None and draft.confidence < self.settings.min_confidence:
             # a list nobody can vouch for is answered like any fact: here, an abstention

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from rag.text import fold
+from rag.text import fold, words
 
 _DOC = (r"(?:document|doc|article|text|file|paper|report|piece|essay|page|book|source|pdf|"
         r"chapter|story|post|memo|note|transcript)s?")
@@ -79,6 +79,17 @@ _COMPARE = [
 _LIST = re.compile(r"^(?:please )?(?:list|name|enumerate|itemi[sz]e|give (?:me |us )?(?:a list "
                    r"of|all|the)|what (?:are|were) (?:the|all the|some of the|some)|which "
                    r"\w+ (?:are|were) (?:there|mentioned|listed|named))\b")
+# Words about the asking, not about the thing asked ("list ...", "... mentioned in the
+# article"): no source sentence holds them, so they are left out of what is searched for.
+_IMPERATIVE = re.compile(r"^(?:please |can you |could you )?(?:list|enumerate|itemi[sz]e|give "
+                         r"(?:me |us )?(?:a list of|all(?: of)?)|show(?: me| us)?|name (?:all|the|"
+                         r"all the))\s+(?:all (?:of )?)?(?:the )?", re.I)
+_META_TAIL = re.compile(rf"(?:,?\s+(?:that|which) (?:is|are|was|were)|\s+(?:is|are|was|were))?"
+                        rf"\s+(?:mentioned|named|listed|discussed|described|cited|covered|"
+                        rf"referred to)\s+(?:in|by)\s+(?:{_THIS} )?{_DOC}(?=\W*$)"
+                        rf"|,?\s+(?:in|from|within|according to)\s+(?:{_THIS} )?{_DOC}(?=\W*$)",
+                        re.I)
+_META_HEAD = re.compile(rf"^(?:according to|in|from|based on)\s+(?:{_THIS} )?{_DOC},?\s+", re.I)
 _ASPECT = re.compile(r"^(?:the |their |his |her |its )?(?P<aspect>[\w\s-]+?) of (?P<who>.+)$")
 _OWNED = re.compile(r"^(?P<who>.+?)'s? (?P<aspect>[\w\s-]+)$")  # "yuan jiajun's careers"
 
@@ -135,6 +146,19 @@ def detect(question: str, sources: list[str] | None = None) -> Intent:
     if _LIST.search(q):
         return Intent("list", files=files)
     return Intent("factoid", files=files)
+
+
+def searchable(question: str) -> str:
+    """The question without the words about the asking: "List the agencies mentioned in the
+    article." -> "Which agencies?" (unchanged if too little would be left)."""
+    q = _META_TAIL.sub("", _META_HEAD.sub("", question.strip()))
+    listed = _IMPERATIVE.match(q)
+    if listed:
+        q = "Which " + q[listed.end():].rstrip(" .!?") + "?"
+    if not words(q) or q == question.strip():
+        return question.strip()
+    q = q[0].upper() + q[1:]
+    return q if q.rstrip().endswith(("?", ".")) else q.rstrip() + "?"
 
 
 def _original(question: str, folded: str) -> str:

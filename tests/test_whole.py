@@ -13,7 +13,7 @@ from rag.answer import Pipeline
 from rag.citations import claims, is_frame
 from rag.evaluation import unsupported_sentences
 from rag.generators.base import Context, Generator
-from rag.intent import detect, named_files
+from rag.intent import detect, named_files, searchable
 from rag.summarize import Sentence, dangles, document_sentences, overview, summary_length
 
 OKAPI = ("Okapi notes: the okapi lives in the Ituri rainforest of the Congo. It feeds on the "
@@ -287,6 +287,33 @@ def test_overviews_are_prepared_ahead_and_then_only_read(tmp_path_factory):
     result = pipeline.ask("Summarize okapi-notes.txt")
     assert result.kind == "overview" and len(result.citations) >= 1
     assert stored() == before  # the overview read what was prepared, embedded nothing new
+
+
+@pytest.mark.parametrize("question, searched", [
+    ("List the provinces Ma Xingrui has worked in.", "Which provinces Ma Xingrui has worked in?"),
+    ("Name the agencies mentioned in the article.", "Which agencies?"),
+    ("Give me a list of the agencies in the text.", "Which agencies?"),
+    ("Show me all the provinces", "Which provinces?"),
+    ("According to the article, when was the bureau set up?", "When was the bureau set up?"),
+    ("What might threaten security, according to the report?", "What might threaten security?"),
+    # asking words only when they are about the asking
+    ("How is the NDRC described?", "How is the NDRC described?"),
+    ("Which agencies are mentioned?", "Which agencies are mentioned?"),
+    ("Name a luxury division of Toyota.", "Name a luxury division of Toyota."),
+    ("What is in the news?", "What is in the news?"),
+    ("List them.", "List them."),  # nothing would be left to search for
+])
+def test_words_about_the_asking_are_not_searched_for(question, searched):
+    assert searchable(question) == searched
+
+
+def test_a_list_asked_as_an_instruction_is_answered(pipeline):
+    # "name" and "mentioned in the article" are in no sentence: searched for, they made
+    # the list abstain (confidence 0.19)
+    result = pipeline.ask("Name the agencies mentioned in the article.")
+    assert result.kind == "list" and not result.abstained, result.answer
+    assert result.standalone == "Which agencies?"
+    assert "National Data Bureau" in result.answer and unsupported_sentences(result) == 0
 
 
 def test_a_list_the_sources_cannot_vouch_for_is_an_abstention(pipeline):

@@ -89,6 +89,10 @@ _META_TAIL = re.compile(rf"(?:,?\s+(?:that|which) (?:is|are|was|were)|\s+(?:is|a
                         rf"referred to)\s+(?:in|by)\s+(?:{_THIS} )?{_DOC}(?=\W*$)"
                         rf"|,?\s+(?:in|from|within|according to)\s+(?:{_THIS} )?{_DOC}(?=\W*$)",
                         re.I)
+_TELL = re.compile(r"^(?:please |can you |could you )?(?:describe|explain|tell (?:me|us) (?:more )?"
+                   r"about|talk about|discuss|elaborate on|give (?:me |us )?(?:details|"
+                   r"information|info) (?:on|about))\s+", re.I)
+_WH = re.compile(r"^(?:how|why|what|when|where|who|whom|whose|which|whether|if)\b", re.I)
 _META_HEAD = re.compile(rf"^(?:according to|in|from|based on)\s+(?:{_THIS} )?{_DOC},?\s+", re.I)
 _ASPECT = re.compile(r"^(?:the |their |his |her |its )?(?P<aspect>[\w\s-]+?) of (?P<who>.+)$")
 _OWNED = re.compile(r"^(?P<who>.+?)'s? (?P<aspect>[\w\s-]+)$")  # "yuan jiajun's careers"
@@ -150,11 +154,15 @@ def detect(question: str, sources: list[str] | None = None) -> Intent:
 
 def searchable(question: str) -> str:
     """The question without the words about the asking: "List the agencies mentioned in the
-    article." -> "Which agencies?" (unchanged if too little would be left)."""
+    article." -> "Which agencies?", "Describe the bureau." -> "What is the bureau?"
+    (unchanged if too little would be left)."""
     q = _META_TAIL.sub("", _META_HEAD.sub("", question.strip()))
-    listed = _IMPERATIVE.match(q)
+    listed, told = _IMPERATIVE.match(q), _TELL.match(q)
     if listed:
         q = "Which " + q[listed.end():].rstrip(" .!?") + "?"
+    elif told:  # "Describe X." asks what X is; "Explain how X works." asks how
+        rest = q[told.end():].rstrip(" .!?")
+        q = (rest if _WH.match(rest) else "What is " + rest) + "?"
     if not words(q) or q == question.strip():
         return question.strip()
     q = q[0].upper() + q[1:]

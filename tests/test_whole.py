@@ -296,6 +296,9 @@ def test_overviews_are_prepared_ahead_and_then_only_read(tmp_path_factory):
     ("Show me all the provinces", "Which provinces?"),
     ("According to the article, when was the bureau set up?", "When was the bureau set up?"),
     ("What might threaten security, according to the report?", "What might threaten security?"),
+    ("Describe the National Data Bureau.", "What is the National Data Bureau?"),
+    ("Tell me about the role of the CAC", "What is the role of the CAC?"),
+    ("Can you explain why Xi trusts Ma?", "Why Xi trusts Ma?"),
     # asking words only when they are about the asking
     ("How is the NDRC described?", "How is the NDRC described?"),
     ("Which agencies are mentioned?", "Which agencies are mentioned?"),

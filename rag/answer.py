@@ -26,7 +26,7 @@ from rag.generators.llm import NOT_FOUND
 from rag.intent import Intent, detect, named_files, searchable
 from rag.summarize import (Draft, comparison_draft, document_sentences, list_draft,
                            overview_draft)
-from rag.text import fold
+from rag.text import fold, spell_out
 from rag.retrieval import HybridRetriever, IndexReader
 
 _FOLLOW_UP = re.compile(r"^(and|but|so|also|what about|how about)\b|\b(it|its|they|them|their|"
@@ -88,7 +88,15 @@ class Pipeline:
             return {**inp, "standalone": standalone, "started": time.perf_counter()}
 
         def retrieve(inp: dict) -> dict:
-            return {**inp, "passages": retriever.invoke(inp["standalone"])}
+            question = inp["standalone"]
+            passages = retriever.invoke(question)
+            # an acronym the sources never use ("NDB"), spelled out as they write it
+            _, kw = self.reader.current()
+            spelled = spell_out(question, [p.page_content for p in passages],
+                                lambda term: kw.doc_freq(term) > 0)
+            if spelled != question:
+                return {**inp, "standalone": spelled, "passages": retriever.invoke(spelled)}
+            return {**inp, "passages": passages}
 
         def assess_(inp: dict) -> dict:
             _, kw = self.reader.current()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 # A sentence ends at . ! ? (optionally followed by a closing quote/bracket) before white
@@ -151,3 +152,39 @@ def name_groups(text: str) -> list[tuple[str, ...]]:
 
 def months(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z]+", fold(text)) if w in _MONTHS}
+
+
+_ACRONYM = re.compile(r"\b([A-Z]{3,6})s?\b")  # two letters ("US", "AI") are too ambiguous
+_TOKEN = re.compile(r"[A-Za-z][\w'’-]*")
+_JOINERS = frozenset({"of", "and", "for", "the", "on", "in", "to"})
+
+
+def spell_out(question: str, texts: list[str], known: Callable[[str], bool]) -> str:
+    """The question with each acronym the sources never use ("NDB") replaced by the run of
+    capitalised words in texts whose initials spell it ("National Data Bureau"; joining words
+    such as "of" and "and" are skipped). Acronyms the sources use, or cannot spell out, stay."""
+    for acronym in dict.fromkeys(_ACRONYM.findall(question)):
+        if known(acronym.lower()):
+            continue
+        spelled = next(filter(None, (_spelled(acronym, t) for t in texts)), None)
+        if spelled:
+            question = re.sub(rf"\b{acronym}(?=s?\b)", spelled, question)
+    return question
+
+
+def _spelled(acronym: str, text: str) -> str | None:
+    tokens = list(_TOKEN.finditer(text))
+    for i, first in enumerate(tokens):
+        if first.group()[0] != acronym[0]:
+            continue
+        letters, j = [], i
+        while j < len(tokens) and len(letters) < len(acronym):
+            word = tokens[j].group()
+            if word[0].isupper():
+                letters.append(word[0])
+            elif word not in _JOINERS:
+                break
+            j += 1
+        if "".join(letters) == acronym:
+            return text[first.start():tokens[j - 1].end()]
+    return None

@@ -19,7 +19,7 @@ from rag.evaluation import auc, sweep, unsupported_sentences
 from rag.evidence import SENTENCE_FEATURES, is_heading, question_type
 from rag.generators.extractive import pick
 from rag.indexer import sync
-from rag.text import names, terms
+from rag.text import names, spell_out, terms
 
 TITLE = "Lagos Harbour Museum: Annual Review"
 MUSEUM = f"""{TITLE}
@@ -208,6 +208,20 @@ def test_question_kinds():
     assert question_type("Which city did she lead?") == "place"
     assert question_type("How many objects are there?") == "number"
     assert question_type("How does it work?") is None
+
+
+def test_an_acronym_the_sources_never_use_is_spelled_out_as_they_write_it(pipeline):
+    texts = ["The National Development and Reform Commission (NDRC) houses the new National "
+             "Data Bureau. The Cyberspace Administration of China (CAC) reports to the party."]
+    known = {"ndrc", "cac"}.__contains__
+    assert spell_out("Where is the NDB housed?", texts, known) == \
+        "Where is the National Data Bureau housed?"
+    assert spell_out("What does the CAC do?", texts, known) == "What does the CAC do?"  # used
+    assert spell_out("Who runs the XYZ?", texts, known) == "Who runs the XYZ?"  # not spelled
+    assert spell_out("Is the US involved?", ["The United States is."], known) == \
+        "Is the US involved?"  # two letters are too ambiguous
+    result = answered(pipeline, "When did the LHM open to the public?", "1994")
+    assert result.standalone == "When did the Lagos Harbour Museum open to the public?"
 
 
 def test_terms_drop_possessives():

@@ -1,0 +1,148 @@
+"""Try a change to the answerability features in minutes instead of a 20-minute retraining:
+retrieval is done once and cached, then each run recomputes the candidates' features with the
+code in the working tree (rag/evidence.py, rag/answerability.py), refits both models as
+benchmarks/train_abstention.py does (natural-question weight fixed, threshold chosen by the
+same rule) and reports on every set the issue cares about:
+- out-of-fold AUC on the training articles;
+- SQuAD 2.0 dev, held-out articles (all their questions, all 1,204 paragraphs indexed);
+- the natural-question stand-in: SQuAD 1.1 held-out articles, every second answerable
+  question with its own paragraph left out of retrieval (benchmarks/eval_answerability.py);
+- eval/sample_qa.jsonl (dev) and the seed dev questions.
+
+Only the question-sentence cosines are cached with the passages, so a change to how the
+cosine is computed needs a new --gather. Retrieval is exact (as in training), so figures can
+differ from `rag eval`'s in the last digit. The cache is not part of the repository.
+
+    .venv/bin/python benchmarks/probe_features.py --gather   # once, about 30 min
+    .venv/bin/python benchmarks/probe_features.py            # about 4 min per variant
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import train_abstention as T  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from rag.config import Settings  # noqa: E402
+from rag.datasets import load_items, load_squad, squad_workspace  # noqa: E402
+from rag.evaluation import auc  # noqa: E402
+from rag.evidence import candidates  # noqa: E402
+from rag.text import fold  # noqa: E402
+
+CACHE = HERE / "results" / "probe_features.pkl"
+SEED_DEV = T.ROOT.parent / "shared" / "eval" / "seed_qa_dev.jsonl"
+
+
+def _askers(work: Path) -> dict[str, T.Asker]:
+    """One Asker per index (SQuAD 2.0, SQuAD 1.1, the sample); built one after the other."""
+    out = {}
+    for name, path in (("squad2", T.SQUAD2), ("squad1", T.SQUAD1)):
+        paragraphs, _ = load_squad(path)
+        out[name] = T.Asker(squad_workspace(Settings(index_dir=work), path, paragraphs))
+    sample = work / "sample"
+    (sample / "sources").mkdir(parents=True, exist_ok=True)
+    out["sample"] = T.Asker(Settings(sources_dir=sample / "sources", index_dir=sample / "index"))
+    return out
+
+
+def _sets() -> dict[str, tuple[str, list[dict], Callable[[dict], bool]]]:
+    """name -> (index, items, whether an item's own paragraph is left out of retrieval)."""
+    _, squad2 = load_squad(T.SQUAD2)
+    _, squad1 = load_squad(T.SQUAD1)
+    in_squad2 = set(T._titles(T.SQUAD2))
+    removed = lambda item: bool(item["answers"]) and T._coin(item["id"])  # noqa: E731
+    never = lambda item: False  # noqa: E731
+
+    def about_sample(path: Path) -> list[dict]:
+        return [{**i, "article": "sample", "source": T.SAMPLE.name} for i in load_items(path)]
+
+    return {
+        "train_squad2": ("squad2", [i for i in squad2 if not T.held_out(i["article"])], never),
+        "train_squad1": ("squad1", [i for i in squad1 if i["article"] not in in_squad2],
+                         removed),
+        "held_squad2": ("squad2", [i for i in squad2 if T.held_out(i["article"])], never),
+        "standin": ("squad1", [i for i in squad1 if T.held_out(i["article"])], removed),
+        "natural_train": ("sample", about_sample(T.NATURAL_TRAIN), never),
+        "sample_dev": ("sample", about_sample(T.NATURAL_DEV), never),
+        "seed_dev": ("sample", about_sample(SEED_DEV), never),
+    }
+
+
+def gather(work: Path) -> None:
+    """Retrieve once for every question of every set; keep passages and cosines."""
+    askers, out = _askers(work), {}
+    for name, (index, items, removed) in _sets().items():
+        asker, rows = askers[index], []
+        for item in tqdm(items, desc=name, file=sys.stderr):
+            gone = removed(item)
+            passages = [d for d in asker.wide.invoke(item["question"])
+                        if not (gone and d.metadata["source"] == item["source"])][:asker.k]
+            cands = candidates(item["question"], passages, asker.vectors, asker.idf)
+            rows.append({"item": item, "removed": gone, "passages": passages,
+                         "cosines": [c.cosine for c in cands]})
+        out[name] = (index, rows)
+    CACHE.write_bytes(pickle.dumps(out))
+    print(f"wrote {CACHE}")
+
+
+def describe(row: dict, idf) -> dict:
+    """A cached question described with the working tree's features (as Asker.describe)."""
+    item, passages = row["item"], row["passages"]
+    cands = candidates(item["question"], passages, lambda texts: np.zeros((len(texts), 1)), idf)
+    if len(cands) != len(row["cosines"]):
+        raise SystemExit("the candidates changed: run --gather again")
+    for cand, cosine in zip(cands, row["cosines"]):
+        cand.features[0] = cosine
+    answerable = bool(item["answers"]) and not row["removed"]
+    labels = [answerable and passages[c.passage].metadata["source"] == item["source"]
+              and any(fold(a) in fold(c.text) for a in item["answers"]) for c in cands]
+    return {"article": item["article"], "question": item["question"],
+            "answerable": answerable, "cands": cands, "labels": labels}
+
+
+def probe(work: Path, weight: float) -> None:
+    cached = pickle.loads(CACHE.read_bytes())
+    idf = {name: asker.idf for name, asker in _askers(work).items()}
+    sets = {name: [describe(r, idf[index]) for r in rows] for name, (index, rows) in
+            cached.items()}
+    data = sets["train_squad2"] + sets["train_squad1"]
+    oof = T.out_of_fold(data, sets["natural_train"], weight)
+    model = T.fit(data, sets["natural_train"], weight)
+    threshold, _ = T.choose_threshold(oof, data, T.confidences(model, sets["sample_dev"]),
+                                      sets["sample_dev"])
+    y = [d["answerable"] for d in data]
+    print(f"natural weight {weight:g}, threshold {threshold:.2f}; out-of-fold AUC "
+          f"{auc(list(oof), y):.4f}")
+    print("| set | questions | AUC | answered | abstained |\n|---|---|---|---|---|")
+    for name in ("held_squad2", "standin", "sample_dev", "seed_dev"):
+        conf = T.confidences(model, sets[name])
+        pos = np.array([d["answerable"] for d in sets[name]])
+        print(f"| {name} | {len(pos)} | {auc(list(conf), list(pos)):.4f} | "
+              f"{(conf[pos] >= threshold).mean():.1%} | {(conf[~pos] < threshold).mean():.1%} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--gather", action="store_true", help="retrieve and cache (once)")
+    parser.add_argument("--weight", type=float, default=20.0,
+                        help="weight of one natural training question (the shipped choice)")
+    parser.add_argument("--work", type=Path, default=HERE / "results" / "train")
+    args = parser.parse_args()
+    if args.gather:
+        gather(args.work)
+    else:
+        probe(args.work, args.weight)
+
+
+if __name__ == "__main__":
+    main()

@@ -162,13 +162,17 @@ _JOINERS = frozenset({"of", "and", "for", "the", "on", "in", "to"})
 def spell_out(question: str, texts: list[str], known: Callable[[str], bool]) -> str:
     """The question with each acronym the sources never use ("NDB") replaced by the run of
     capitalised words in texts whose initials spell it ("National Data Bureau"; joining words
-    such as "of" and "and" are skipped). Acronyms the sources use, or cannot spell out, stay."""
+    such as "of" and "and" are skipped). Acronyms the sources use, or cannot spell out, stay.
+
+    Args:
+        known: whether the index holds a term (as `terms` writes it).
+    """
     for acronym in dict.fromkeys(_ACRONYM.findall(question)):
-        if known(acronym.lower()):
+        if known((terms(acronym) or [acronym.lower()])[0]):
             continue
         spelled = next(filter(None, (_spelled(acronym, t) for t in texts)), None)
         if spelled:
-            question = re.sub(rf"\b{acronym}(?=s?\b)", spelled, question)
+            question = re.sub(rf"\b{acronym}(?=s?\b)", lambda _: spelled, question)
     return question
 
 

@@ -20,14 +20,14 @@ _BRIEF = (r"(?: (?:briefly|please|in (?:short|brief|a nutshell|plain (?:english|
           r"points|bullets)))?")
 _OVERVIEW = [
     re.compile(_ASK + r"(?:summari[sz]e|sum (?:it |this |that |them |everything )?up|recap|"
-               r"outline|skim|digest)\b"),
+               r"outline|skim|digest|eli5|tl;? ?dr)\b"),
     re.compile(rf"\bwhat(?:'s| is| was) the (?:gist|upshot|bottom line|big picture)(?: of (?:it|"
                rf"this|that|(?:{_THIS} )?{_DOC}))?(?: here)?" + _BRIEF + _END),
-    re.compile(_ASK + r"give (?:me |us )?(?:a |an )?(?:brief |short |quick |high-level |one-"
+    re.compile(_ASK + r"give (?:me |us )?(?:a |an |the )?(?:brief |short |quick |high-level |one-"
                r"paragraph |general )?(?:summary|overview|recap|synopsis|gist|rundown|tl;? ?dr|"
                r"idea|picture|sense)\b"),
     re.compile(r"^(?:an? |the )?(?:tl;? ?dr|summary|overview|synopsis|gist|recap|(?:executive|"
-               r"short|brief|quick) summary|(?:main|key) (?:points|takeaways|ideas))"
+               r"short|brief|quick) summary|(?:main|key) (?:points|takeaways|ideas)|in (?:a nutshell|short|brief))"
                + _BRIEF + _END),
     re.compile(rf"^(?:(?:please )?(?:give|show|tell) (?:me |us )?|what are )?(?:the )?(?:main |key "
                rf")?highlights(?: of (?:it|this|{_THIS} {_DOC}))?" + _BRIEF + _END),
@@ -39,6 +39,10 @@ _OVERVIEW = [
                rf"{_MAINLY}(?:about|on|saying|covering)" + _END),
     re.compile(rf"\bwhat(?:'s| is| was) (?:it|this|that) {_MAINLY}about" + _END),
     re.compile(rf"\bwhat (?:it|this|that) is {_MAINLY}about" + _END),
+    # asked with nothing else: "this" and "it" can only be what was handed over
+    re.compile(r"^(?:so,? )?what(?:'s| is) this" + _END),
+    re.compile(r"^(?:so,? )?what (?:does|do) (?:it|this|they) (?:say|tell (?:me|us))" + _END),
+    re.compile(rf"^what(?:'s| is) (?:in|inside) (?:it|{_THIS} {_DOC})" + _END),
     # the document's purpose or topic ("the purpose of the bureau" is a fact about the bureau)
     re.compile(rf"\bwhat(?:'s| is| was) the (?:main |central |overall |general )?(?:purpose|"
                rf"point|aim|goal|subject|topic|focus|theme|message|idea) of (?:it|this|"
@@ -142,6 +146,9 @@ def detect(question: str, sources: list[str] | None = None) -> Intent:
             if not aspect and a.endswith(("'s", "s'")) and owned:  # "A's and B's careers"
                 a, b, aspect = a.removesuffix("'s").removesuffix("'"), owned.group("who"), \
                     owned.group("aspect").strip()
+            elif not aspect and a.endswith("'s") and " " in b:  # "A's and Western approaches"
+                b, aspect = _named_head(question, b)
+                a = a.removesuffix("'s")
             if a and b and a != b:
                 return Intent("comparison", [_original(question, a), _original(question, b)],
                               aspect, files)
@@ -167,6 +174,16 @@ def searchable(question: str) -> str:
         return question.strip()
     q = q[0].upper() + q[1:]
     return q if q.rstrip().endswith(("?", ".")) else q.rstrip() + "?"
+
+
+def _named_head(question: str, phrase: str) -> tuple[str, str]:
+    """(the name that opens a phrase, the rest): its capitalised words as the question wrote
+    them, else its first word ("Western approaches to X" -> ("western", "approaches to X"))."""
+    written = _original(question, phrase).split()
+    n = next((i for i, w in enumerate(written) if not w[:1].isupper()), len(written))
+    n = n if 0 < n < len(written) else 1
+    folded = phrase.split()
+    return " ".join(folded[:n]), " ".join(folded[n:])
 
 
 def _original(question: str, folded: str) -> str:

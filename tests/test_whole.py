@@ -61,6 +61,16 @@ def two_files(tmp_path_factory) -> Pipeline:
     ("Can you tell me what it is about?", "overview"),
     ("What is the purpose of this article?", "overview"),
     ("What is the topic of the report?", "overview"),
+    ("What does it say?", "overview"),  # asked with nothing else: the documents handed over
+    ("What is this?", "overview"),
+    ("What's in this file?", "overview"),
+    ("Give me the gist.", "overview"),
+    ("In a nutshell?", "overview"),
+    ("ELI5 this document", "overview"),
+    ("What does it say about Xinjiang?", "factoid"),
+    ("What is it?", "factoid"),  # a follow-up about the last thing named
+    ("What is this called?", "factoid"),
+    ("What is in the news?", "factoid"),
     ("What is the purpose of the National Data Bureau?", "factoid"),  # not the document's
     ("What is the bureau mainly responsible for?", "factoid"),
     ("What was the verdict of the court in 2019?", "factoid"),  # not the document's
@@ -95,6 +105,19 @@ def test_comparison_subjects_and_aspect():
         "Ma Xingrui", "Yuan Jiajun"]
     assert detect("How are Ma and Yuan alike?").subjects == ["Ma", "Yuan"]
     assert detect("What do you have in common?").kind == "factoid"
+    # a possessive against a descriptive word: the word is the side, the rest the aspect
+    western = detect("Compare China's and Western approaches to digital governance.")
+    assert western.subjects == ["China", "Western"]
+    assert western.aspect == "approaches to digital governance"
+    assert detect("Compare Ma's and Yuan Jiajun careers").subjects == ["Ma", "Yuan Jiajun"]
+
+
+def test_a_comparison_against_a_descriptive_word_groups_both_sides(pipeline):
+    result = pipeline.ask("Compare China's and Western approaches to digital governance.")
+    assert result.kind == "comparison" and not result.abstained
+    assert unsupported_sentences(result) == 0
+    china, western = result.answer.split("\nWestern:")
+    assert "China:" in china and "Western norms" in western and "[" in western
 
 
 def test_a_question_naming_a_file_is_scoped_to_it():

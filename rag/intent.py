@@ -149,9 +149,10 @@ def detect(question: str, sources: list[str] | None = None) -> Intent:
             elif not aspect and a.endswith("'s") and " " in b:  # "A's and Western approaches"
                 b, aspect = _named_head(question, b)
                 a = a.removesuffix("'s")
-            if a and b and a != b:
-                return Intent("comparison", [_original(question, a), _original(question, b)],
-                              aspect, files)
+            sides = [*_listed(a), b]  # "A, B and C": three sides
+            if all(sides) and len(set(sides)) == len(sides):
+                return Intent("comparison", [_original(question, x) for x in sides], aspect,
+                              files)
     if any(p.search(q) for p in _OVERVIEW):
         return Intent("overview", files=files)
     if _LIST.search(q):
@@ -174,6 +175,13 @@ def searchable(question: str) -> str:
         return question.strip()
     q = q[0].upper() + q[1:]
     return q if q.rstrip().endswith(("?", ".")) else q.rstrip() + "?"
+
+
+def _listed(phrase: str) -> list[str]:
+    """The items of "A, B" (the start of "A, B and C"), when each is a short name; else the
+    phrase whole."""
+    parts = [_clean(p) for p in re.split(r",\s*", phrase)]
+    return parts if len(parts) > 1 and all(0 < len(p.split()) <= 4 for p in parts) else [phrase]
 
 
 def _named_head(question: str, phrase: str) -> tuple[str, str]:

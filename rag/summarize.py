@@ -328,7 +328,9 @@ def comparison_draft(subjects: list[str], aspect: str, files: list[str],
         groups.append(Group(f"{subject}:", items, note))
     what = f"the {aspect} of " if aspect else ""
     scope = f" in {files[0]}" if len(files) == 1 else ""
-    heading = f"Comparison of {what}{' and '.join(subjects)}{scope}:"
+    names = " and ".join([", ".join(subjects[:-1]), subjects[-1]] if len(subjects) > 2
+                         else subjects)
+    heading = f"Comparison of {what}{names}{scope}:"
     return Draft("comparison", heading, groups, files)
 
 

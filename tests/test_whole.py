@@ -4,6 +4,8 @@ each sentence quoted from the documents and cited, with the real index, embeddin
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from conftest import SAMPLE, index_sample
@@ -110,6 +112,25 @@ def test_comparison_subjects_and_aspect():
     assert western.subjects == ["China", "Western"]
     assert western.aspect == "approaches to digital governance"
     assert detect("Compare Ma's and Yuan Jiajun careers").subjects == ["Ma", "Yuan Jiajun"]
+    # three sides (Oxford comma or not); a clause after a comma is not a side
+    for three in ("Compare Guangdong, Zhejiang and Chongqing.",
+                  "What do Guangdong, Zhejiang, and Chongqing have in common?"):
+        assert detect(three).subjects == ["Guangdong", "Zhejiang", "Chongqing"]
+    assert detect("Compare the role of the NDB, which sits in the NDRC, and the CAC"
+                  ).subjects == ["NDB, which sits in the NDRC", "CAC"]
+
+
+def test_a_three_way_comparison_has_a_cited_group_per_side(pipeline):
+    result = pipeline.ask("Compare Guangdong, Zhejiang and Chongqing.")
+    assert result.answer.startswith("Comparison of Guangdong, Zhejiang and Chongqing")
+    assert unsupported_sentences(result) == 0
+    _, rest = result.answer.split("\nGuangdong:")
+    guangdong, rest = rest.split("\nZhejiang:")
+    zhejiang, chongqing = rest.split("\nChongqing:")
+    chongqing = chongqing.split("\n\n[1]")[0]  # the group, not the evidence list after it
+    for place, group in (("Guangdong", guangdong), ("Zhejiang", zhejiang),
+                         ("Chongqing", chongqing)):
+        assert place in group and re.search(r"\. \[\d\]", group)
 
 
 def test_a_comparison_against_a_descriptive_word_groups_both_sides(pipeline):

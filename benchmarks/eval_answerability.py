@@ -2,8 +2,9 @@
 
 - SQuAD 2.0 dev, held-out articles: every question against all 1,204 paragraphs (its
   unanswerable questions were written to look answerable);
-- SQuAD 1.1 dev, the same held-out articles, every second question with its own paragraph
-  left out of retrieval: on-topic passages that do not hold the answer (a stand-in for
+- SQuAD 1.1 dev, the same held-out articles, every second question with its own paragraph,
+  and any other that holds one of its answers, left out of retrieval: on-topic passages that
+  do not hold the answer (a stand-in for
   questions a real user's documents do not answer, such as the Natural Questions benchmark
   of the issue, which is not available here).
 

@@ -6,7 +6,7 @@ same rule) and reports on every set the issue cares about:
 - out-of-fold AUC on the training articles;
 - SQuAD 2.0 dev, held-out articles (all their questions, all 1,204 paragraphs indexed);
 - the natural-question stand-in: SQuAD 1.1 held-out articles, every second answerable
-  question with its own paragraph left out of retrieval (benchmarks/eval_answerability.py);
+  question with every passage that answers it left out (benchmarks/eval_answerability.py);
 - eval/sample_qa.jsonl (dev) and the seed dev questions.
 
 Only the question-sentence cosines are cached with the passages, so a change to how the
@@ -56,7 +56,7 @@ def _askers(work: Path) -> dict[str, T.Asker]:
 
 
 def _sets() -> dict[str, tuple[str, list[dict], Callable[[dict], bool]]]:
-    """name -> (index, items, whether an item's own paragraph is left out of retrieval)."""
+    """name -> (index, items, whether the passages that answer an item are left out)."""
     _, squad2 = load_squad(T.SQUAD2)
     _, squad1 = load_squad(T.SQUAD1)
     in_squad2 = set(T._titles(T.SQUAD2))
@@ -85,8 +85,8 @@ def gather(work: Path) -> None:
         asker, rows = askers[index], []
         for item in tqdm(items, desc=name, file=sys.stderr):
             gone = removed(item)
-            passages = [d for d in asker.wide.invoke(item["question"])
-                        if not (gone and d.metadata["source"] == item["source"])][:asker.k]
+            found = (asker.wider if gone else asker.wide).invoke(item["question"])
+            passages = [d for d in found if not (gone and T.answers_it(item, d))][:asker.k]
             cands = candidates(item["question"], passages, asker.vectors, asker.idf)
             rows.append({"item": item, "removed": gone, "passages": passages,
                          "cosines": [c.cosine for c in cands]})
@@ -113,8 +113,8 @@ def describe(row: dict, idf) -> dict:
 def probe(work: Path, weight: float) -> None:
     cached = pickle.loads(CACHE.read_bytes())
     idf = {name: asker.idf for name, asker in _askers(work).items()}
-    sets = {name: [describe(r, idf[index]) for r in rows] for name, (index, rows) in
-            cached.items()}
+    sets = {name: [d for d in (describe(r, idf[index]) for r in rows) if d["cands"]]
+            for name, (index, rows) in cached.items()}  # as train_abstention.examples
     data = sets["train_squad2"] + sets["train_squad1"]
     oof = T.out_of_fold(data, sets["natural_train"], weight)
     model = T.fit(data, sets["natural_train"], weight)

@@ -4,10 +4,10 @@ against on-topic passages that lack the answer, by the weight given to the secon
 The shipped sentence model scores the candidates (as `rag ask` does); question models are
 then fitted (logistic regression, as benchmarks/train_abstention.py does) on the training
 articles of SQuAD 2.0 dev plus the SQuAD 1.1 questions of train_abstention.py (half of them
-with their own paragraph removed from retrieval), the latter weighted w. Reported on the
-held-out articles: SQuAD 2.0 (all their questions) and the SQuAD 1.1 questions of those
-articles, half with their paragraph removed (the stand-in for Natural Questions'
-unanswerable ones). The threshold answers 80% of the answerable SQuAD 2.0 held-out questions.
+with every passage that answers them left out of retrieval), the latter weighted w.
+Reported on the held-out articles: SQuAD 2.0 (all their questions) and the SQuAD 1.1
+questions of those articles, half with every passage that answers them left out (the
+stand-in for Natural Questions' unanswerable ones). The threshold answers 80% of the answerable SQuAD 2.0 held-out questions.
 
     .venv/bin/python benchmarks/probe_training_mix.py    # about 15 min; reuses the
                                                           # workspaces of train_abstention.py

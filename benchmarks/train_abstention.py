@@ -6,8 +6,9 @@ Data, all public and read from ../shared/benchmarks (nothing is downloaded):
   1,204 paragraphs as `rag ask` would, except that the dense search is exact (Chroma's HNSW
   graph, so the tail of its results, changes from one process to the next);
 - SQuAD 1.1 dev, the 13 articles SQuAD 2.0 dev does not have: half of their questions as
-  asked, the other half with the paragraph they were asked about left out of retrieval, so the
-  passages found are on-topic but do not hold the answer (questions nobody's sources answer);
+  asked, the other half with the paragraph they were asked about, and any other paragraph
+  that holds one of their answers, left out of retrieval, so the passages found are on-topic
+  but do not hold the answer (questions nobody's sources answer; `answers_it`);
 - eval/sample_train.jsonl: natural questions we wrote about the shipped sample (49 it answers,
   20 it does not), asked of an index of it. SQuAD's questions were written by people reading
   the paragraph, so they share its words; a user's do not ("how many people live in X" for
@@ -99,8 +100,11 @@ def examples(path: Path, work: Path, keep, gold_removed=lambda item: False,
     settings = squad_workspace(Settings(index_dir=work), path,
                                {n: t for n, t in paragraphs.items() if n in used})
     asker = Asker(settings)
-    return [asker.describe(item, removed=bool(item["answers"]) and gold_removed(item))
-            for item in tqdm(items, desc=path.name, unit="q", file=sys.stderr)]
+    described = [asker.describe(item, removed=bool(item["answers"]) and gold_removed(item))
+                 for item in tqdm(items, desc=path.name, unit="q", file=sys.stderr)]
+    # a question whose every passage answers it has nothing left to retrieve once they are
+    # left out: no sentence to learn from (the app would abstain at confidence 0)
+    return [d for d in described if d["cands"]]
 
 
 def natural_examples(work: Path, *paths: Path) -> list[list[dict]]:
@@ -131,11 +135,12 @@ class Asker:
         self.vectors = sentence_vectors(QUERY_BATCH, settings.embed_precision)
         self.k = settings.top_k
         self.wide = HybridRetriever(reader=self.reader, k=self.k + 5)
+        self.wider = HybridRetriever(reader=self.reader, k=self.k + 20)  # room for leaving out
 
     def describe(self, item: dict, removed: bool = False) -> dict:
-        """item asked (with its own paragraph left out of retrieval when `removed`)."""
-        passages = [d for d in self.wide.invoke(item["question"])
-                    if not (removed and d.metadata["source"] == item["source"])][:self.k]
+        """item asked (when `removed`, with every passage that answers it left out)."""
+        found = (self.wider if removed else self.wide).invoke(item["question"])
+        passages = [d for d in found if not (removed and answers_it(item, d))][:self.k]
         cands = candidates(item["question"], passages, self.vectors, self.idf)
         answerable = bool(item["answers"]) and not removed
         labels = [answerable and passages[c.passage].metadata["source"] == item["source"]
@@ -144,6 +149,16 @@ class Asker:
             c.vector = np.zeros(0)  # not needed for training; keeps memory small
         return {"article": item["article"], "question": item["question"],
                 "answerable": answerable, "cands": cands, "labels": labels}
+
+
+def answers_it(item: dict, passage) -> bool:
+    """Whether a passage answers a SQuAD question: it is the paragraph the question was
+    asked about, or holds one of its answers as whole words (a SQuAD article often says the
+    same thing twice: "Denver Broncos" is in a dozen paragraphs of Super_Bowl_50)."""
+    text = fold(passage.page_content)
+    return passage.metadata["source"] == item["source"] or any(
+        re.search(rf"(?<!\w){re.escape(fold(a))}(?!\w)", text)
+        for a in item["answers"] if a.strip())
 
 
 def _fit(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], weight: np.ndarray) -> Linear:

@@ -314,3 +314,22 @@ def test_training_is_deterministic_on_a_small_slice(tmp_path):
     Linear.from_json(data["question"], QUESTION_FEATURES)
     assert not set(data["trained_on"]["articles"]) & set(data["held_out_articles"])
     assert MODEL_PATH.read_text(encoding="utf-8").startswith("{\n \"about\"")
+
+
+def test_a_question_left_without_answer_loses_every_passage_that_answers_it():
+    """The negatives built from SQuAD 1.1 (and the stand-in for questions nobody's sources
+    answer): not only the question's own paragraph but any that holds one of its answers is
+    left out, or a question answered twice in its article counts as unanswerable."""
+    from langchain_core.documents import Document
+
+    answers_it = _training_script().answers_it
+    item = {"source": "Super_Bowl_50-003.txt", "answers": ["Denver Broncos", "L"]}
+
+    def passage(source, text):
+        return Document(page_content=text, metadata={"source": source})
+
+    assert answers_it(item, passage("Super_Bowl_50-003.txt", "Anything at all."))
+    assert answers_it(item, passage("Super_Bowl_50-007.txt", "The Denver Broncos won."))
+    assert answers_it(item, passage("Super_Bowl_50-009.txt", "It was not called Super Bowl L."))
+    assert not answers_it(item, passage("Super_Bowl_50-008.txt",
+                                        "Levi's Stadium hosted the Broncos."))

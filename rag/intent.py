@@ -17,11 +17,11 @@ _MAINLY = r"(?:all |mainly |mostly |primarily |basically |generally |really |act
 _ASK = r"^(?:please |can you |could you |would you |now )?"
 _BRIEF = (r"(?: (?:briefly|please|in (?:short|brief|a nutshell|plain (?:english|words))|in (?:a "
           r"few|one|two|three|four|five|\d+|a couple of) (?:sentences?|words|lines|paragraphs?|"
-          r"points|bullets)))?")
+          r"points|bullets)|in bullet (?:points|form)|as (?:a )?(?:list|bullets|bullet points)))?")
 _OVERVIEW = [
     re.compile(_ASK + r"(?:summari[sz]e|sum (?:it |this |that |them |everything )?up|recap|"
                r"outline|skim|digest|eli5|tl;? ?dr)\b"),
-    re.compile(rf"\bwhat(?:'s| is| was) the (?:gist|upshot|bottom line|big picture)(?: of (?:it|"
+    re.compile(rf"\bwhat(?:'?s| is| was) the (?:gist|upshot|bottom line|big picture)(?: of (?:it|"
                rf"this|that|(?:{_THIS} )?{_DOC}))?(?: here)?" + _BRIEF + _END),
     re.compile(_ASK + r"give (?:me |us )?(?:a |an |the )?(?:brief |short |quick |high-level |one-"
                r"paragraph |general )?(?:summary|overview|recap|synopsis|gist|rundown|tl;? ?dr|"
@@ -33,18 +33,20 @@ _OVERVIEW = [
                rf")?highlights(?: of (?:it|this|{_THIS} {_DOC}))?" + _BRIEF + _END),
     re.compile(rf"\b(?:main|key|central|major|core|big|important) (?:points?|ideas?|themes?|"
                rf"topics?|arguments?|messages?|takeaways?|findings?|conclusions?)(?: (?:of|in|"
-               rf"from) (?:{_THIS} )?{_DOC})?" + _END),
+               rf"from) (?:{_THIS} )?{_DOC})?" + _BRIEF + _END),
     re.compile(r"\b(?:key )?takeaways?" + _END),
-    re.compile(rf"\bwhat(?:'s| is| are| was| were)? (?:{_THIS} )?{_DOC} (?:is |are |was )?"
+    re.compile(rf"\bwhat(?:'?s| is| are| was| were)? (?:{_THIS} )?{_DOC} (?:is |are |was )?"
                rf"{_MAINLY}(?:about|on|saying|covering)" + _END),
-    re.compile(rf"\bwhat(?:'s| is| was) (?:it|this|that) {_MAINLY}about" + _END),
+    re.compile(rf"\bwhat(?:'?s| is| was) (?:it|this|that) {_MAINLY}about" + _END),
     re.compile(rf"\bwhat (?:it|this|that) is {_MAINLY}about" + _END),
     # asked with nothing else: "this" and "it" can only be what was handed over
-    re.compile(r"^(?:so,? )?what(?:'s| is) this" + _END),
+    re.compile(r"^(?:so,? )?what(?:'?s| is) this" + _END),
     re.compile(r"^(?:so,? )?what (?:does|do) (?:it|this|they) (?:say|tell (?:me|us))" + _END),
-    re.compile(rf"^what(?:'s| is) (?:in|inside) (?:it|{_THIS} {_DOC})" + _END),
+    re.compile(rf"^what(?:'?s| is) (?:in|inside) (?:it|{_THIS} {_DOC})" + _END),
+    re.compile(rf"^what (?:should|do|must|need) (?:i|we) (?:to )?know about (?:it|{_THIS} {_DOC})"
+               + _END),
     # the document's purpose or topic ("the purpose of the bureau" is a fact about the bureau)
-    re.compile(rf"\bwhat(?:'s| is| was) the (?:main |central |overall |general )?(?:purpose|"
+    re.compile(rf"\bwhat(?:'?s| is| was) the (?:main |central |overall |general )?(?:purpose|"
                rf"point|aim|goal|subject|topic|focus|theme|message|idea) of (?:it|this|"
                rf"{_THIS} {_DOC})" + _END),
     re.compile(rf"\bwhat (?:do|does|did) {_THIS} {_DOC} (?:say|discuss|cover|describe|argue|"
@@ -67,7 +69,8 @@ _COMPARE = [
     re.compile(_ASK + r"(?:compare|contrast) (?P<a>.+?) (?:and|with|to|against|vs\.?|versus) "
                r"(?P<b>.+)"),
     re.compile(r"^(?:what (?:are|is|were|was) |what's )?(?:the )?(?:main |key |major |biggest )?"
-               r"(?:differences?|similarit(?:y|ies)|contrasts?|distinctions?) between "
+               r"(?:differences?|similarit(?:y|ies)|contrasts?|distinctions?)(?: and (?:differences?|"
+               r"similarit(?:y|ies)))? between "
                r"(?P<a>.+?) and (?P<b>.+)"),
     re.compile(r"^how (?:does|do|did|is|are|was|were) (?P<a>.+?) (?:differ|different|compare|"
                r"contrast|similar)(?: \w+)? (?:from|to|with) (?P<b>.+)"),
@@ -98,6 +101,7 @@ _TELL = re.compile(r"^(?:please |can you |could you )?(?:describe|explain|tell (
                    r"information|info) (?:on|about))\s+", re.I)
 _WH = re.compile(r"^(?:how|why|what|when|where|who|whom|whose|which|whether|if)\b", re.I)
 _META_HEAD = re.compile(rf"^(?:according to|in|from|based on)\s+(?:{_THIS} )?{_DOC},?\s+", re.I)
+_IN_TERMS = re.compile(r"^(?P<who>.+?),? in terms of (?P<aspect>.+)$")  # "B in terms of X"
 _ASPECT = re.compile(r"^(?:the |their |his |her |its )?(?P<aspect>[\w\s-]+?) of (?P<who>.+)$")
 _OWNED = re.compile(r"^(?P<who>.+?)'s? (?P<aspect>[\w\s-]+)$")  # "yuan jiajun's careers"
 
@@ -139,7 +143,10 @@ def detect(question: str, sources: list[str] | None = None) -> Intent:
         if m:
             a, b = _clean(m.group("a")), _clean(m.group("b"))
             aspect = ""
-            found = _ASPECT.match(a)
+            terms_of = _IN_TERMS.match(b)
+            if terms_of:
+                b, aspect = _clean(terms_of.group("who")), _clean(terms_of.group("aspect"))
+            found = None if aspect else _ASPECT.match(a)
             if found:
                 aspect, a = found.group("aspect").strip(), _clean(found.group("who"))
             owned = _OWNED.match(b)

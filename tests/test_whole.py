@@ -73,6 +73,11 @@ def two_files(tmp_path_factory) -> Pipeline:
     ("What is it?", "factoid"),  # a follow-up about the last thing named
     ("What is this called?", "factoid"),
     ("What is in the news?", "factoid"),
+    ("whats this about", "overview"),  # typed without the apostrophe
+    ("Give me the key points in bullet form.", "overview"),
+    ("What should I know about this document?", "overview"),
+    ("What should I know about the NDB?", "factoid"),
+    ("What are the similarities and differences between Ma and Yuan?", "comparison"),
     ("What is the purpose of the National Data Bureau?", "factoid"),  # not the document's
     ("What is the bureau mainly responsible for?", "factoid"),
     ("What was the verdict of the court in 2019?", "factoid"),  # not the document's
@@ -116,6 +121,8 @@ def test_comparison_subjects_and_aspect():
     for three in ("Compare Guangdong, Zhejiang and Chongqing.",
                   "What do Guangdong, Zhejiang, and Chongqing have in common?"):
         assert detect(three).subjects == ["Guangdong", "Zhejiang", "Chongqing"]
+    contrast = detect("Contrast Guangdong with Zhejiang in terms of tech sectors.")
+    assert contrast.subjects == ["Guangdong", "Zhejiang"] and contrast.aspect == "tech sectors"
     assert detect("Compare the role of the NDB, which sits in the NDRC, and the CAC"
                   ).subjects == ["NDB, which sits in the NDRC", "CAC"]
 

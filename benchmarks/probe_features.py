@@ -37,7 +37,6 @@ from rag.config import Settings  # noqa: E402
 from rag.datasets import load_items, load_squad, squad_workspace  # noqa: E402
 from rag.evaluation import auc  # noqa: E402
 from rag.evidence import candidates  # noqa: E402
-from rag.text import fold  # noqa: E402
 
 CACHE = HERE / "results" / "probe_features.pkl"
 SEED_DEV = T.ROOT.parent / "shared" / "eval" / "seed_qa_dev.jsonl"
@@ -85,8 +84,7 @@ def gather(work: Path) -> None:
         asker, rows = askers[index], []
         for item in tqdm(items, desc=name, file=sys.stderr):
             gone = removed(item)
-            found = (asker.wider if gone else asker.wide).invoke(item["question"])
-            passages = [d for d in found if not (gone and T.answers_it(item, d))][:asker.k]
+            passages = asker.passages(item, gone)
             cands = candidates(item["question"], passages, asker.vectors, asker.idf)
             rows.append({"item": item, "removed": gone, "passages": passages,
                          "cosines": [c.cosine for c in cands]})
@@ -103,11 +101,7 @@ def describe(row: dict, idf) -> dict:
         raise SystemExit("the candidates changed: run --gather again")
     for cand, cosine in zip(cands, row["cosines"]):
         cand.features[0] = cosine
-    answerable = bool(item["answers"]) and not row["removed"]
-    labels = [answerable and passages[c.passage].metadata["source"] == item["source"]
-              and any(fold(a) in fold(c.text) for a in item["answers"]) for c in cands]
-    return {"article": item["article"], "question": item["question"],
-            "answerable": answerable, "cands": cands, "labels": labels}
+    return T.labelled(item, passages, cands, row["removed"])
 
 
 def probe(work: Path, weight: float) -> None:

@@ -7,7 +7,8 @@ articles of SQuAD 2.0 dev plus the SQuAD 1.1 questions of train_abstention.py (h
 with every passage that answers them left out of retrieval), the latter weighted w.
 Reported on the held-out articles: SQuAD 2.0 (all their questions) and the SQuAD 1.1
 questions of those articles, half with every passage that answers them left out (the
-stand-in for Natural Questions' unanswerable ones). The threshold answers 80% of the answerable SQuAD 2.0 held-out questions.
+stand-in for Natural Questions' unanswerable ones). The threshold answers 80% of the
+answerable SQuAD 2.0 held-out questions.
 
     .venv/bin/python benchmarks/probe_training_mix.py    # about 15 min; reuses the
                                                           # workspaces of train_abstention.py

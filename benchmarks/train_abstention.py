@@ -137,18 +137,29 @@ class Asker:
         self.wide = HybridRetriever(reader=self.reader, k=self.k + 5)
         self.wider = HybridRetriever(reader=self.reader, k=self.k + 20)  # room for leaving out
 
+    def passages(self, item: dict, removed: bool = False) -> list:
+        """What is retrieved for item (when `removed`, every passage that answers it left
+        out)."""
+        found = (self.wider if removed else self.wide).invoke(item["question"])
+        return [d for d in found if not (removed and answers_it(item, d))][:self.k]
+
     def describe(self, item: dict, removed: bool = False) -> dict:
         """item asked (when `removed`, with every passage that answers it left out)."""
-        found = (self.wider if removed else self.wide).invoke(item["question"])
-        passages = [d for d in found if not (removed and answers_it(item, d))][:self.k]
+        passages = self.passages(item, removed)
         cands = candidates(item["question"], passages, self.vectors, self.idf)
-        answerable = bool(item["answers"]) and not removed
-        labels = [answerable and passages[c.passage].metadata["source"] == item["source"]
-                  and any(fold(a) in fold(c.text) for a in item["answers"]) for c in cands]
         for c in cands:
             c.vector = np.zeros(0)  # not needed for training; keeps memory small
-        return {"article": item["article"], "question": item["question"],
-                "answerable": answerable, "cands": cands, "labels": labels}
+        return labelled(item, passages, cands, removed)
+
+
+def labelled(item: dict, passages: list, cands: list, removed: bool) -> dict:
+    """A question described for training: whether it is answerable, its candidates, and
+    which of them hold a gold answer in the gold paragraph."""
+    answerable = bool(item["answers"]) and not removed
+    labels = [answerable and passages[c.passage].metadata["source"] == item["source"]
+              and any(fold(a) in fold(c.text) for a in item["answers"]) for c in cands]
+    return {"article": item["article"], "question": item["question"],
+            "answerable": answerable, "cands": cands, "labels": labels}
 
 
 def answers_it(item: dict, passage) -> bool:

@@ -27,8 +27,8 @@ _OVERVIEW = [
                r"paragraph |general )?(?:summary|overview|recap|synopsis|gist|rundown|tl;? ?dr|"
                r"idea|picture|sense)\b"),
     re.compile(r"^(?:an? |the )?(?:tl;? ?dr|summary|overview|synopsis|gist|recap|(?:executive|"
-               r"short|brief|quick) summary|(?:main|key) (?:points|takeaways|ideas)|in (?:a nutshell|short|brief))"
-               + _BRIEF + _END),
+               r"short|brief|quick) summary|(?:main|key) (?:points|takeaways|ideas)|in (?:a "
+               r"nutshell|short|brief))" + _BRIEF + _END),
     re.compile(rf"^(?:(?:please )?(?:give|show|tell) (?:me |us )?|what are )?(?:the )?(?:main |key "
                rf")?highlights(?: of (?:it|this|{_THIS} {_DOC}))?" + _BRIEF + _END),
     re.compile(rf"\b(?:main|key|central|major|core|big|important) (?:points?|ideas?|themes?|"
@@ -69,8 +69,8 @@ _COMPARE = [
     re.compile(_ASK + r"(?:compare|contrast) (?P<a>.+?) (?:and|with|to|against|vs\.?|versus) "
                r"(?P<b>.+)"),
     re.compile(r"^(?:what (?:are|is|were|was) |what's )?(?:the )?(?:main |key |major |biggest )?"
-               r"(?:differences?|similarit(?:y|ies)|contrasts?|distinctions?)(?: and (?:differences?|"
-               r"similarit(?:y|ies)))? between "
+               r"(?:differences?|similarit(?:y|ies)|contrasts?|distinctions?)(?: and "
+               r"(?:differences?|similarit(?:y|ies)))? between "
                r"(?P<a>.+?) and (?P<b>.+)"),
     re.compile(r"^how (?:does|do|did|is|are|was|were) (?P<a>.+?) (?:differ|different|compare|"
                r"contrast|similar)(?: \w+)? (?:from|to|with) (?P<b>.+)"),

@@ -200,7 +200,7 @@ class Pipeline:
                                   idf_of(kw.doc_freq, kw.n_docs))
         if intent.kind == "comparison":
             return comparison_draft(intent.subjects, intent.aspect, files,
-                                    lambda q, f: self._search(q, f, max(k, 8))[:2])
+                                    lambda q, f: self._search(q, f, max(k, 8))[:2], intent.by)
         return list_draft(*self._search(question, files, 2 * k), files)
 
     def _whole(self, question: str, history: list[dict] | None, intent: Intent, k: int | None,

@@ -21,6 +21,8 @@ _BRIEF = (r"(?: (?:briefly|please|in (?:short|brief|a nutshell|plain (?:english|
 _OVERVIEW = [
     re.compile(_ASK + r"(?:summari[sz]e|sum (?:it |this |that |them |everything )?up|recap|"
                r"outline|skim|digest|eli5|tl;? ?dr)\b"),
+    re.compile(_ASK + rf"break (?:(?:it|this|that|{_THIS} {_DOC}) down|down (?:it|this|that|"
+               rf"{_THIS} {_DOC}))(?: for (?:me|us))?" + _BRIEF + _END),
     re.compile(rf"\bwhat(?:'?s| is| was) the (?:gist|upshot|bottom line|big picture)(?: of (?:it|"
                rf"this|that|(?:{_THIS} )?{_DOC}))?(?: here)?" + _BRIEF + _END),
     re.compile(_ASK + r"give (?:me |us )?(?:a |an |the )?(?:brief |short |quick |high-level |one-"
@@ -32,12 +34,13 @@ _OVERVIEW = [
     re.compile(rf"^(?:(?:please )?(?:give|show|tell) (?:me |us )?|what are )?(?:the )?(?:main |key "
                rf")?highlights(?: of (?:it|this|{_THIS} {_DOC}))?" + _BRIEF + _END),
     re.compile(rf"\b(?:main|key|central|major|core|big|important) (?:points?|ideas?|themes?|"
-               rf"topics?|arguments?|messages?|takeaways?|findings?|conclusions?)(?: (?:of|in|"
-               rf"from) (?:{_THIS} )?{_DOC})?" + _BRIEF + _END),
+               rf"topics?|arguments?|messages?|takeaways?|findings?|conclusions?|facts)(?: "
+               rf"(?:of|in|from) (?:{_THIS} )?{_DOC})?" + _BRIEF + _END),
     re.compile(r"\b(?:key )?takeaways?" + _END),
     re.compile(rf"\bwhat(?:'?s| is| are| was| were)? (?:{_THIS} )?{_DOC} (?:is |are |was )?"
                rf"{_MAINLY}(?:about|on|saying|covering)" + _END),
     re.compile(rf"\bwhat(?:'?s| is| was) (?:it|this|that) {_MAINLY}about" + _END),
+    re.compile(rf"^who(?:'?s| is| are| was) (?:it|this|that|{_THIS} {_DOC}) {_MAINLY}about" + _END),
     re.compile(rf"\bwhat (?:it|this|that) is {_MAINLY}about" + _END),
     # asked with nothing else: "this" and "it" can only be what was handed over
     re.compile(r"^(?:so,? )?what(?:'?s| is) this" + _END),
@@ -64,6 +67,7 @@ _OVERVIEW = [
     re.compile(rf"\bwhat (?:do|does|did) (?:it|{_THIS} (?:{_DOC}|authors?)) (?:conclude|argue)"
                + _END),
 ]
+_SHORT = r"(?:[^\s,:?]+ ){0,3}[^\s,:?]+"  # a name or a short phrase: up to 4 words
 # A comparison is the question's whole point: it opens with it (or is just "A vs B").
 _COMPARE = [
     re.compile(_ASK + r"(?:compare|contrast) (?P<a>.+?) (?:and|with|to|against|vs\.?|versus) "
@@ -79,6 +83,11 @@ _COMPARE = [
     re.compile(r"^what (?:do|did|does) (?P<a>.+?) and (?P<b>.+?) have in common" + _END),
     re.compile(r"^how (?:are|were|is|was) (?P<a>.+?) and (?P<b>.+?) (?:alike|similar|different|"
                r"related)" + _END),
+    # "Which is bigger, A or B?", "A or B: who led a lunar mission?" (the rest is the aspect)
+    re.compile(rf"^(?P<ask>(?:which|who|what)(?: \w+)? (?P<aspect>(?:[^\s,:]+ ){{0,3}}[^\s,:]+))"
+               rf"\s*[,:]\s*(?P<a>{_SHORT}(?:, {_SHORT})*),? or (?P<b>{_SHORT})" + _END),
+    re.compile(rf"^(?P<a>{_SHORT}(?:, {_SHORT})*),? or (?P<b>{_SHORT})\s*[,:?]\s*(?P<ask>(?:which|"
+               r"who)(?: one)? (?P<aspect>.+?))" + _END),
     re.compile(r"^(?!(?:what|who|how|why|when|where|which|whose|whom|did|does|do|is|are)\b)"
                r"(?P<a>(?:[^\s,?]+ ){0,3}[^\s,?]+) (?:vs\.?|versus) "
                r"(?P<b>(?:[^\s,?]+ ){0,3}[^\s,?]+?)" + _END),
@@ -101,7 +110,11 @@ _TELL = re.compile(r"^(?:please |can you |could you )?(?:describe|explain|tell (
                    r"information|info) (?:on|about))\s+", re.I)
 _WH = re.compile(r"^(?:how|why|what|when|where|who|whom|whose|which|whether|if)\b", re.I)
 _META_HEAD = re.compile(rf"^(?:according to|in|from|based on)\s+(?:{_THIS} )?{_DOC},?\s+", re.I)
-_IN_TERMS = re.compile(r"^(?P<who>.+?),? in terms of (?P<aspect>.+)$")  # "B in terms of X"
+# "B in terms of X", "B regarding X"; "B on X" where B is a short name
+_IN_TERMS = re.compile(r"^(?P<who>.+?),? (?P<by>in terms of|regarding|concerning|with (?:respect|"
+                       r"regard) to|in (?:regard|relation) to|when it comes to|as regards) "
+                       r"(?P<aspect>.+)$|^(?!(?:those|these|that|this|it|them|ones?)\b)"
+                       r"(?P<name>(?:[^\s']+ ){0,2}[^\s']+) (?P<on>on|about) (?P<topic>.+)$")
 _ASPECT = re.compile(r"^(?:the |their |his |her |its )?(?P<aspect>[\w\s-]+?) of (?P<who>.+)$")
 _OWNED = re.compile(r"^(?P<who>.+?)'s? (?P<aspect>[\w\s-]+)$")  # "yuan jiajun's careers"
 
@@ -109,11 +122,14 @@ _OWNED = re.compile(r"^(?P<who>.+?)'s? (?P<aspect>[\w\s-]+)$")  # "yuan jiajun's
 @dataclass
 class Intent:
     """kind: "overview" | "comparison" | "list" | "factoid"; subjects: what is compared;
-    aspect: what about them ("careers"); files: the files the question names."""
+    aspect: what about them ("careers"); by: how the question puts the aspect ("of": "the
+    careers of A and B", "on": "A and B on X", or the question it asks: "which is bigger?");
+    files: the files the question names."""
 
     kind: str
     subjects: list[str] = field(default_factory=list)
     aspect: str = ""
+    by: str = "of"
     files: list[str] = field(default_factory=list)
 
 
@@ -142,24 +158,32 @@ def detect(question: str, sources: list[str] | None = None) -> Intent:
         m = pattern.search(q)
         if m:
             a, b = _clean(m.group("a")), _clean(m.group("b"))
-            aspect = ""
-            terms_of = _IN_TERMS.match(b)
+            aspect = _clean(m.groupdict().get("aspect") or "")
+            by = _original(question, m.group("ask")) + "?" if aspect else "of"
+            terms_of = None if aspect else _IN_TERMS.match(b)
             if terms_of:
-                b, aspect = _clean(terms_of.group("who")), _clean(terms_of.group("aspect"))
-            found = None if aspect else _ASPECT.match(a)
-            if found:
-                aspect, a = found.group("aspect").strip(), _clean(found.group("who"))
+                b = _clean(terms_of.group("who") or terms_of.group("name"))
+                aspect = _clean(terms_of.group("aspect") or terms_of.group("topic"))
+                by = terms_of.group("by") or terms_of.group("on")
+            found = _ASPECT.match(a)
+            if found and (not aspect or terms_of):  # "the views of A and B on X"
+                a = _clean(found.group("who"))
+                aspect = " ".join(x for x in (found.group("aspect").strip(), aspect and by, aspect)
+                                  if x)
+                by = "of"
             owned = _OWNED.match(b)
             if not aspect and a.endswith(("'s", "s'")) and owned:  # "A's and B's careers"
                 a, b, aspect = a.removesuffix("'s").removesuffix("'"), owned.group("who"), \
                     owned.group("aspect").strip()
+            elif not aspect and owned and "'s " in b and _is_name(question, a):  # "A and B's X"
+                b, aspect = owned.group("who"), owned.group("aspect").strip()
             elif not aspect and a.endswith("'s") and " " in b:  # "A's and Western approaches"
                 b, aspect = _named_head(question, b)
                 a = a.removesuffix("'s")
             sides = [*_listed(a), b]  # "A, B and C": three sides
             if all(sides) and len(set(sides)) == len(sides):
-                return Intent("comparison", [_original(question, x) for x in sides], aspect,
-                              files)
+                return Intent("comparison", [_original(question, x) for x in sides],
+                              _original(question, aspect), by, files)
     if any(p.search(q) for p in _OVERVIEW):
         return Intent("overview", files=files)
     if _LIST.search(q):
@@ -189,6 +213,11 @@ def _listed(phrase: str) -> list[str]:
     phrase whole."""
     parts = [_clean(p) for p in re.split(r",\s*", phrase)]
     return parts if len(parts) > 1 and all(0 < len(p.split()) <= 4 for p in parts) else [phrase]
+
+
+def _is_name(question: str, phrase: str) -> bool:
+    """Whether the question writes the phrase as a name: each word capitalised."""
+    return all(w[:1].isupper() for w in _original(question, phrase).split())
 
 
 def _named_head(question: str, phrase: str) -> tuple[str, str]:

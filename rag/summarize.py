@@ -310,12 +310,13 @@ Ranked = Callable[[str, list[str]], tuple[list[Candidate], list[Document]]]
 
 
 def comparison_draft(subjects: list[str], aspect: str, files: list[str],
-                     ranked_for: Ranked) -> Draft:
+                     ranked_for: Ranked, by: str = "of") -> Draft:
     """Each side's own cited sentences, retrieved separately; a side with nothing in the
     sources says so instead of sinking the whole answer.
 
     Args:
         ranked_for: (query, files) -> (ranked candidate sentences, the passages they index).
+        by: how the question put the aspect (intent.Intent.by), for the heading.
     """
     taken: set = set()
     groups = []
@@ -326,11 +327,17 @@ def comparison_draft(subjects: list[str], aspect: str, files: list[str],
         items = [(passages[c.passage], c.span) for c in found]
         note = "" if items else f"Nothing in the sources is about {subject}."
         groups.append(Group(f"{subject}:", items, note))
-    what = f"the {aspect} of " if aspect else ""
     scope = f" in {files[0]}" if len(files) == 1 else ""
     names = " and ".join([", ".join(subjects[:-1]), subjects[-1]] if len(subjects) > 2
                          else subjects)
-    heading = f"Comparison of {what}{names}{scope}:"
+    if not aspect:
+        heading = f"Comparison of {names}{scope}:"
+    elif by == "of":  # "the careers of A and B"
+        heading = f"Comparison of the {aspect} of {names}{scope}:"
+    elif by.endswith("?"):  # "Which is bigger, A or B?"
+        heading = f"Comparison of {names}{scope} ({by[0].lower()}{by[1:]}):"
+    else:  # "A and B regarding X"
+        heading = f"Comparison of {names} {by} {aspect}{scope}:"
     return Draft("comparison", heading, groups, files)
 
 

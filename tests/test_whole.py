@@ -78,6 +78,14 @@ def two_files(tmp_path_factory) -> Pipeline:
     ("What should I know about this document?", "overview"),
     ("What should I know about the NDB?", "factoid"),
     ("What are the similarities and differences between Ma and Yuan?", "comparison"),
+    ("Can you break down this report for me?", "overview"),
+    ("Key facts?", "overview"),
+    ("Who is the article about?", "overview"),
+    ("What are the key facts about the NDB?", "list"),  # about a topic
+    ("Which is bigger, Guangdong or Zhejiang?", "comparison"),
+    ("Ma or Yuan: who led a lunar mission?", "comparison"),
+    ("Is it Ma or Yuan who leads Chongqing?", "factoid"),
+    ("Who would teach from a work like the Quran, Torah or Bible?", "factoid"),
     ("What is the purpose of the National Data Bureau?", "factoid"),  # not the document's
     ("What is the bureau mainly responsible for?", "factoid"),
     ("What was the verdict of the court in 2019?", "factoid"),  # not the document's
@@ -123,6 +131,26 @@ def test_comparison_subjects_and_aspect():
         assert detect(three).subjects == ["Guangdong", "Zhejiang", "Chongqing"]
     contrast = detect("Contrast Guangdong with Zhejiang in terms of tech sectors.")
     assert contrast.subjects == ["Guangdong", "Zhejiang"] and contrast.aspect == "tech sectors"
+    # the aspect after the sides: "regarding X", "on X", "which is bigger?"
+    for question, subjects, aspect, by in [
+            ("Compare Ma and Yuan regarding Xinjiang", ["Ma", "Yuan"], "Xinjiang", "regarding"),
+            ("Compare Ma and Yuan on Xinjiang.", ["Ma", "Yuan"], "Xinjiang", "on"),
+            ("Compare the views of Ma and Yuan on tech", ["Ma", "Yuan"], "views on tech", "of"),
+            ("Compare Ma and Yuan's careers", ["Ma", "Yuan"], "careers", "of"),
+            ("Which is bigger, Guangdong or Zhejiang?", ["Guangdong", "Zhejiang"], "bigger",
+             "Which is bigger?"),
+            ("Which province is richer: Guangdong, Zhejiang or Chongqing?",
+             ["Guangdong", "Zhejiang", "Chongqing"], "is richer", "Which province is richer?"),
+            ("Ma or Yuan: who led a lunar mission?", ["Ma", "Yuan"], "led a lunar mission",
+             "who led a lunar mission?"),
+            ("How did the 2001 report compare to reality on sea levels?", ["2001 report",
+             "reality"], "sea levels", "on")]:
+        intent = detect(question)
+        assert (intent.subjects, intent.aspect, intent.by) == (subjects, aspect, by), question
+    assert detect("How do rocks on the Moon compare to those on Earth?").subjects == [
+        "rocks on the Moon", "those on Earth"]  # a pronoun is not a side
+    assert detect("How do both membranes compare to cyanobacterium's double membranes?"
+                  ).subjects == ["both membranes", "cyanobacterium's double membranes"]
     assert detect("Compare the role of the NDB, which sits in the NDRC, and the CAC"
                   ).subjects == ["NDB, which sits in the NDRC", "CAC"]
 
@@ -146,6 +174,18 @@ def test_a_comparison_against_a_descriptive_word_groups_both_sides(pipeline):
     assert unsupported_sentences(result) == 0
     china, western = result.answer.split("\nWestern:")
     assert "China:" in china and "Western norms" in western and "[" in western
+
+
+def test_a_comparison_asked_as_a_choice_names_it_and_searches_each_side_for_it(pipeline):
+    result = pipeline.ask("Ma or Yuan: who led a lunar mission?")
+    assert result.answer.startswith("Comparison of Ma and Yuan in ")
+    assert "(who led a lunar mission?):" in result.answer.split("\n")[0]
+    assert unsupported_sentences(result) == 0
+    ma, yuan = result.answer.split("\nYuan:")
+    assert "lunar" in ma and "Yuan" in yuan.split("\n\n[1]")[0]
+    aspect = pipeline.ask("Compare Ma and Yuan regarding Xinjiang")
+    assert aspect.answer.startswith("Comparison of Ma and Yuan regarding Xinjiang in ")
+    assert "Xinjiang" in aspect.answer.split("\nYuan:")[0]
 
 
 def test_a_question_naming_a_file_is_scoped_to_it():

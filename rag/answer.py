@@ -197,7 +197,7 @@ class Pipeline:
         if intent.kind == "overview":
             _, kw = self.reader.current()
             return overview_draft(files, self.reader.chunks_of, self.document_vectors,
-                                  idf_of(kw.doc_freq, kw.n_docs))
+                                  idf_of(kw.doc_freq, kw.n_docs), intent.part)
         if intent.kind == "comparison":
             return comparison_draft(intent.subjects, intent.aspect, files,
                                     lambda q, f: self._search(q, f, max(k, 8))[:2], intent.by)

@@ -60,12 +60,19 @@ _OVERVIEW = [
                rf"(?:{_THIS} )?{_DOC}" + _END),
     re.compile(rf"\bwhat (?:topics|subjects|themes|issues) (?:do|does|did) (?:it|{_THIS} {_DOC}) "
                r"(?:discuss|cover|address|deal with|touch on|go over)" + _END),
-    # what a document concludes is best read with the whole of it: the overview keeps its end
+    re.compile(rf"^(?:what (?:is|are|was|were) |what's )?(?:the |its )?(?:main |overall |central )?"
+               rf"(?:thesis|central argument|overall message)(?: (?:of|in|from) (?:it|{_THIS} "
+               rf"(?:{_DOC}|authors?)))?" + _END),
+    re.compile(rf"\bwhat (?:do|does|did) (?:it|{_THIS} (?:{_DOC}|authors?)) argue" + _END),
+]
+# An overview of how the document ends: its conclusion.
+_ENDING = [
     re.compile(rf"^(?:what (?:is|are|was|were) |what's )?(?:the |its )?(?:main |overall |final )?"
-               rf"(?:conclusions?|verdict|thesis|central argument|overall message)(?: (?:of|in|"
-               rf"from) (?:it|{_THIS} (?:{_DOC}|authors?)))?" + _END),
-    re.compile(rf"\bwhat (?:do|does|did) (?:it|{_THIS} (?:{_DOC}|authors?)) (?:conclude|argue)"
+               rf"(?:conclusions?|verdict)(?: (?:of|in|from) (?:it|{_THIS} (?:{_DOC}|authors?)))?"
                + _END),
+    re.compile(rf"\bwhat (?:do|does|did) (?:it|{_THIS} (?:{_DOC}|authors?)) conclude" + _END),
+    re.compile(rf"^how (?:do|does|did) (?:it|{_THIS} (?:{_DOC}|authors?)) (?:end|conclude|finish|"
+               r"wrap up|close)" + _END),
 ]
 _SHORT = r"(?:[^\s,:?]+ ){0,3}[^\s,:?]+"  # a name or a short phrase: up to 4 words
 # A comparison is the question's whole point: it opens with it (or is just "A vs B").
@@ -124,13 +131,14 @@ class Intent:
     """kind: "overview" | "comparison" | "list" | "factoid"; subjects: what is compared;
     aspect: what about them ("careers"); by: how the question puts the aspect ("of": "the
     careers of A and B", "on": "A and B on X", or the question it asks: "which is bigger?");
-    files: the files the question names."""
+    files: the files the question names; part: "end" for an overview of the conclusion."""
 
     kind: str
     subjects: list[str] = field(default_factory=list)
     aspect: str = ""
     by: str = "of"
     files: list[str] = field(default_factory=list)
+    part: str = ""  # "end": an overview of how the document ends (its conclusion)
 
 
 def _clean(phrase: str) -> str:
@@ -184,6 +192,8 @@ def detect(question: str, sources: list[str] | None = None) -> Intent:
             if all(sides) and len(set(sides)) == len(sides):
                 return Intent("comparison", [_original(question, x) for x in sides],
                               _original(question, aspect), by, files)
+    if any(p.search(q) for p in _ENDING):
+        return Intent("overview", files=files, part="end")
     if any(p.search(q) for p in _OVERVIEW):
         return Intent("overview", files=files)
     if _LIST.search(q):

@@ -34,6 +34,7 @@ DANGLING = 0.1      # penalty for a sentence that opens by leaning on the one be
 PER_FILE = 2        # sentences per file in a collection-wide overview
 MAX_FILES = 5       # files covered by a collection-wide overview
 PER_SIDE = 3        # sentences per side of a comparison
+END_SHARE = 0.8     # a conclusion starts with the first paragraph in the last fifth
 LIST_ITEMS = 5
 LIST_RATIO = 0.3    # a list item scores at least this share of the best item
 
@@ -136,7 +137,7 @@ def salience(sents: list[Sentence], idf: Callable[[str], float]) -> np.ndarray:
 
 
 def overview(sents: list[Sentence], vectors: np.ndarray, n: int,
-             idf: Callable[[str], float] | None = None) -> list[int]:
+             idf: Callable[[str], float] | None = None, start: int = 0) -> list[int]:
     """Indices of the n sentences that best represent the document, in document order:
     centrality (cosine to the mean sentence), key-term salience, a paragraph-opening bonus,
     a penalty for a sentence that does not read alone (`dangles`); one per stretch of the
@@ -146,11 +147,13 @@ def overview(sents: list[Sentence], vectors: np.ndarray, n: int,
         sents: the document's sentences in reading order.
         vectors: their normalised embeddings, one row each.
         idf: a term's inverse document frequency in the index (salience needs it).
+        start: choose only from sents[start:] (a conclusion), still scored against the whole.
     """
     ok = [i for i, s in enumerate(sents) if eligible(s)]
     if not ok:
         return []
     centroid = vectors[ok].mean(axis=0)
+    ok = [i for i in ok if i >= start]
     centroid /= np.linalg.norm(centroid) or 1.0
     score = vectors @ centroid + LEAD_BONUS * np.array([s.lead for s in sents])
     if idf is not None:
@@ -280,10 +283,20 @@ def _chunk_key(chunk: Document) -> str:
 Embed = Callable[[list[str]], np.ndarray]
 
 
+def ending(sents: list[Sentence]) -> int:
+    """Where the document's conclusion starts: the first paragraph that opens in its last
+    fifth (or its last paragraph), moved back until 3 complete sentences follow."""
+    opens = [i for i, s in enumerate(sents) if s.lead]
+    start = next((i for i in opens if i >= END_SHARE * len(sents)), opens[-1] if opens else 0)
+    while start > 0 and sum(eligible(s) for s in sents[start:]) < 3:
+        start -= 1
+    return start
+
+
 def overview_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
-                   embed: Embed, idf: Callable[[str], float]) -> Draft:
+                   embed: Embed, idf: Callable[[str], float], part: str = "") -> Draft:
     """An overview of one file (3–7 sentences) or of several (PER_FILE each, up to
-    MAX_FILES of them)."""
+    MAX_FILES of them); of how each ends (its conclusion) with part="end"."""
     shown = files[:MAX_FILES]
     groups = []
     for source in shown:
@@ -293,16 +306,18 @@ def overview_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
                                 f"No complete sentence to quote in {source}."))
             continue
         vectors = embed([s.text for s in sents])
-        n = summary_length(sum(eligible(s) for s in sents)) if len(shown) == 1 else PER_FILE
-        picked = [sents[i] for i in overview(sents, vectors, n, idf)]
+        start = ending(sents) if part == "end" else 0
+        n = summary_length(sum(eligible(s) for s in sents[start:])) if len(shown) == 1 \
+            else PER_FILE
+        picked = [sents[i] for i in overview(sents, vectors, n, idf, start)]
         groups.append(Group(f"{source}:" if len(shown) > 1 else None,
                             [(s.chunk, s.span) for s in picked]))
     if len(shown) == 1:
-        heading = f"Summary of {shown[0]}:"
+        heading = f"{'Conclusion' if part == 'end' else 'Summary'} of {shown[0]}:"
     else:
         more = (f" (the first {len(shown)} of {len(files)}; name a file or filter by source "
                 "for the others)") if len(files) > len(shown) else ""
-        heading = f"Overview of {len(shown)} files{more}:"
+        heading = f"{'Conclusions' if part == 'end' else 'Overview'} of {len(shown)} files{more}:"
     return Draft("overview", heading, groups, shown)
 
 

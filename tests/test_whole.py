@@ -16,7 +16,8 @@ from rag.citations import claims, is_frame
 from rag.evaluation import unsupported_sentences
 from rag.generators.base import Context, Generator
 from rag.intent import detect, named_files, searchable
-from rag.summarize import Sentence, dangles, document_sentences, overview, summary_length
+from rag.summarize import (Sentence, dangles, document_sentences, ending, overview,
+                           summary_length)
 
 OKAPI = ("Okapi notes: the okapi lives in the Ituri rainforest of the Congo. It feeds on the "
          "leaves of more than a hundred plant species. Its striped legs make it hard to see "
@@ -78,6 +79,8 @@ def two_files(tmp_path_factory) -> Pipeline:
     ("What should I know about this document?", "overview"),
     ("What should I know about the NDB?", "factoid"),
     ("What are the similarities and differences between Ma and Yuan?", "comparison"),
+    ("How does the article end?", "overview"),
+    ("How did the war end?", "factoid"),
     ("Can you break down this report for me?", "overview"),
     ("Key facts?", "overview"),
     ("Who is the article about?", "overview"),
@@ -269,6 +272,43 @@ def test_overview_of_the_sample(pipeline, question):
     assert any("scientist" in claim for claim, _ in said)  # the scientist Politburo members
     assert any("National Data Bureau" in claim for claim, _ in said)  # the NDB and its role
     assert not any(dangles(claim) for claim, _ in said)  # each sentence reads on its own
+
+
+@pytest.mark.parametrize("question, part", [
+    ("How does the article end?", "end"),
+    ("What is the conclusion of the article?", "end"),
+    ("What does the author conclude?", "end"),
+    ("What is the thesis of the article?", ""),  # the whole argument
+    ("What does the article argue?", ""),
+    ("What is this article about?", ""),
+])
+def test_a_question_about_how_it_ends_asks_for_the_conclusion(question, part):
+    intent = detect(question)
+    assert intent.kind == "overview" and intent.part == part
+
+
+def test_the_conclusion_starts_at_the_first_paragraph_of_the_last_fifth():
+    text = "A whole sentence of seven words here."
+    chunk = Document(page_content=text, metadata={"start": 0, "end": len(text)})
+
+    def doc(leads: str) -> list[Sentence]:  # "1" opens a paragraph
+        return [Sentence(chunk, (0, len(text)), c == "1") for c in leads]
+
+    assert ending(doc("1000" "1000" "1000" "1000" "1001")) == 16  # 0.8 * 20 = 16
+    assert ending(doc("1000" "1000" "1000" "1000" "0000")) == 12  # none after: the last one
+    assert ending(doc("1000000000")) == 0
+    assert ending(doc("1000" "1000" "1000" "1000" "0011")) == 17  # 3 sentences at least
+
+
+def test_the_conclusion_of_the_sample_quotes_its_last_paragraphs(pipeline):
+    result = pipeline.ask("How does the article end?")
+    assert result.answer.startswith(f"Conclusion of {SAMPLE.name}:")
+    said = [(c, n) for c, n in claims(result.answer) if not is_frame(c)]
+    assert 3 <= len(said) <= 7 and all(n for _, n in said)
+    assert unsupported_sentences(result) == 0
+    text = SAMPLE.read_text(encoding="utf-8")
+    assert all(c.start > 0.8 * len(text) for c in result.citations)
+    assert "workable balance" in result.answer  # the conclusion's opening sentence
 
 
 def test_comparison_groups_each_side_with_its_provinces(pipeline):

@@ -23,10 +23,10 @@ from rag.embeddings import QUERY_BATCH, StoredVectors, sentence_vectors
 from rag.generators import make_generator
 from rag.generators.base import Context, Generator
 from rag.generators.llm import NOT_FOUND
-from rag.intent import Intent, detect, named_files, searchable
+from rag.intent import Intent, detect, named_files, searchable, unknown_files
 from rag.summarize import (Draft, comparison_draft, document_sentences, list_draft,
                            overview_draft)
-from rag.text import fold, spell_out
+from rag.text import fold, listed, spell_out
 from rag.retrieval import HybridRetriever, IndexReader
 
 _FOLLOW_UP = re.compile(r"^(and|but|so|also|what about|how about)\b|\b(it|its|they|them|their|"
@@ -158,7 +158,17 @@ class Pipeline:
                 "`rag index`.")
         intent = detect(question)
         if intent.kind != "factoid":  # only these are scoped by the file names a question says
-            intent.files = named_files(question, list(self.reader.sources()))
+            indexed = list(self.reader.sources())
+            intent.files = named_files(question, indexed)
+            missing = unknown_files(question, indexed)
+            if missing and not intent.files and not sources:
+                reason = (f"it names {', '.join(missing)}, which is not in the index; indexed "
+                          f"files: {listed(indexed)}")
+                yield {"type": "final", "result": AnswerResult(
+                    question=question, standalone=question, answer=f"{ABSTAIN} ({reason}).",
+                    abstained=True, reason=reason, confidence=None, kind=intent.kind,
+                    generator=self.generator.name)}
+                return
             yield from self._whole(question, history, intent, k, sources)
             return
         yield from self.chain(k, sources).stream({"question": question, "history": history})

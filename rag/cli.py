@@ -188,9 +188,12 @@ def ask(
         else:
             from rag.answer import Pipeline
 
+            from rag.service import check
             from rag.sources import answer_json
 
-            data = answer_json(settings, Pipeline(settings).ask(question, k=k, sources=source))
+            pipeline = Pipeline(settings)
+            check(settings, question, source, pipeline)
+            data = answer_json(settings, pipeline.ask(question, k=k, sources=source))
     except RagError as exc:
         _fail(exc)
     if as_json:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from rag.loaders import SUPPORTED
 from rag.text import fold, words
 
 _DOC = (r"(?:document|doc|article|text|file|paper|report|piece|essay|page|book|source|pdf|"
@@ -158,6 +159,16 @@ def named_files(question: str, sources: list[str]) -> list[str]:
     return out
 
 
+_FILE_NAME = re.compile(r"(?<![\w/.-])\w[\w.-]*(?:" + "|".join(map(re.escape, SUPPORTED))
+                        + r")(?![\w.-])", re.I)
+
+
+def unknown_files(question: str, sources: list[str]) -> list[str]:
+    """File names the question writes out ("Summarize notes.pdf") that no indexed file has."""
+    have = {fold(PurePosixPath(s).name) for s in sources}
+    return [n for n in dict.fromkeys(_FILE_NAME.findall(question)) if fold(n) not in have]
+
+
 def detect(question: str, sources: list[str] | None = None) -> Intent:
     """The intent of a question, given the indexed file names (to spot one it names)."""
     files = named_files(question, sources or [])
@@ -192,6 +203,7 @@ def detect(question: str, sources: list[str] | None = None) -> Intent:
             if all(sides) and len(set(sides)) == len(sides):
                 return Intent("comparison", [_original(question, x) for x in sides],
                               _original(question, aspect), by, files)
+    q = _FILE_NAME.sub("the document", q)  # "what is notes.pdf about?" asks about a document
     if any(p.search(q) for p in _ENDING):
         return Intent("overview", files=files, part="end")
     if any(p.search(q) for p in _OVERVIEW):

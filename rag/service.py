@@ -14,6 +14,7 @@ from rag.config import Settings
 from rag.errors import IndexNotFoundError, RagError
 from rag.jobs import IndexJob, lower_priority
 from rag.store import ChunkStore
+from rag.text import listed
 
 # How long a question may wait for a free worker before the server says it is busy.
 QUEUE_SECONDS = 120.0
@@ -29,6 +30,27 @@ class UnknownSourceError(RagError):
 
 class ServerBusyError(RagError):
     """Every worker stayed busy for QUEUE_SECONDS."""
+
+
+def check(settings: Settings, question: str, sources: list[str] | None,
+          pipeline: Pipeline) -> None:
+    """Refuse, before any work, a question that is too long or a filter naming files the
+    index does not have (the API, the UI and `rag ask` alike).
+
+    Raises:
+        QuestionTooLongError, UnknownSourceError, IndexNotFoundError.
+    """
+    limit = settings.max_question_chars
+    if len(question or "") > limit:
+        raise QuestionTooLongError(
+            f"The question is {len(question):,} characters long; the limit is {limit:,} "
+            "(RAG_MAX_QUESTION_CHARS). Ask something shorter.")
+    if sources:
+        indexed = pipeline.reader.sources()
+        unknown = [s for s in dict.fromkeys(sources) if s not in indexed]
+        if unknown:
+            raise UnknownSourceError(f"Not in the index: {', '.join(map(repr, unknown))}. "
+                                     f"Indexed files: {listed(indexed)}.")
 
 
 @dataclass
@@ -74,25 +96,7 @@ class Service:
             return self._store
 
     def check(self, question: str, sources: list[str] | None, pipeline: Pipeline) -> None:
-        """Refuse, before any work, a question that is too long or a filter naming files
-        the index does not have.
-
-        Raises:
-            QuestionTooLongError, UnknownSourceError, IndexNotFoundError.
-        """
-        limit = self.settings.max_question_chars
-        if len(question or "") > limit:
-            raise QuestionTooLongError(
-                f"The question is {len(question):,} characters long; the limit is {limit:,} "
-                "(RAG_MAX_QUESTION_CHARS). Ask something shorter.")
-        if sources:
-            indexed = pipeline.reader.sources()
-            unknown = [s for s in dict.fromkeys(sources) if s not in indexed]
-            if unknown:
-                known = ", ".join(list(indexed)[:10]) + (", ..." if len(indexed) > 10 else "")
-                raise UnknownSourceError(
-                    f"Not in the index: {', '.join(map(repr, unknown))}. Indexed files: "
-                    f"{known or 'none'}.")
+        check(self.settings, question, sources, pipeline)
 
     def stream(self, question: str, history: list[dict] | None = None, k: int | None = None,
                sources: list[str] | None = None, generator: str | None = None

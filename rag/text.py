@@ -192,3 +192,10 @@ def _spelled(acronym: str, text: str) -> str | None:
         if "".join(letters) == acronym:
             return text[first.start():tokens[j - 1].end()]
     return None
+
+
+def listed(names, limit: int = 10) -> str:
+    """Up to `limit` names joined for a message ("a, b, ... (12 in all)"; "none")."""
+    names = list(names)
+    more = f", ... ({len(names)} in all)" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more if names else "none"

@@ -131,13 +131,17 @@ def test_ask_source_filter(rag, corpus):
     ("none", "What is it?", "run `rag index`"),
     ("empty", "What is it?", "index is empty"),
     ("indexed", "   ", "question is empty"),
+    ("indexed", "why " * 600, "the limit is 2,000 (RAG_MAX_QUESTION_CHARS)"),  # as the API
+    ("indexed", "--source=nope.txt What hovers?", "Not in the index: 'nope.txt'. Indexed "
+                                                  "files: a.txt."),
 ])
 def test_ask_refuses_with_a_message_saying_what_to_do(rag, sources, setup, question, message):
     if setup == "indexed":
         write(sources / "a.txt", "Kestrels hover over motorway verges.")
     if setup != "none":
         rag("index")
-    result = rag("ask", question)
+    result = rag("ask", *question.split(" ", 1)) if question.startswith("--") else \
+        rag("ask", question)
     assert result.exit_code == 2
     assert message in result.stderr
 

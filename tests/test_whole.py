@@ -15,7 +15,7 @@ from rag.answer import Pipeline
 from rag.citations import claims, is_frame
 from rag.evaluation import unsupported_sentences
 from rag.generators.base import Context, Generator
-from rag.intent import detect, named_files, searchable
+from rag.intent import detect, named_files, searchable, unknown_files
 from rag.summarize import (Sentence, dangles, document_sentences, ending, overview,
                            summary_length)
 
@@ -189,6 +189,18 @@ def test_a_comparison_asked_as_a_choice_names_it_and_searches_each_side_for_it(p
     aspect = pipeline.ask("Compare Ma and Yuan regarding Xinjiang")
     assert aspect.answer.startswith("Comparison of Ma and Yuan regarding Xinjiang in ")
     assert "Xinjiang" in aspect.answer.split("\nYuan:")[0]
+
+
+def test_a_whole_document_question_naming_a_file_not_indexed_says_so(pipeline):
+    assert unknown_files("Summarize notes.pdf and a.txt, not v1.2 or notes.pdf.x",
+                         ["a.txt"]) == ["notes.pdf"]
+    assert detect("What is notes.pdf about?").kind == "overview"
+    result = pipeline.ask("Summarize nonexistent.txt")
+    assert result.abstained and not result.citations
+    assert result.reason == (f"it names nonexistent.txt, which is not in the index; indexed "
+                             f"files: {SAMPLE.name}")
+    named = pipeline.ask(f"What is {SAMPLE.name} about?")
+    assert named.answer.startswith(f"Summary of {SAMPLE.name}:") and named.citations
 
 
 def test_a_question_naming_a_file_is_scoped_to_it():

@@ -335,12 +335,16 @@ def comparison_draft(subjects: list[str], aspect: str, files: list[str],
     """
     taken: set = set()
     groups = []
+    named_aspect = bool(name_groups(f"About {aspect}"))  # "regarding Xinjiang": a name
     for subject in subjects:
         others = [o for o in subjects if o != subject]
         ranked, passages = ranked_for(f"{subject} {aspect}".strip(), files)
         found = side(subject, ranked, passages, taken, others)
         items = [(passages[c.passage], c.span) for c in found]
         note = "" if items else f"Nothing in the sources is about {subject}."
+        if items and named_aspect and not any(mentions(aspect, c.text) for c in found):
+            note = (f"None of these names {aspect}: nothing in the sources connects {subject} "
+                    f"with it.")
         groups.append(Group(f"{subject}:", items, note))
     scope = f" in {files[0]}" if len(files) == 1 else ""
     names = " and ".join([", ".join(subjects[:-1]), subjects[-1]] if len(subjects) > 2

@@ -188,7 +188,9 @@ def test_a_comparison_asked_as_a_choice_names_it_and_searches_each_side_for_it(p
     assert "lunar" in ma and "Yuan" in yuan.split("\n\n[1]")[0]
     aspect = pipeline.ask("Compare Ma and Yuan regarding Xinjiang")
     assert aspect.answer.startswith("Comparison of Ma and Yuan regarding Xinjiang in ")
-    assert "Xinjiang" in aspect.answer.split("\nYuan:")[0]
+    ma, yuan = aspect.answer.split("\nYuan:")
+    assert "Xinjiang" in ma and "_None of these" not in ma  # a named aspect: said when missing
+    assert "_None of these names Xinjiang: nothing in the sources connects Yuan with it._" in yuan
 
 
 def test_a_whole_document_question_naming_a_file_not_indexed_says_so(pipeline):

@@ -26,7 +26,7 @@ from rag.generators.llm import NOT_FOUND
 from rag.intent import Intent, detect, named_files, searchable, unknown_files
 from rag.summarize import (Draft, comparison_draft, document_sentences, list_draft,
                            overview_draft)
-from rag.text import fold, listed, spell_out
+from rag.text import fold, listed, spell_out, unknown_acronyms
 from rag.retrieval import HybridRetriever, IndexReader
 
 _FOLLOW_UP = re.compile(r"^(and|but|so|also|what about|how about)\b|\b(it|its|they|them|their|"
@@ -184,6 +184,16 @@ class Pipeline:
                                     idf_of(kw.doc_freq, kw.n_docs))
         return ranked, passages, confidence
 
+    def _spelled(self, phrase: str, files: list[str]) -> str:
+        """The phrase with an acronym the sources never use spelled out as they write it
+        (rag.text.spell_out), from the passages a search for the phrase finds."""
+        _, kw = self.reader.current()
+        known = lambda term: kw.doc_freq(term) > 0  # noqa: E731
+        if not unknown_acronyms(phrase, known):
+            return phrase
+        passages = self._search(phrase, files, self.settings.top_k)[1]
+        return spell_out(phrase, [p.page_content for p in passages], known)
+
     def prepare_overviews(self, sources: list[str] | None = None,
                           limit: int | None = None) -> int:
         """Embed and store the sentence vectors of indexed files (those given, else all, at
@@ -209,7 +219,8 @@ class Pipeline:
             return overview_draft(files, self.reader.chunks_of, self.document_vectors,
                                   idf_of(kw.doc_freq, kw.n_docs), intent.part)
         if intent.kind == "comparison":
-            return comparison_draft(intent.subjects, intent.aspect, files,
+            subjects = [self._spelled(s, files) for s in intent.subjects]  # "NDB" as written
+            return comparison_draft(subjects, intent.aspect, files,
                                     lambda q, f: self._search(q, f, max(k, 8))[:2], intent.by)
         return list_draft(*self._search(question, files, 2 * k), files)
 

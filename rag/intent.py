@@ -16,14 +16,21 @@ _THIS = r"(?:this|the|that|these|those|my|our|your|each|every|all(?: the)?)"
 _END = r"\W*$"  # nothing but punctuation after: "the main points of X" asks about X, not this
 _MAINLY = r"(?:all |mainly |mostly |primarily |basically |generally |really |actually )?"
 _ASK = r"^(?:please |can you |could you |would you |now )?"
-_BRIEF = (r"(?: (?:briefly|please|in (?:short|brief|a nutshell|plain (?:english|words))|in (?:a "
-          r"few|one|two|three|four|five|\d+|a couple of) (?:sentences?|words|lines|paragraphs?|"
+_BRIEF = (r"(?: (?:briefly|please|pls|plz|in (?:short|brief|a nutshell|plain (?:english|"
+          r"words))|in (?:a few|one|two|three|four|five|\d+|a couple of) (?:sentences?|words|"
+          r"lines|paragraphs?|"
           r"points|bullets)|in bullet (?:points|form)|as (?:a )?(?:list|bullets|bullet points)))?")
 _OVERVIEW = [
     re.compile(_ASK + r"(?:summari[sz]e|sum (?:it |this |that |them |everything )?up|recap|"
                r"outline|skim|digest|eli5|tl;? ?dr)\b"),
     re.compile(_ASK + rf"break (?:(?:it|this|that|{_THIS} {_DOC}) down|down (?:it|this|that|"
                rf"{_THIS} {_DOC}))(?: for (?:me|us))?" + _BRIEF + _END),
+    re.compile(_ASK + rf"(?:tell (?:me|us) (?:more )?about|walk (?:me|us) through|take (?:me|us) "
+               rf"through|go (?:over|through)) (?:it|this|{_THIS} {_DOC})" + _BRIEF + _END),
+    # a summary asked for in so many words: "What's the summary?", "I want a summary of it"
+    re.compile(rf"\b(?:a|an|the|your)\s+(?:(?:brief|short|quick|high-level|general|one-"
+               rf"paragraph|executive)\s+)?(?:summary|overview|synopsis|recap|tl;? ?dr|rundown)"
+               rf"(?: of (?:it|this|{_THIS} {_DOC}))?" + _BRIEF + _END),
     re.compile(rf"\bwhat(?:'?s| is| was) the (?:gist|upshot|bottom line|big picture)(?: of (?:it|"
                rf"this|that|(?:{_THIS} )?{_DOC}))?(?: here)?" + _BRIEF + _END),
     re.compile(_ASK + r"give (?:me |us )?(?:a |an |the )?(?:brief |short |quick |high-level |one-"
@@ -31,12 +38,13 @@ _OVERVIEW = [
                r"idea|picture|sense)\b"),
     re.compile(r"^(?:an? |the )?(?:tl;? ?dr|summary|overview|synopsis|gist|recap|(?:executive|"
                r"short|brief|quick) summary|(?:main|key) (?:points|takeaways|ideas)|in (?:a "
-               r"nutshell|short|brief))" + _BRIEF + _END),
+               r"nutshell|short|brief))" + rf"(?: of (?:it|this|{_THIS} {_DOC}))?" + _BRIEF + _END),
     re.compile(rf"^(?:(?:please )?(?:give|show|tell) (?:me |us )?|what are )?(?:the )?(?:main |key "
                rf")?highlights(?: of (?:it|this|{_THIS} {_DOC}))?" + _BRIEF + _END),
     re.compile(rf"\b(?:main|key|central|major|core|big|important) (?:points?|ideas?|themes?|"
                rf"topics?|arguments?|messages?|takeaways?|findings?|conclusions?|facts)(?: "
-               rf"(?:of|in|from) (?:{_THIS} )?{_DOC})?" + _BRIEF + _END),
+               rf"(?:covered|discussed|raised|made|addressed))?(?: (?:of|in|from|by) (?:{_THIS} )?"
+               rf"{_DOC})?" + _BRIEF + _END),
     re.compile(r"\b(?:key )?takeaways?" + _END),
     re.compile(rf"\bwhat(?:'?s| is| are| was| were)? (?:{_THIS} )?{_DOC} (?:is |are |was )?"
                rf"{_MAINLY}(?:about|on|saying|covering)" + _END),
@@ -45,7 +53,8 @@ _OVERVIEW = [
     re.compile(rf"\bwhat (?:it|this|that) is {_MAINLY}about" + _END),
     # asked with nothing else: "this" and "it" can only be what was handed over
     re.compile(r"^(?:so,? )?what(?:'?s| is) this" + _END),
-    re.compile(r"^(?:so,? )?what (?:does|do) (?:it|this|they) (?:say|tell (?:me|us))" + _END),
+    re.compile(r"^(?:(?:so|ok|okay|briefly|in short|in brief|basically|quickly),? )?what (?:does|"
+               r"do) (?:it|this|they) (?:say|tell (?:me|us))" + _END),
     re.compile(rf"^what(?:'?s| is) (?:in|inside) (?:it|{_THIS} {_DOC})" + _END),
     re.compile(rf"^what (?:should|do|must|need) (?:i|we) (?:to )?know about (?:it|{_THIS} {_DOC})"
                + _END),
@@ -68,9 +77,9 @@ _OVERVIEW = [
 ]
 # An overview of how the document ends: its conclusion.
 _ENDING = [
-    re.compile(rf"^(?:what (?:is|are|was|were) |what's )?(?:the |its )?(?:main |overall |final )?"
-               rf"(?:conclusions?|verdict)(?: (?:of|in|from) (?:it|{_THIS} (?:{_DOC}|authors?)))?"
-               + _END),
+    re.compile(rf"^(?:what (?:is|are|was|were) |what's )?(?:the |its |{_THIS} {_DOC}'s )?(?:main |"
+               rf"overall |final )?(?:conclusions?|verdict)(?: (?:of|in|from) (?:it|{_THIS} "
+               rf"(?:{_DOC}|authors?)))?" + _END),
     re.compile(rf"\bwhat (?:do|does|did) (?:it|{_THIS} (?:{_DOC}|authors?)) conclude" + _END),
     re.compile(rf"^how (?:do|does|did) (?:it|{_THIS} (?:{_DOC}|authors?)) (?:end|conclude|finish|"
                r"wrap up|close)" + _END),
@@ -78,7 +87,9 @@ _ENDING = [
 _SHORT = r"(?:[^\s,:?]+ ){0,3}[^\s,:?]+"  # a name or a short phrase: up to 4 words
 # A comparison is the question's whole point: it opens with it (or is just "A vs B").
 _COMPARE = [
-    re.compile(_ASK + r"(?:compare|contrast) (?P<a>.+?) (?:and|with|to|against|vs\.?|versus) "
+    re.compile(_ASK + r"(?:compare|contrast)(?: and (?:compare|contrast))? (?P<a>.+?) (?:and|with|"
+               r"to|against|vs\.?|versus) (?P<b>.+)"),
+    re.compile(r"^what (?:distinguishes|differentiates|separates|sets apart) (?P<a>.+?) from "
                r"(?P<b>.+)"),
     re.compile(r"^(?:what (?:are|is|were|was) |what's )?(?:the )?(?:main |key |major |biggest )?"
                r"(?:differences?|similarit(?:y|ies)|contrasts?|distinctions?)(?: and "
@@ -97,11 +108,12 @@ _COMPARE = [
     re.compile(rf"^(?P<a>{_SHORT}(?:, {_SHORT})*),? or (?P<b>{_SHORT})\s*[,:?]\s*(?P<ask>(?:which|"
                r"who)(?: one)? (?P<aspect>.+?))" + _END),
     re.compile(r"^(?!(?:what|who|how|why|when|where|which|whose|whom|did|does|do|is|are)\b)"
-               r"(?P<a>(?:[^\s,?]+ ){0,3}[^\s,?]+) (?:vs\.?|versus) "
-               r"(?P<b>(?:[^\s,?]+ ){0,3}[^\s,?]+?)" + _END),
+               r"(?P<a>(?:[^\s,?]+ ){0,3}[^\s,?]+) (?:vs\.?|versus|compared (?:to|with)) "
+               r"(?P<b>(?:[^\s,?:]+ ){0,3}[^\s,?:]+?)(?:\s*[:,?]\s*(?P<ask>(?:which|who|what)"
+               r"(?: one)? (?P<aspect>.+?)))?" + _END),
 ]
 _LIST = re.compile(r"^(?:please )?(?:list|name|enumerate|itemi[sz]e|give (?:me |us )?(?:a list "
-                   r"of|all|the)|what (?:are|were) (?:the|all the|some of the|some)|which "
+                   r"of|all|the)|what (?:are|were) (?:the|all the|some of the|some)|(?:which|what) "
                    r"\w+ (?:are|were) (?:there|mentioned|listed|named))\b")
 # Words about the asking, not about the thing asked ("list ...", "... mentioned in the
 # article"): no source sentence holds them, so they are left out of what is searched for.
@@ -113,6 +125,9 @@ _META_TAIL = re.compile(rf"(?:,?\s+(?:that|which) (?:is|are|was|were)|\s+(?:is|a
                         rf"referred to)\s+(?:in|by)\s+(?:{_THIS} )?{_DOC}(?=\W*$)"
                         rf"|,?\s+(?:in|from|within|according to)\s+(?:{_THIS} )?{_DOC}(?=\W*$)",
                         re.I)
+# "What agencies are mentioned?": which agencies ("listed", "named" can be the content)
+_MENTIONED = re.compile(r"^((?:what|which) [\w\s'-]{1,40}?)\s+(?:is|are|was|were) "
+                        r"mentioned(?=\W*$)", re.I)
 _TELL = re.compile(r"^(?:please |can you |could you )?(?:describe|explain|tell (?:me|us) (?:more )?"
                    r"about|talk about|discuss|elaborate on|give (?:me |us )?(?:details|"
                    r"information|info) (?:on|about))\s+", re.I)
@@ -199,6 +214,12 @@ def detect(question: str, sources: list[str] | None = None) -> Intent:
             elif not aspect and a.endswith("'s") and " " in b:  # "A's and Western approaches"
                 b, aspect = _named_head(question, b)
                 a = a.removesuffix("'s")
+            if not aspect and b.endswith("'s") and (own := _OWNED.match(a)):  # "A's X ... B's"
+                a, b, aspect = own.group("who"), b.removesuffix("'s"), own.group("aspect").strip()
+            elif not aspect and " " in b and _is_name(question, a):  # "the A and B roles"
+                head, rest = _named_head(question, b)
+                if rest and _is_name(question, head) and not _is_name(question, rest):
+                    b, aspect = head, rest
             sides = [*_listed(a), b]  # "A, B and C": three sides
             if all(sides) and len(set(sides)) == len(sides):
                 return Intent("comparison", [_original(question, x) for x in sides],
@@ -217,7 +238,7 @@ def searchable(question: str) -> str:
     """The question without the words about the asking: "List the agencies mentioned in the
     article." -> "Which agencies?", "Describe the bureau." -> "What is the bureau?"
     (unchanged if too little would be left)."""
-    q = _META_TAIL.sub("", _META_HEAD.sub("", question.strip()))
+    q = _MENTIONED.sub(r"\1", _META_TAIL.sub("", _META_HEAD.sub("", question.strip())))
     listed, told = _IMPERATIVE.match(q), _TELL.match(q)
     if listed:
         q = "Which " + q[listed.end():].rstrip(" .!?") + "?"

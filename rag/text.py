@@ -159,6 +159,12 @@ _TOKEN = re.compile(r"[A-Za-z][\w'’-]*")
 _JOINERS = frozenset({"of", "and", "for", "the", "on", "in", "to"})
 
 
+def unknown_acronyms(text: str, known: Callable[[str], bool]) -> list[str]:
+    """The acronyms of text ("NDB") that the index never uses."""
+    return [a for a in dict.fromkeys(_ACRONYM.findall(text))
+            if not known((terms(a) or [a.lower()])[0])]
+
+
 def spell_out(question: str, texts: list[str], known: Callable[[str], bool]) -> str:
     """The question with each acronym the sources never use ("NDB") replaced by the run of
     capitalised words in texts whose initials spell it ("National Data Bureau"; joining words
@@ -167,9 +173,7 @@ def spell_out(question: str, texts: list[str], known: Callable[[str], bool]) -> 
     Args:
         known: whether the index holds a term (as `terms` writes it).
     """
-    for acronym in dict.fromkeys(_ACRONYM.findall(question)):
-        if known((terms(acronym) or [acronym.lower()])[0]):
-            continue
+    for acronym in unknown_acronyms(question, known):
         spelled = next(filter(None, (_spelled(acronym, t) for t in texts)), None)
         if spelled:
             question = re.sub(rf"\b{acronym}(?=s?\b)", lambda _: spelled, question)

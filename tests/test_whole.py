@@ -79,6 +79,21 @@ def two_files(tmp_path_factory) -> Pipeline:
     ("What should I know about this document?", "overview"),
     ("What should I know about the NDB?", "factoid"),
     ("What are the similarities and differences between Ma and Yuan?", "comparison"),
+    ("Briefly, what does it say?", "overview"),
+    ("Overview of the sources", "overview"),
+    ("What are the main topics covered?", "overview"),
+    ("Tell me about this document", "overview"),
+    ("Tell me about the NDB", "factoid"),
+    ("summary pls", "overview"),
+    ("Walk me through the document", "overview"),
+    ("What's the summary?", "overview"),
+    ("Can I get a summary?", "overview"),
+    ("I want a summary of the article", "overview"),
+    ("What is the summary of the Treaty of Versailles?", "factoid"),
+    ("Compare and contrast Ma and Yuan", "comparison"),
+    ("Ma compared to Yuan", "comparison"),
+    ("What distinguishes Ma from Yuan?", "comparison"),
+    ("What agencies are mentioned?", "list"),
     ("How does the article end?", "overview"),
     ("How did the war end?", "factoid"),
     ("Can you break down this report for me?", "overview"),
@@ -147,7 +162,12 @@ def test_comparison_subjects_and_aspect():
             ("Ma or Yuan: who led a lunar mission?", ["Ma", "Yuan"], "led a lunar mission",
              "who led a lunar mission?"),
             ("How did the 2001 report compare to reality on sea levels?", ["2001 report",
-             "reality"], "sea levels", "on")]:
+             "reality"], "sea levels", "on"),
+            ("Ma Xingrui versus Yuan Jiajun: who has more tech experience?", ["Ma Xingrui",
+             "Yuan Jiajun"], "has more tech experience", "who has more tech experience?"),
+            ("How does Ma's approach differ from Yuan's?", ["Ma", "Yuan"], "approach", "of"),
+            ("How do the NDB and CAC roles differ?", ["NDB", "CAC"], "roles", "of"),
+            ("Compare and contrast Ma and Yuan", ["Ma", "Yuan"], "", "of")]:
         intent = detect(question)
         assert (intent.subjects, intent.aspect, intent.by) == (subjects, aspect, by), question
     assert detect("How do rocks on the Moon compare to those on Earth?").subjects == [
@@ -344,6 +364,22 @@ def test_comparison_groups_each_side_with_its_provinces(pipeline):
     assert "Zhejiang" in yuan or "Chongqing" in yuan
 
 
+def test_a_side_named_by_an_acronym_the_sources_never_use_is_spelled_out(pipeline):
+    result = pipeline.ask("How do the NDB and CAC roles differ?")
+    assert result.answer.startswith("Comparison of the roles of National Data Bureau and CAC")
+    bureau, cac = result.answer.split("\nCAC:")
+    assert "Nothing in the sources" not in bureau and "National Data Bureau was" in bureau
+    assert "The CAC’s function" in cac
+    assert unsupported_sentences(result) == 0
+
+
+def test_a_list_of_what_is_mentioned_searches_for_the_things_not_the_mentioning(pipeline):
+    assert searchable("What agencies are mentioned?") == "What agencies?"
+    result = pipeline.ask("What agencies are mentioned?")
+    assert result.kind == "list" and not result.abstained
+    assert "National Data Bureau" in result.answer
+
+
 def test_a_side_with_nothing_says_so_instead_of_abstaining(pipeline):
     result = pipeline.ask("Compare Yuan Jiajun and Greta Thunberg")
     assert result.kind == "comparison" and not result.abstained
@@ -446,7 +482,9 @@ def test_overviews_are_prepared_ahead_and_then_only_read(tmp_path_factory):
     ("Can you explain why Xi trusts Ma?", "Why Xi trusts Ma?"),
     # asking words only when they are about the asking
     ("How is the NDRC described?", "How is the NDRC described?"),
-    ("Which agencies are mentioned?", "Which agencies are mentioned?"),
+    ("Which agencies are mentioned?", "Which agencies?"),
+    ("How many of Grainger Town's 450 buildings are listed?",  # a listed building: content
+     "How many of Grainger Town's 450 buildings are listed?"),
     ("Name a luxury division of Toyota.", "Name a luxury division of Toyota."),
     ("What is in the news?", "What is in the news?"),
     ("List them.", "List them."),  # nothing would be left to search for

@@ -25,7 +25,7 @@ from rag.generators.base import Context, Generator
 from rag.generators.llm import NOT_FOUND
 from rag.intent import Intent, detect, named_files, searchable, unknown_files
 from rag.summarize import (Draft, comparison_draft, document_sentences, list_draft,
-                           overview_draft)
+                           overview_draft, topic_draft)
 from rag.text import fold, listed, spell_out, unknown_acronyms
 from rag.retrieval import HybridRetriever, IndexReader
 
@@ -156,7 +156,7 @@ class Pipeline:
             raise IndexNotFoundError(
                 f"The index is empty: add documents to {self.settings.sources_dir} and run "
                 "`rag index`.")
-        intent = detect(question)
+        intent = detect(question, embed=self.vectors)
         if intent.kind != "factoid":  # only these are scoped by the file names a question says
             indexed = list(self.reader.sources())
             intent.files = named_files(question, indexed)
@@ -214,6 +214,9 @@ class Pipeline:
         indexed = list(self.reader.sources())
         files = list(sources or intent.files or indexed)
         k = k or self.settings.top_k
+        if intent.kind == "overview" and intent.topic:
+            topic = self._spelled(intent.topic, files)
+            return topic_draft(topic, *self._search(topic, files, 2 * k), files)
         if intent.kind == "overview":
             _, kw = self.reader.current()
             return overview_draft(files, self.reader.chunks_of, self.document_vectors,

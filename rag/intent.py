@@ -3,13 +3,20 @@ comparison, a list) and which files it is about, from its wording and the indexe
 
 from __future__ import annotations
 
+import json
+import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+
+import numpy as np
 
 from rag.loaders import SUPPORTED
-from rag.text import fold, words
+from rag.text import fold, terms, words
 
+MODEL_PATH = Path(__file__).with_name("intent_model.json")  # benchmarks/train_intent.py
 _DOC = (r"(?:document|doc|article|text|file|paper|report|piece|essay|page|book|source|pdf|"
         r"chapter|story|post|memo|note|transcript)s?")
 _THIS = r"(?:this|the|that|these|those|my|our|your|each|every|all(?: the)?)"
@@ -18,8 +25,10 @@ _MAINLY = r"(?:all |mainly |mostly |primarily |basically |generally |really |act
 _ASK = r"^(?:please |can you |could you |would you |now )?"
 _BRIEF = (r"(?: (?:briefly|please|pls|plz|in (?:short|brief|a nutshell|plain (?:english|"
           r"words))|in (?:a few|one|two|three|four|five|\d+|a couple of) (?:sentences?|words|"
-          r"lines|paragraphs?|"
-          r"points|bullets)|in bullet (?:points|form)|as (?:a )?(?:list|bullets|bullet points)))?")
+          r"lines|paragraphs?|points|bullets)|in bullet (?:points|form)|as (?:a )?(?:list|bullets|"
+          r"bullet points)|for (?:me|us|(?:a |an )?(?:non-?experts?|beginners?|lay ?(?:persons?|"
+          r"m[ae]n|readers?|audience)|children|child|kids?|newcomers?|(?:busy )?executives?|"
+          r"\w+-year-olds?))))?")
 _OVERVIEW = [
     re.compile(_ASK + r"(?:summari[sz]e|sum (?:it |this |that |them |everything )?up|recap|"
                r"outline|skim|digest|eli5|tl;? ?dr)\b"),
@@ -75,6 +84,18 @@ _OVERVIEW = [
                rf"(?:{_DOC}|authors?)))?" + _END),
     re.compile(rf"\bwhat (?:do|does|did) (?:it|{_THIS} (?:{_DOC}|authors?)) argue" + _END),
 ]
+# "Summarize the career of Ma": a summary of what the sources say about a topic, unless the
+# object is the document itself or its points ("summarize the main points of the report").
+_SUMMARY_OF = re.compile(_ASK + r"(?:summari[sz]e|sum up|recap|outline|give (?:me |us )?(?:a |an "
+                         r"|the )?(?:brief |short |quick |one-paragraph )?(?:summary|overview|"
+                         r"rundown|recap|synopsis) of) (?P<topic>.+?)" + _BRIEF + _END)
+_SAYS_ABOUT = re.compile(rf"^what (?:it|they|{_THIS} (?:{_DOC}|authors?)) (?:says?|said|writes?|"
+                         rf"wrote|tells? (?:me|us)|covers?) (?:about|on|regarding|concerning) ")
+_NOT_A_TOPIC = frozenset(terms("""main key major important central core overall general whole
+entire point idea finding takeaway argument theme message highlight conclusion content thing
+everything all what says said about cover discuss study research result summary overview
+document doc article text file paper report piece essay page book source pdf chapter story
+post memo note transcript"""))
 # An overview of how the document ends: its conclusion.
 _ENDING = [
     re.compile(rf"^(?:what (?:is|are|was|were) |what's )?(?:the |its |{_THIS} {_DOC}'s )?(?:main |"
@@ -155,6 +176,7 @@ class Intent:
     by: str = "of"
     files: list[str] = field(default_factory=list)
     part: str = ""  # "end": an overview of how the document ends (its conclusion)
+    topic: str = ""  # an overview of what the sources say about this ("Ma's career")
 
 
 def _clean(phrase: str) -> str:
@@ -184,8 +206,35 @@ def unknown_files(question: str, sources: list[str]) -> list[str]:
     return [n for n in dict.fromkeys(_FILE_NAME.findall(question)) if fold(n) not in have]
 
 
-def detect(question: str, sources: list[str] | None = None) -> Intent:
-    """The intent of a question, given the indexed file names (to spot one it names)."""
+@lru_cache(maxsize=1)
+def _overview_model() -> tuple[np.ndarray, float, float]:
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    return np.array(data["coef"], dtype=float), float(data["intercept"]), float(data["threshold"])
+
+
+def overview_probability(vector: np.ndarray) -> float:
+    """P(the question asks for an overview), from its normalised MiniLM vector."""
+    coef, intercept, _ = _overview_model()
+    return 1.0 / (1.0 + math.exp(-(float(vector @ coef) + intercept)))
+
+
+def detect(question: str, sources: list[str] | None = None,
+           embed: Callable[[list[str]], np.ndarray] | None = None) -> Intent:
+    """The intent of a question, given the indexed file names (to spot one it names).
+
+    Args:
+        embed: normalised vectors of texts. With it, a question the patterns leave as a
+            factoid or a list is an overview if the learned classifier is confident of it
+            (intent_model.json; "Boil it down for me").
+    """
+    intent = _by_patterns(question, sources)
+    if embed is not None and intent.kind in ("factoid", "list") and \
+            overview_probability(embed([question])[0]) >= _overview_model()[2]:
+        return Intent("overview", files=intent.files)
+    return intent
+
+
+def _by_patterns(question: str, sources: list[str] | None) -> Intent:
     files = named_files(question, sources or [])
     q = fold(question).strip()
     for pattern in _COMPARE:
@@ -225,6 +274,12 @@ def detect(question: str, sources: list[str] | None = None) -> Intent:
                 return Intent("comparison", [_original(question, x) for x in sides],
                               _original(question, aspect), by, files)
     q = _FILE_NAME.sub("the document", q)  # "what is notes.pdf about?" asks about a document
+    summary_of = _SUMMARY_OF.search(q)
+    if summary_of:
+        topic = _SAYS_ABOUT.sub("", summary_of.group("topic"))
+        if set(terms(topic)) - _NOT_A_TOPIC and not _FILE_NAME.search(topic):
+            topic = re.sub(r"[\s?.!,;:]+$", "", topic.strip())
+            return Intent("overview", files=files, topic=_original(question, topic))
     if any(p.search(q) for p in _ENDING):
         return Intent("overview", files=files, part="end")
     if any(p.search(q) for p in _OVERVIEW):

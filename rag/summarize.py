@@ -174,29 +174,35 @@ def overview(sents: list[Sentence], vectors: np.ndarray, n: int,
 
 
 def mentions(subject: str, text: str) -> bool:
-    """Whether text names the subject (any word of a name counts: "Ma" for "Ma Xingrui")."""
-    groups = name_groups(f"About {subject}") or [tuple(words(subject))]
-    present = set(words(text))
+    """Whether text names the subject: any word of a name counts ("Ma" for "Ma Xingrui"), as
+    a capitalised word ("data" in "data governance" is not the "Data" of "National Data
+    Bureau"); a subject written in lower case, as any word."""
+    groups = name_groups(f"About {subject}")
+    if not groups:
+        groups, present = [tuple(words(subject))], set(words(text))
+    else:
+        present = set(words(" ".join(re.findall(r"(?<![\w'’-])[A-Z][\w'’-]*", text))))
     return any(any(w in present for w in group) for group in groups)
 
 
 def side(subject: str, ranked: list[Candidate], passages: list[Document], taken: set,
-         others: list[str]) -> list[Candidate]:
-    """The best sentences about one side of a comparison: they (or the sentence before
-    them) name the subject and not only the other side."""
+         others: list[str], limit: int = PER_SIDE) -> list[Candidate]:
+    """The best sentences about one side of a comparison: they name the subject (or lean on
+    a sentence before them that does: "He became ...") and not only the other side."""
     out = []
     for cand in ranked:
         text = passages[cand.passage].page_content
         before = text[max(0, cand.span[0] - 300):cand.span[0]]
-        named = mentions(subject, cand.text) or (
-            mentions(subject, before) and not any(mentions(o, cand.text) for o in others))
+        named = mentions(subject, cand.text) or (  # "He became ..." after a sentence naming him
+            dangles(cand.text) and mentions(subject, before)
+            and not any(mentions(o, cand.text) for o in others))
         key = (passages[cand.passage].metadata["source"],
                passages[cand.passage].metadata["start"] + cand.span[0])
         if named and key not in taken and not any(
                 mentions(o, cand.text) and not mentions(subject, cand.text) for o in others):
             out.append(cand)
             taken.add(key)
-        if len(out) == PER_SIDE:
+        if len(out) == limit:
             break
     return sorted(out, key=lambda c: (c.passage, c.span[0]))
 
@@ -358,6 +364,27 @@ def comparison_draft(subjects: list[str], aspect: str, files: list[str],
     else:  # "A and B regarding X"
         heading = f"Comparison of {names} {by} {aspect}{scope}:"
     return Draft("comparison", heading, groups, files)
+
+
+def topic_draft(topic: str, ranked: list[Candidate], passages: list[Document],
+                confidence: float | None, files: list[str]) -> Draft:
+    """What the sources say about a topic ("Summarize Ma's career"): the best sentences of a
+    wider retrieval, as for a list, in document order as prose. A topic that names something
+    ("Ma Xingrui") takes only sentences that name it, and is answered when there are some;
+    else its confidence is a factoid's (the caller abstains below the bar)."""
+    if name_groups(f"About {topic}"):  # sentences that name it, or follow one that does
+        chosen = side(topic, ranked, passages, set(), [], LIST_ITEMS)
+        confidence = None if chosen else 0.0
+    else:
+        chosen = list_items(ranked)
+    picked = sorted(chosen, key=lambda c: (
+        passages[c.passage].metadata["source"], passages[c.passage].metadata.get("page") or 0,
+        passages[c.passage].metadata["start"] + c.span[0]))
+    items = [(passages[c.passage], c.span) for c in picked]
+    note = "" if items else f"No passage is about {topic}."
+    scope = files[0] if len(files) == 1 else "the sources"
+    return Draft("overview", f"Summary of what {scope} says about {topic}:",
+                 [Group(None, items, note)], files, confidence)
 
 
 def list_draft(ranked: list[Candidate], passages: list[Document], confidence: float,

@@ -16,7 +16,7 @@ from rag.citations import claims, is_frame
 from rag.evaluation import unsupported_sentences
 from rag.generators.base import Context, Generator
 from rag.intent import detect, named_files, searchable, unknown_files
-from rag.summarize import (Sentence, dangles, document_sentences, ending, overview,
+from rag.summarize import (Sentence, dangles, document_sentences, ending, mentions, overview,
                            summary_length)
 
 OKAPI = ("Okapi notes: the okapi lives in the Ituri rainforest of the Congo. It feeds on the "
@@ -378,6 +378,46 @@ def test_a_list_of_what_is_mentioned_searches_for_the_things_not_the_mentioning(
     result = pipeline.ask("What agencies are mentioned?")
     assert result.kind == "list" and not result.abstained
     assert "National Data Bureau" in result.answer
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("Summarize the career of Ma Xingrui", "the career of Ma Xingrui"),
+    ("Give me a summary of the bureau's responsibilities.", "the bureau's responsibilities"),
+    ("Summarize what the article says about Xinjiang", "Xinjiang"),
+    ("Summarize the main points of the document.", ""),  # the document itself
+    ("Summarize the key findings", ""),
+    ("Summarize the text for a non-expert", ""),
+    ("Summarize okapi-notes.txt", ""),
+    ("Sum up the main points.", ""),
+])
+def test_a_summary_of_a_topic_is_not_a_summary_of_the_document(question, topic):
+    intent = detect(question)
+    assert intent.kind == "overview" and intent.topic == topic
+
+
+def test_a_name_is_mentioned_as_a_name():
+    assert mentions("Ma Xingrui", "During Ma’s tenure as governor of Guangdong")
+    assert not mentions("the National Data Bureau", "an enforcer of data governance")
+    assert mentions("the National Data Bureau", "The new National Data Bureau will")
+    assert mentions("formal", "formal imperialism")  # a side written in lower case
+
+
+def test_a_topic_summary_quotes_what_the_sources_say_about_it(pipeline):
+    result = pipeline.ask("Summarize the career of Ma Xingrui")
+    assert result.answer.startswith(
+        f"Summary of what {SAMPLE.name} says about the career of Ma Xingrui:")
+    said = [c for c, n in claims(result.answer) if not is_frame(c) and n]
+    assert len(said) >= 3 and unsupported_sentences(result) == 0
+    assert all("Ma" in c or c.startswith("He ") for c in said)  # about him, or leaning on it
+    assert any("Shenzhen" in c for c in said) and not any("Yuan Jiajun won" in c for c in said)
+    for answer in (result, pipeline.ask("Summarize Yuan's work in Zhejiang")):
+        starts = []  # (the second is found in another order than the document's)
+        for claim, (n,) in [(c, n) for c, n in claims(answer.answer) if n]:
+            cite = answer.citations[n - 1]
+            starts.append(cite.start + cite.text.index(claim))
+        assert len(starts) >= 3 and starts == sorted(starts), "in document order"
+    missing = pipeline.ask("Summarize the history of the Roman Empire")
+    assert missing.abstained and not missing.citations
 
 
 def test_a_side_with_nothing_says_so_instead_of_abstaining(pipeline):

@@ -1,0 +1,68 @@
+"""The learned overview classifier (rag/intent_model.json, benchmarks/train_intent.py): it
+catches overview requests the patterns miss, and leaves factoids alone."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.embeddings import sentence_vectors
+from rag.intent import MODEL_PATH, _by_patterns, detect
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def embed():
+    return sentence_vectors(64, "fp32")
+
+
+@pytest.mark.parametrize("question", [
+    "Give me the lowdown on this paper.",
+    "What's the elevator pitch of this report?",
+    "Run me through the article.",
+    "Executive summary, please.",
+    "What's the main thrust of the document?",
+])
+def test_it_catches_overview_requests_the_patterns_miss(question, embed):
+    assert _by_patterns(question, None).kind != "overview"  # else this tests nothing
+    assert detect(question, embed=embed).kind == "overview"
+    assert detect(question).kind != "overview"  # without vectors: the patterns only
+
+
+def _questions(path: Path) -> list[str]:
+    return [json.loads(line)["question"] for line in path.read_text().splitlines() if line]
+
+
+def test_it_leaves_questions_about_the_content_alone(embed):
+    questions = _questions(ROOT / "eval" / "sample_qa.jsonl") + [
+        "What is the title of the paper?", "How does it work?", "Who is the author?",
+        "What does the report say about Xinjiang?", "What is the tone of the article?",
+        "When was the National Data Bureau established?", "What is it?", "Why?"]
+    turned = [q for q in questions if _by_patterns(q, None).kind != "overview"
+              and detect(q, embed=embed).kind == "overview"]
+    assert turned == []
+
+
+def _training_script():
+    spec = importlib.util.spec_from_file_location(
+        "train_intent", ROOT / "benchmarks" / "train_intent.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "benchmarks" / "squad2").is_dir(),
+                    reason="needs ../shared/benchmarks")
+def test_training_is_deterministic_on_a_small_slice():
+    train = _training_script()
+    first, second = (train.dumps(train.train(limit=300)) for _ in range(2))
+    assert first == second
+    data = json.loads(first)
+    assert len(data["coef"]) == 384 and 0.9 <= data["threshold"] <= 1.0
+    assert data["report"]["counts"]["neg_train"] > 300  # the hand-written ones and the slice
+    shipped = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    assert set(shipped) == set(data) and len(shipped["coef"]) == 384

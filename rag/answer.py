@@ -2,8 +2,8 @@
 LangChain Runnable that streams events, plus `ask()` for a single blocking answer.
 
 A question about whole documents (an overview, a comparison, a list; rag.intent) takes its
-own path: rag.summarize drafts it from the documents' own sentences, then it is verified
-like any answer."""
+own path: rag.summarize chooses the documents' own sentences and rag.drafts composes them,
+then it is verified like any answer."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ from rag.generators import make_generator
 from rag.generators.base import Context, Generator
 from rag.generators.llm import NOT_FOUND
 from rag.intent import Intent, detect, named_files, searchable, unknown_files
-from rag.summarize import (Draft, comparison_draft, document_sentences, list_draft,
-                           overview_draft, topic_draft)
+from rag.drafts import Draft, comparison_draft, list_draft, overview_draft, topic_draft
+from rag.summarize import document_sentences
 from rag.text import fold, listed, spell_out, unknown_acronyms
 from rag.retrieval import HybridRetriever, IndexReader
 

@@ -1,0 +1,180 @@
+"""Drafts: whole-document answers composed from the sentences rag.summarize chooses, under a
+heading and labels, each sentence cited, before verification (rag.citations.verify)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from langchain_core.documents import Document
+
+from rag.citations import cite
+from rag.evidence import Candidate
+from rag.summarize import (LIST_ITEMS, document_sentences, eligible, ending, list_items,
+                           mentions, overview, side, summary_length)
+from rag.text import name_groups
+
+PER_FILE = 2        # sentences per file in a collection-wide overview
+MAX_FILES = 5       # files covered by a collection-wide overview
+
+
+@dataclass
+class Group:
+    """One part of a whole-document answer: an optional label line, its sentences (each a
+    chunk and the sentence's span in it), and a note when there is nothing to say."""
+
+    label: str | None
+    items: list[tuple[Document, tuple[int, int]]]
+    note: str = ""
+
+
+@dataclass
+class Draft:
+    """A whole-document answer before verification: its kind, heading and groups."""
+
+    kind: str
+    heading: str
+    groups: list[Group]
+    files: list[str]  # the files it covers
+    confidence: float | None = None  # a list's answerability (overviews have none)
+
+    def passages(self) -> list[Document]:
+        """The chunks it quotes, each once, in the order they first appear."""
+        seen: dict[str, Document] = {}
+        for group in self.groups:
+            for chunk, _ in group.items:
+                seen.setdefault(chunk.id or _chunk_key(chunk), chunk)
+        return list(seen.values())
+
+    def text(self) -> str:
+        """Heading, labels, cited sentences and notes (see rag.citations.cite)."""
+        number = {key: n for n, key in enumerate(
+            (p.id or _chunk_key(p) for p in self.passages()), 1)}
+        parts: list[tuple[str, int | None]] = [(self.heading, None)] if self.heading else []
+        for group in self.groups:
+            if group.label:
+                parts.append((group.label, None))
+            bullet = "- " if self.kind == "list" else ""
+            for chunk, (s, e) in group.items:
+                parts.append((bullet + chunk.page_content[s:e],
+                              number[chunk.id or _chunk_key(chunk)]))
+            if group.note:
+                parts.append((f"_{group.note}_", None))
+        return cite(parts)
+
+    def sentence_passages(self) -> list[Document]:
+        """Each quoted sentence as a passage of its own (offsets into the file kept), for an
+        LLM to write from: short context, exact citations."""
+        out = []
+        for group in self.groups:
+            for chunk, (s, e) in group.items:
+                meta = {**chunk.metadata, "start": chunk.metadata["start"] + s,
+                        "end": chunk.metadata["start"] + e}
+                out.append(Document(id=chunk.id, page_content=chunk.page_content[s:e],
+                                    metadata=meta))
+        return out
+
+
+def _chunk_key(chunk: Document) -> str:
+    return f"{chunk.metadata['source']}:{chunk.metadata.get('page')}:{chunk.metadata['start']}"
+
+
+Embed = Callable[[list[str]], np.ndarray]
+
+
+def overview_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
+                   embed: Embed, idf: Callable[[str], float], part: str = "") -> Draft:
+    """An overview of one file (3–7 sentences) or of several (PER_FILE each, up to
+    MAX_FILES of them); of how each ends (its conclusion) with part="end"."""
+    shown = files[:MAX_FILES]
+    groups = []
+    for source in shown:
+        sents = document_sentences(chunks_of(source))
+        if not sents:
+            groups.append(Group(source if len(shown) > 1 else None, [],
+                                f"No complete sentence to quote in {source}."))
+            continue
+        vectors = embed([s.text for s in sents])
+        start = ending(sents) if part == "end" else 0
+        n = summary_length(sum(eligible(s) for s in sents[start:])) if len(shown) == 1 \
+            else PER_FILE
+        picked = [sents[i] for i in overview(sents, vectors, n, idf, start)]
+        groups.append(Group(f"{source}:" if len(shown) > 1 else None,
+                            [(s.chunk, s.span) for s in picked]))
+    if len(shown) == 1:
+        heading = f"{'Conclusion' if part == 'end' else 'Summary'} of {shown[0]}:"
+    else:
+        more = (f" (the first {len(shown)} of {len(files)}; name a file or filter by source "
+                "for the others)") if len(files) > len(shown) else ""
+        heading = f"{'Conclusions' if part == 'end' else 'Overview'} of {len(shown)} files{more}:"
+    return Draft("overview", heading, groups, shown)
+
+
+Ranked = Callable[[str, list[str]], tuple[list[Candidate], list[Document]]]
+
+
+def comparison_draft(subjects: list[str], aspect: str, files: list[str],
+                     ranked_for: Ranked, by: str = "of") -> Draft:
+    """Each side's own cited sentences, retrieved separately; a side with nothing in the
+    sources says so instead of sinking the whole answer.
+
+    Args:
+        ranked_for: (query, files) -> (ranked candidate sentences, the passages they index).
+        by: how the question put the aspect (intent.Intent.by), for the heading.
+    """
+    taken: set = set()
+    groups = []
+    named_aspect = bool(name_groups(f"About {aspect}"))  # "regarding Xinjiang": a name
+    for subject in subjects:
+        others = [o for o in subjects if o != subject]
+        ranked, passages = ranked_for(f"{subject} {aspect}".strip(), files)
+        found = side(subject, ranked, passages, taken, others)
+        items = [(passages[c.passage], c.span) for c in found]
+        note = "" if items else f"Nothing in the sources is about {subject}."
+        if items and named_aspect and not any(mentions(aspect, c.text) for c in found):
+            note = (f"None of these names {aspect}: nothing in the sources connects {subject} "
+                    f"with it.")
+        groups.append(Group(f"{subject}:", items, note))
+    scope = f" in {files[0]}" if len(files) == 1 else ""
+    names = " and ".join([", ".join(subjects[:-1]), subjects[-1]] if len(subjects) > 2
+                         else subjects)
+    if not aspect:
+        heading = f"Comparison of {names}{scope}:"
+    elif by == "of":  # "the careers of A and B"
+        heading = f"Comparison of the {aspect} of {names}{scope}:"
+    elif by.endswith("?"):  # "Which is bigger, A or B?"
+        heading = f"Comparison of {names}{scope} ({by[0].lower()}{by[1:]}):"
+    else:  # "A and B regarding X"
+        heading = f"Comparison of {names} {by} {aspect}{scope}:"
+    return Draft("comparison", heading, groups, files)
+
+
+def topic_draft(topic: str, ranked: list[Candidate], passages: list[Document],
+                confidence: float | None, files: list[str]) -> Draft:
+    """What the sources say about a topic ("Summarize Ma's career"): the best sentences of a
+    wider retrieval, as for a list, in document order as prose. A topic that names something
+    ("Ma Xingrui") takes only sentences that name it, and is answered when there are some;
+    else its confidence is a factoid's (the caller abstains below the bar)."""
+    if name_groups(f"About {topic}"):  # sentences that name it, or follow one that does
+        chosen = side(topic, ranked, passages, set(), [], LIST_ITEMS)
+        confidence = None if chosen else 0.0
+    else:
+        chosen = list_items(ranked)
+    picked = sorted(chosen, key=lambda c: (
+        passages[c.passage].metadata["source"], passages[c.passage].metadata.get("page") or 0,
+        passages[c.passage].metadata["start"] + c.span[0]))
+    items = [(passages[c.passage], c.span) for c in picked]
+    note = "" if items else f"No passage is about {topic}."
+    scope = files[0] if len(files) == 1 else "the sources"
+    return Draft("overview", f"Summary of what {scope} says about {topic}:",
+                 [Group(None, items, note)], files, confidence)
+
+
+def list_draft(ranked: list[Candidate], passages: list[Document], confidence: float,
+               files: list[str]) -> Draft:
+    """The best sentences of a wider retrieval, one item per line, each cited. A list asks
+    for facts: its confidence is a factoid's (the caller abstains below the bar)."""
+    items = [(passages[c.passage], c.span) for c in list_items(ranked)]
+    note = "" if items else "No passage lists what the question asks."
+    return Draft("list", "", [Group(None, items, note)], files, confidence)

@@ -38,7 +38,7 @@ import numpy as np  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from rag.embeddings import QUERY_BATCH, sentence_vectors  # noqa: E402
-from rag.intent import MODEL_PATH, _by_patterns  # noqa: E402
+from rag.intent import MODEL_PATH, by_patterns  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "benchmarks"
 SQUAD = (SHARED / "squad" / "dev-v1.1.json", SHARED / "squad2" / "dev-v2.0.json")
@@ -77,7 +77,7 @@ def train(limit: int | None = None) -> dict:
     """Everything the JSON file holds. `limit` takes a slice of SQuAD's questions (tests)."""
     # the classifier is consulted only where the patterns say "factoid" or "list"
     pos = lines(POSITIVES)
-    neg = [q for q in lines(NEGATIVES) if _by_patterns(q, None).kind in ("factoid", "list")]
+    neg = [q for q in lines(NEGATIVES) if by_patterns(q, None).kind in ("factoid", "list")]
     squad_train, squad_held = squad_questions(limit)
     texts = {
         "pos_train": [q for q in pos if not held_out(q)],
@@ -104,7 +104,7 @@ def train(limit: int | None = None) -> dict:
     squad_neg = np.sort(train_neg[hard:])[::-1]
     above = [float(train_neg[:hard].max()), float(squad_neg[int(MAX_FALSE * len(squad_neg))])]
     threshold = max(MIN_THRESHOLD, float(np.ceil(max(above) * 100) / 100))
-    by_patterns = np.array([_by_patterns(q, None).kind == "overview" for q in texts["pos_held"]])
+    by_patterns = np.array([by_patterns(q, None).kind == "overview" for q in texts["pos_held"]])
     report = {
         "overview_recall_held_out": round(float((prob("pos_held") >= threshold).mean()), 4),
         "overview_recall_held_out_patterns_alone": round(float(by_patterns.mean()), 4),

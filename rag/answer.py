@@ -23,7 +23,8 @@ from rag.embeddings import QUERY_BATCH, StoredVectors, sentence_vectors
 from rag.generators import make_generator
 from rag.generators.base import Context, Generator
 from rag.generators.llm import NOT_FOUND
-from rag.intent import Intent, detect, named_files, searchable, unknown_files
+from rag.intent import Intent, detect, named_files, unknown_files
+from rag.rewrite import searchable
 from rag.drafts import Draft, comparison_draft, list_draft, overview_draft, topic_draft
 from rag.summarize import document_sentences
 from rag.text import fold, listed, spell_out, unknown_acronyms

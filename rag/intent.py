@@ -14,12 +14,12 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from rag.loaders import SUPPORTED
-from rag.text import fold, terms, words
+from rag.text import fold, terms
 
 MODEL_PATH = Path(__file__).with_name("intent_model.json")  # benchmarks/train_intent.py
-_DOC = (r"(?:document|doc|article|text|file|paper|report|piece|essay|page|book|source|pdf|"
+DOC = (r"(?:document|doc|article|text|file|paper|report|piece|essay|page|book|source|pdf|"
         r"chapter|story|post|memo|note|transcript)s?")
-_THIS = r"(?:this|the|that|these|those|my|our|your|each|every|all(?: the)?)"
+THIS = r"(?:this|the|that|these|those|my|our|your|each|every|all(?: the)?)"
 _END = r"\W*$"  # nothing but punctuation after: "the main points of X" asks about X, not this
 _MAINLY = r"(?:all |mainly |mostly |primarily |basically |generally |really |actually )?"
 _ASK = r"^(?:please |can you |could you |would you |now )?"
@@ -32,64 +32,64 @@ _BRIEF = (r"(?: (?:briefly|please|pls|plz|in (?:short|brief|a nutshell|plain (?:
 _OVERVIEW = [
     re.compile(_ASK + r"(?:summari[sz]e|sum (?:it |this |that |them |everything )?up|recap|"
                r"outline|skim|digest|eli5|tl;? ?dr)\b"),
-    re.compile(_ASK + rf"break (?:(?:it|this|that|{_THIS} {_DOC}) down|down (?:it|this|that|"
-               rf"{_THIS} {_DOC}))(?: for (?:me|us))?" + _BRIEF + _END),
+    re.compile(_ASK + rf"break (?:(?:it|this|that|{THIS} {DOC}) down|down (?:it|this|that|"
+               rf"{THIS} {DOC}))(?: for (?:me|us))?" + _BRIEF + _END),
     re.compile(_ASK + rf"(?:tell (?:me|us) (?:more )?about|walk (?:me|us) through|take (?:me|us) "
-               rf"through|go (?:over|through)) (?:it|this|{_THIS} {_DOC})" + _BRIEF + _END),
+               rf"through|go (?:over|through)) (?:it|this|{THIS} {DOC})" + _BRIEF + _END),
     # a summary asked for in so many words: "What's the summary?", "I want a summary of it"
     re.compile(rf"\b(?:a|an|the|your)\s+(?:(?:brief|short|quick|high-level|general|one-"
                rf"paragraph|executive)\s+)?(?:summary|overview|synopsis|recap|tl;? ?dr|rundown)"
-               rf"(?: of (?:it|this|{_THIS} {_DOC}))?" + _BRIEF + _END),
+               rf"(?: of (?:it|this|{THIS} {DOC}))?" + _BRIEF + _END),
     re.compile(rf"\bwhat(?:'?s| is| was) the (?:gist|upshot|bottom line|big picture)(?: of (?:it|"
-               rf"this|that|(?:{_THIS} )?{_DOC}))?(?: here)?" + _BRIEF + _END),
+               rf"this|that|(?:{THIS} )?{DOC}))?(?: here)?" + _BRIEF + _END),
     re.compile(_ASK + r"give (?:me |us )?(?:a |an |the )?(?:brief |short |quick |high-level |one-"
                r"paragraph |general )?(?:summary|overview|recap|synopsis|gist|rundown|tl;? ?dr|"
                r"idea|picture|sense)\b"),
     re.compile(r"^(?:an? |the )?(?:tl;? ?dr|summary|overview|synopsis|gist|recap|(?:executive|"
                r"short|brief|quick) summary|(?:main|key) (?:points|takeaways|ideas)|in (?:a "
-               r"nutshell|short|brief))" + rf"(?: of (?:it|this|{_THIS} {_DOC}))?" + _BRIEF + _END),
+               r"nutshell|short|brief))" + rf"(?: of (?:it|this|{THIS} {DOC}))?" + _BRIEF + _END),
     re.compile(rf"^(?:(?:please )?(?:give|show|tell) (?:me |us )?|what are )?(?:the )?(?:main |key "
-               rf")?highlights(?: of (?:it|this|{_THIS} {_DOC}))?" + _BRIEF + _END),
+               rf")?highlights(?: of (?:it|this|{THIS} {DOC}))?" + _BRIEF + _END),
     re.compile(rf"\b(?:main|key|central|major|core|big|important) (?:points?|ideas?|themes?|"
                rf"topics?|arguments?|messages?|takeaways?|findings?|conclusions?|facts)(?: "
-               rf"(?:covered|discussed|raised|made|addressed))?(?: (?:of|in|from|by) (?:{_THIS} )?"
-               rf"{_DOC})?" + _BRIEF + _END),
+               rf"(?:covered|discussed|raised|made|addressed))?(?: (?:of|in|from|by) (?:{THIS} )?"
+               rf"{DOC})?" + _BRIEF + _END),
     re.compile(r"\b(?:key )?takeaways?" + _END),
-    re.compile(rf"\bwhat(?:'?s| is| are| was| were)? (?:{_THIS} )?{_DOC} (?:is |are |was )?"
+    re.compile(rf"\bwhat(?:'?s| is| are| was| were)? (?:{THIS} )?{DOC} (?:is |are |was )?"
                rf"{_MAINLY}(?:about|on|saying|covering)" + _END),
     re.compile(rf"\bwhat(?:'?s| is| was) (?:it|this|that) {_MAINLY}about" + _END),
-    re.compile(rf"^who(?:'?s| is| are| was) (?:it|this|that|{_THIS} {_DOC}) {_MAINLY}about" + _END),
+    re.compile(rf"^who(?:'?s| is| are| was) (?:it|this|that|{THIS} {DOC}) {_MAINLY}about" + _END),
     re.compile(rf"\bwhat (?:it|this|that) is {_MAINLY}about" + _END),
     # asked with nothing else: "this" and "it" can only be what was handed over
     re.compile(r"^(?:so,? )?what(?:'?s| is) this" + _END),
     re.compile(r"^(?:(?:so|ok|okay|briefly|in short|in brief|basically|quickly),? )?what (?:does|"
                r"do) (?:it|this|they) (?:say|tell (?:me|us))" + _END),
-    re.compile(rf"^what(?:'?s| is) (?:in|inside) (?:it|{_THIS} {_DOC})" + _END),
-    re.compile(rf"^what (?:should|do|must|need) (?:i|we) (?:to )?know about (?:it|{_THIS} {_DOC})"
+    re.compile(rf"^what(?:'?s| is) (?:in|inside) (?:it|{THIS} {DOC})" + _END),
+    re.compile(rf"^what (?:should|do|must|need) (?:i|we) (?:to )?know about (?:it|{THIS} {DOC})"
                + _END),
     # the document's purpose or topic ("the purpose of the bureau" is a fact about the bureau)
     re.compile(rf"\bwhat(?:'?s| is| was) the (?:main |central |overall |general )?(?:purpose|"
                rf"point|aim|goal|subject|topic|focus|theme|message|idea) of (?:it|this|"
-               rf"{_THIS} {_DOC})" + _END),
-    re.compile(rf"\bwhat (?:do|does|did) {_THIS} {_DOC} (?:say|discuss|cover|describe|argue|"
+               rf"{THIS} {DOC})" + _END),
+    re.compile(rf"\bwhat (?:do|does|did) {THIS} {DOC} (?:say|discuss|cover|describe|argue|"
                r"contain|talk about|deal with|tell (?:me|us))(?: overall| in general| in short| in "
                r"brief| in a nutshell)?" + _END),
-    re.compile(rf"\b(?:describe|explain|introduce) {_THIS} {_DOC}" + _BRIEF + _END),
+    re.compile(rf"\b(?:describe|explain|introduce) {THIS} {DOC}" + _BRIEF + _END),
     re.compile(rf"\bwhat (?:topics|subjects|themes) (?:do|does|are) (?:covered )?(?:in )?"
-               rf"(?:{_THIS} )?{_DOC}" + _END),
-    re.compile(rf"\bwhat (?:topics|subjects|themes|issues) (?:do|does|did) (?:it|{_THIS} {_DOC}) "
+               rf"(?:{THIS} )?{DOC}" + _END),
+    re.compile(rf"\bwhat (?:topics|subjects|themes|issues) (?:do|does|did) (?:it|{THIS} {DOC}) "
                r"(?:discuss|cover|address|deal with|touch on|go over)" + _END),
     re.compile(rf"^(?:what (?:is|are|was|were) |what's )?(?:the |its )?(?:main |overall |central )?"
-               rf"(?:thesis|central argument|overall message)(?: (?:of|in|from) (?:it|{_THIS} "
-               rf"(?:{_DOC}|authors?)))?" + _END),
-    re.compile(rf"\bwhat (?:do|does|did) (?:it|{_THIS} (?:{_DOC}|authors?)) argue" + _END),
+               rf"(?:thesis|central argument|overall message)(?: (?:of|in|from) (?:it|{THIS} "
+               rf"(?:{DOC}|authors?)))?" + _END),
+    re.compile(rf"\bwhat (?:do|does|did) (?:it|{THIS} (?:{DOC}|authors?)) argue" + _END),
 ]
 # "Summarize the career of Ma": a summary of what the sources say about a topic, unless the
 # object is the document itself or its points ("summarize the main points of the report").
 _SUMMARY_OF = re.compile(_ASK + r"(?:summari[sz]e|sum up|recap|outline|give (?:me |us )?(?:a |an "
                          r"|the )?(?:brief |short |quick |one-paragraph )?(?:summary|overview|"
                          r"rundown|recap|synopsis) of) (?P<topic>.+?)" + _BRIEF + _END)
-_SAYS_ABOUT = re.compile(rf"^what (?:it|they|{_THIS} (?:{_DOC}|authors?)) (?:says?|said|writes?|"
+_SAYS_ABOUT = re.compile(rf"^what (?:it|they|{THIS} (?:{DOC}|authors?)) (?:says?|said|writes?|"
                          rf"wrote|tells? (?:me|us)|covers?) (?:about|on|regarding|concerning) ")
 _NOT_A_TOPIC = frozenset(terms("""main key major important central core overall general whole
 entire point idea finding takeaway argument theme message highlight conclusion content thing
@@ -98,11 +98,11 @@ document doc article text file paper report piece essay page book source pdf cha
 post memo note transcript"""))
 # An overview of how the document ends: its conclusion.
 _ENDING = [
-    re.compile(rf"^(?:what (?:is|are|was|were) |what's )?(?:the |its |{_THIS} {_DOC}'s )?(?:main |"
-               rf"overall |final )?(?:conclusions?|verdict)(?: (?:of|in|from) (?:it|{_THIS} "
-               rf"(?:{_DOC}|authors?)))?" + _END),
-    re.compile(rf"\bwhat (?:do|does|did) (?:it|{_THIS} (?:{_DOC}|authors?)) conclude" + _END),
-    re.compile(rf"^how (?:do|does|did) (?:it|{_THIS} (?:{_DOC}|authors?)) (?:end|conclude|finish|"
+    re.compile(rf"^(?:what (?:is|are|was|were) |what's )?(?:the |its |{THIS} {DOC}'s )?(?:main |"
+               rf"overall |final )?(?:conclusions?|verdict)(?: (?:of|in|from) (?:it|{THIS} "
+               rf"(?:{DOC}|authors?)))?" + _END),
+    re.compile(rf"\bwhat (?:do|does|did) (?:it|{THIS} (?:{DOC}|authors?)) conclude" + _END),
+    re.compile(rf"^how (?:do|does|did) (?:it|{THIS} (?:{DOC}|authors?)) (?:end|conclude|finish|"
                r"wrap up|close)" + _END),
 ]
 _SHORT = r"(?:[^\s,:?]+ ){0,3}[^\s,:?]+"  # a name or a short phrase: up to 4 words
@@ -136,24 +136,6 @@ _COMPARE = [
 _LIST = re.compile(r"^(?:please )?(?:list|name|enumerate|itemi[sz]e|give (?:me |us )?(?:a list "
                    r"of|all|the)|what (?:are|were) (?:the|all the|some of the|some)|(?:which|what) "
                    r"\w+ (?:are|were) (?:there|mentioned|listed|named))\b")
-# Words about the asking, not about the thing asked ("list ...", "... mentioned in the
-# article"): no source sentence holds them, so they are left out of what is searched for.
-_IMPERATIVE = re.compile(r"^(?:please |can you |could you )?(?:list|enumerate|itemi[sz]e|give "
-                         r"(?:me |us )?(?:a list of|all(?: of)?)|show(?: me| us)?|name (?:all|the|"
-                         r"all the))\s+(?:all (?:of )?)?(?:the )?", re.I)
-_META_TAIL = re.compile(rf"(?:,?\s+(?:that|which) (?:is|are|was|were)|\s+(?:is|are|was|were))?"
-                        rf"\s+(?:mentioned|named|listed|discussed|described|cited|covered|"
-                        rf"referred to)\s+(?:in|by)\s+(?:{_THIS} )?{_DOC}(?=\W*$)"
-                        rf"|,?\s+(?:in|from|within|according to)\s+(?:{_THIS} )?{_DOC}(?=\W*$)",
-                        re.I)
-# "What agencies are mentioned?": which agencies ("listed", "named" can be the content)
-_MENTIONED = re.compile(r"^((?:what|which) [\w\s'-]{1,40}?)\s+(?:is|are|was|were) "
-                        r"mentioned(?=\W*$)", re.I)
-_TELL = re.compile(r"^(?:please |can you |could you )?(?:describe|explain|tell (?:me|us) (?:more )?"
-                   r"about|talk about|discuss|elaborate on|give (?:me |us )?(?:details|"
-                   r"information|info) (?:on|about))\s+", re.I)
-_WH = re.compile(r"^(?:how|why|what|when|where|who|whom|whose|which|whether|if)\b", re.I)
-_META_HEAD = re.compile(rf"^(?:according to|in|from|based on)\s+(?:{_THIS} )?{_DOC},?\s+", re.I)
 # "B in terms of X", "B regarding X"; "B on X" where B is a short name
 _IN_TERMS = re.compile(r"^(?P<who>.+?),? (?P<by>in terms of|regarding|concerning|with (?:respect|"
                        r"regard) to|in (?:regard|relation) to|when it comes to|as regards) "
@@ -227,52 +209,22 @@ def detect(question: str, sources: list[str] | None = None,
             factoid or a list is an overview if the learned classifier is confident of it
             (intent_model.json; "Boil it down for me").
     """
-    intent = _by_patterns(question, sources)
+    intent = by_patterns(question, sources)
     if embed is not None and intent.kind in ("factoid", "list") and \
             overview_probability(embed([question])[0]) >= _overview_model()[2]:
         return Intent("overview", files=intent.files)
     return intent
 
 
-def _by_patterns(question: str, sources: list[str] | None) -> Intent:
+def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
+    """The intent the patterns alone give (see `detect`)."""
     files = named_files(question, sources or [])
     q = fold(question).strip()
     for pattern in _COMPARE:
         m = pattern.search(q)
-        if m:
-            a, b = _clean(m.group("a")), _clean(m.group("b"))
-            aspect = _clean(m.groupdict().get("aspect") or "")
-            by = _original(question, m.group("ask")) + "?" if aspect else "of"
-            terms_of = None if aspect else _IN_TERMS.match(b)
-            if terms_of:
-                b = _clean(terms_of.group("who") or terms_of.group("name"))
-                aspect = _clean(terms_of.group("aspect") or terms_of.group("topic"))
-                by = terms_of.group("by") or terms_of.group("on")
-            found = _ASPECT.match(a)
-            if found and (not aspect or terms_of):  # "the views of A and B on X"
-                a = _clean(found.group("who"))
-                aspect = " ".join(x for x in (found.group("aspect").strip(), aspect and by, aspect)
-                                  if x)
-                by = "of"
-            owned = _OWNED.match(b)
-            if not aspect and a.endswith(("'s", "s'")) and owned:  # "A's and B's careers"
-                a, b, aspect = a.removesuffix("'s").removesuffix("'"), owned.group("who"), \
-                    owned.group("aspect").strip()
-            elif not aspect and owned and "'s " in b and _is_name(question, a):  # "A and B's X"
-                b, aspect = owned.group("who"), owned.group("aspect").strip()
-            elif not aspect and a.endswith("'s") and " " in b:  # "A's and Western approaches"
-                b, aspect = _named_head(question, b)
-                a = a.removesuffix("'s")
-            if not aspect and b.endswith("'s") and (own := _OWNED.match(a)):  # "A's X ... B's"
-                a, b, aspect = own.group("who"), b.removesuffix("'s"), own.group("aspect").strip()
-            elif not aspect and " " in b and _is_name(question, a):  # "the A and B roles"
-                head, rest = _named_head(question, b)
-                if rest and _is_name(question, head) and not _is_name(question, rest):
-                    b, aspect = head, rest
-            sides = [*_listed(a), b]  # "A, B and C": three sides
-            if all(sides) and len(set(sides)) == len(sides):
-                return Intent("comparison", [_original(question, x) for x in sides],
-                              _original(question, aspect), by, files)
+        compared = _comparison(question, m, files) if m else None
+        if compared:
+            return compared
     q = _FILE_NAME.sub("the document", q)  # "what is notes.pdf about?" asks about a document
     summary_of = _SUMMARY_OF.search(q)
     if summary_of:
@@ -289,21 +241,45 @@ def _by_patterns(question: str, sources: list[str] | None) -> Intent:
     return Intent("factoid", files=files)
 
 
-def searchable(question: str) -> str:
-    """The question without the words about the asking: "List the agencies mentioned in the
-    article." -> "Which agencies?", "Describe the bureau." -> "What is the bureau?"
-    (unchanged if too little would be left)."""
-    q = _MENTIONED.sub(r"\1", _META_TAIL.sub("", _META_HEAD.sub("", question.strip())))
-    listed, told = _IMPERATIVE.match(q), _TELL.match(q)
-    if listed:
-        q = "Which " + q[listed.end():].rstrip(" .!?") + "?"
-    elif told:  # "Describe X." asks what X is; "Explain how X works." asks how
-        rest = q[told.end():].rstrip(" .!?")
-        q = (rest if _WH.match(rest) else "What is " + rest) + "?"
-    if not words(q) or q == question.strip():
-        return question.strip()
-    q = q[0].upper() + q[1:]
-    return q if q.rstrip().endswith(("?", ".")) else q.rstrip() + "?"
+def _comparison(question: str, m: re.Match, files: list[str]) -> Intent | None:
+    """The sides, aspect and wording of a comparison pattern's match (None if the sides
+    are not distinct): the aspect may come before the sides ("the careers of A and B"),
+    after them ("A and B regarding X"), inside a possessive ("A's and B's careers", "A's
+    approach ... B's") or after the last side's name ("the A and B roles")."""
+    a, b = _clean(m.group("a")), _clean(m.group("b"))
+    aspect = _clean(m.groupdict().get("aspect") or "")
+    by = _original(question, m.group("ask")) + "?" if aspect else "of"
+    terms_of = None if aspect else _IN_TERMS.match(b)
+    if terms_of:
+        b = _clean(terms_of.group("who") or terms_of.group("name"))
+        aspect = _clean(terms_of.group("aspect") or terms_of.group("topic"))
+        by = terms_of.group("by") or terms_of.group("on")
+    found = _ASPECT.match(a)
+    if found and (not aspect or terms_of):  # "the views of A and B on X"
+        a = _clean(found.group("who"))
+        aspect = " ".join(x for x in (found.group("aspect").strip(), aspect and by, aspect)
+                          if x)
+        by = "of"
+    owned = _OWNED.match(b)
+    if not aspect and a.endswith(("'s", "s'")) and owned:  # "A's and B's careers"
+        a, b, aspect = a.removesuffix("'s").removesuffix("'"), owned.group("who"), \
+            owned.group("aspect").strip()
+    elif not aspect and owned and "'s " in b and _is_name(question, a):  # "A and B's X"
+        b, aspect = owned.group("who"), owned.group("aspect").strip()
+    elif not aspect and a.endswith("'s") and " " in b:  # "A's and Western approaches"
+        b, aspect = _named_head(question, b)
+        a = a.removesuffix("'s")
+    if not aspect and b.endswith("'s") and (own := _OWNED.match(a)):  # "A's X ... B's"
+        a, b, aspect = own.group("who"), b.removesuffix("'s"), own.group("aspect").strip()
+    elif not aspect and " " in b and _is_name(question, a):  # "the A and B roles"
+        head, rest = _named_head(question, b)
+        if rest and _is_name(question, head) and not _is_name(question, rest):
+            b, aspect = head, rest
+    sides = [*_listed(a), b]  # "A, B and C": three sides
+    if not all(sides) or len(set(sides)) < len(sides):
+        return None
+    return Intent("comparison", [_original(question, x) for x in sides],
+                  _original(question, aspect), by, files)
 
 
 def _listed(phrase: str) -> list[str]:

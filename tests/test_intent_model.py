@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from rag.embeddings import sentence_vectors
-from rag.intent import MODEL_PATH, _by_patterns, detect
+from rag.intent import MODEL_PATH, by_patterns, detect
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,7 +28,7 @@ def embed():
     "What's the main thrust of the document?",
 ])
 def test_it_catches_overview_requests_the_patterns_miss(question, embed):
-    assert _by_patterns(question, None).kind != "overview"  # else this tests nothing
+    assert by_patterns(question, None).kind != "overview"  # else this tests nothing
     assert detect(question, embed=embed).kind == "overview"
     assert detect(question).kind != "overview"  # without vectors: the patterns only
 
@@ -42,7 +42,7 @@ def test_it_leaves_questions_about_the_content_alone(embed):
         "What is the title of the paper?", "How does it work?", "Who is the author?",
         "What does the report say about Xinjiang?", "What is the tone of the article?",
         "When was the National Data Bureau established?", "What is it?", "Why?"]
-    turned = [q for q in questions if _by_patterns(q, None).kind != "overview"
+    turned = [q for q in questions if by_patterns(q, None).kind != "overview"
               and detect(q, embed=embed).kind == "overview"]
     assert turned == []
 

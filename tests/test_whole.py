@@ -15,7 +15,8 @@ from rag.answer import Pipeline
 from rag.citations import claims, is_frame
 from rag.evaluation import unsupported_sentences
 from rag.generators.base import Context, Generator
-from rag.intent import detect, named_files, searchable, unknown_files
+from rag.intent import detect, named_files, unknown_files
+from rag.rewrite import searchable
 from rag.summarize import (Sentence, dangles, document_sentences, ending, mentions, overview,
                            summary_length)
 

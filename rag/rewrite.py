@@ -1,0 +1,46 @@
+"""Rewrite: the question as it is searched for, without the words about the asking ("List
+the agencies mentioned in the article." -> "Which agencies?"); rag.intent decides what kind
+of answer it wants."""
+
+from __future__ import annotations
+
+import re
+
+from rag.intent import DOC, THIS
+from rag.text import words
+
+# Words about the asking, not about the thing asked ("list ...", "... mentioned in the
+# article"): no source sentence holds them, so they are left out of what is searched for.
+_IMPERATIVE = re.compile(r"^(?:please |can you |could you )?(?:list|enumerate|itemi[sz]e|give "
+                         r"(?:me |us )?(?:a list of|all(?: of)?)|show(?: me| us)?|name (?:all|the|"
+                         r"all the))\s+(?:all (?:of )?)?(?:the )?", re.I)
+_META_TAIL = re.compile(rf"(?:,?\s+(?:that|which) (?:is|are|was|were)|\s+(?:is|are|was|were))?"
+                        rf"\s+(?:mentioned|named|listed|discussed|described|cited|covered|"
+                        rf"referred to)\s+(?:in|by)\s+(?:{THIS} )?{DOC}(?=\W*$)"
+                        rf"|,?\s+(?:in|from|within|according to)\s+(?:{THIS} )?{DOC}(?=\W*$)",
+                        re.I)
+# "What agencies are mentioned?": which agencies ("listed", "named" can be the content)
+_MENTIONED = re.compile(r"^((?:what|which) [\w\s'-]{1,40}?)\s+(?:is|are|was|were) "
+                        r"mentioned(?=\W*$)", re.I)
+_TELL = re.compile(r"^(?:please |can you |could you )?(?:describe|explain|tell (?:me|us) (?:more )?"
+                   r"about|talk about|discuss|elaborate on|give (?:me |us )?(?:details|"
+                   r"information|info) (?:on|about))\s+", re.I)
+_WH = re.compile(r"^(?:how|why|what|when|where|who|whom|whose|which|whether|if)\b", re.I)
+_META_HEAD = re.compile(rf"^(?:according to|in|from|based on)\s+(?:{THIS} )?{DOC},?\s+", re.I)
+
+
+def searchable(question: str) -> str:
+    """The question without the words about the asking: "List the agencies mentioned in the
+    article." -> "Which agencies?", "Describe the bureau." -> "What is the bureau?"
+    (unchanged if too little would be left)."""
+    q = _MENTIONED.sub(r"\1", _META_TAIL.sub("", _META_HEAD.sub("", question.strip())))
+    listed, told = _IMPERATIVE.match(q), _TELL.match(q)
+    if listed:
+        q = "Which " + q[listed.end():].rstrip(" .!?") + "?"
+    elif told:  # "Describe X." asks what X is; "Explain how X works." asks how
+        rest = q[told.end():].rstrip(" .!?")
+        q = (rest if _WH.match(rest) else "What is " + rest) + "?"
+    if not words(q) or q == question.strip():
+        return question.strip()
+    q = q[0].upper() + q[1:]
+    return q if q.rstrip().endswith(("?", ".")) else q.rstrip() + "?"

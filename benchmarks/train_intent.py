@@ -104,12 +104,12 @@ def train(limit: int | None = None) -> dict:
     squad_neg = np.sort(train_neg[hard:])[::-1]
     above = [float(train_neg[:hard].max()), float(squad_neg[int(MAX_FALSE * len(squad_neg))])]
     threshold = max(MIN_THRESHOLD, float(np.ceil(max(above) * 100) / 100))
-    by_patterns = np.array([by_patterns(q, None).kind == "overview" for q in texts["pos_held"]])
+    patterned = np.array([by_patterns(q, None).kind == "overview" for q in texts["pos_held"]])
     report = {
         "overview_recall_held_out": round(float((prob("pos_held") >= threshold).mean()), 4),
-        "overview_recall_held_out_patterns_alone": round(float(by_patterns.mean()), 4),
+        "overview_recall_held_out_patterns_alone": round(float(patterned.mean()), 4),
         "overview_recall_held_out_with_patterns": round(float(
-            ((prob("pos_held") >= threshold) | by_patterns).mean()), 4),
+            ((prob("pos_held") >= threshold) | patterned).mean()), 4),
         "hard_negatives_false_held_out": int((prob("neg_held") >= threshold).sum()),
         "squad_false_held_out": int((prob("squad_held") >= threshold).sum()),
         "counts": {name: len(qs) for name, qs in texts.items()},

@@ -143,6 +143,8 @@ def comparison_draft(subjects: list[str], aspect: str, files: list[str],
         heading = f"Comparison of {names}{scope}:"
     elif by == "of":  # "the careers of A and B"
         heading = f"Comparison of the {aspect} of {names}{scope}:"
+    elif by in ("how", "what", "whether"):  # "how A and B approached X"
+        heading = f"Comparison of {by} {names} {aspect}{scope}:"
     elif by.endswith("?"):  # "Which is bigger, A or B?"
         heading = f"Comparison of {names}{scope} ({by[0].lower()}{by[1:]}):"
     else:  # "A and B regarding X"

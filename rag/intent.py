@@ -31,7 +31,7 @@ _BRIEF = (r"(?: (?:briefly|please|pls|plz|in (?:short|brief|a nutshell|plain (?:
           r"\w+-year-olds?))))?")
 _OVERVIEW = [
     re.compile(_ASK + r"(?:summari[sz]e|sum (?:it |this |that |them |everything )?up|recap|"
-               r"outline|skim|digest|eli5|tl;? ?dr)\b"),
+               r"outline|skim|digest|eli5|tl;? ?dr|pr[eé]cis)\b"),
     re.compile(_ASK + rf"break (?:(?:it|this|that|{THIS} {DOC}) down|down (?:it|this|that|"
                rf"{THIS} {DOC}))(?: for (?:me|us))?" + _BRIEF + _END),
     re.compile(_ASK + rf"(?:tell (?:me|us) (?:more )?about|walk (?:me|us) through|take (?:me|us) "
@@ -40,8 +40,8 @@ _OVERVIEW = [
     re.compile(rf"\b(?:a|an|the|your)\s+(?:(?:brief|short|quick|high-level|general|one-"
                rf"paragraph|executive)\s+)?(?:summary|overview|synopsis|recap|tl;? ?dr|rundown)"
                rf"(?: of (?:it|this|{THIS} {DOC}))?" + _BRIEF + _END),
-    re.compile(rf"\bwhat(?:'?s| is| was) the (?:gist|upshot|bottom line|big picture)(?: of (?:it|"
-               rf"this|that|(?:{THIS} )?{DOC}))?(?: here)?" + _BRIEF + _END),
+    re.compile(rf"\bwhat(?:'?s| is| was| are) the (?:gist|upshot|bottom line|big picture|broad "
+               rf"strokes)(?: of (?:it|this|that|(?:{THIS} )?{DOC}))?(?: here)?" + _BRIEF + _END),
     re.compile(_ASK + r"give (?:me |us )?(?:a |an |the )?(?:brief |short |quick |high-level |one-"
                r"paragraph |general )?(?:summary|overview|recap|synopsis|gist|rundown|tl;? ?dr|"
                r"idea|picture|sense)\b"),
@@ -65,6 +65,7 @@ _OVERVIEW = [
     re.compile(r"^(?:(?:so|ok|okay|briefly|in short|in brief|basically|quickly),? )?what (?:does|"
                r"do) (?:it|this|they) (?:say|tell (?:me|us))" + _END),
     re.compile(rf"^what(?:'?s| is) (?:in|inside) (?:it|{THIS} {DOC})" + _END),
+    re.compile(rf"^what(?:'?s| is) covered(?: (?:in|by) (?:it|this|{THIS} {DOC}))?" + _END),
     re.compile(rf"^what (?:should|do|must|need) (?:i|we) (?:to )?know about (?:it|{THIS} {DOC})"
                + _END),
     # the document's purpose or topic ("the purpose of the bureau" is a fact about the bureau)
@@ -108,7 +109,8 @@ _ENDING = [
 _SHORT = r"(?:[^\s,:?]+ ){0,3}[^\s,:?]+"  # a name or a short phrase: up to 4 words
 # A comparison is the question's whole point: it opens with it (or is just "A vs B").
 _COMPARE = [
-    re.compile(_ASK + r"(?:compare|contrast)(?: and (?:compare|contrast))? (?P<a>.+?) (?:and|with|"
+    re.compile(_ASK + r"(?:compare|contrast)(?: and (?:compare|contrast))? (?:(?P<wh>how|what|whether) )?"
+               r"(?P<a>.+?) (?:and|with|"
                r"to|against|vs\.?|versus) (?P<b>.+)"),
     re.compile(r"^what (?:distinguishes|differentiates|separates|sets apart) (?P<a>.+?) from "
                r"(?P<b>.+)"),
@@ -123,6 +125,9 @@ _COMPARE = [
     re.compile(r"^what (?:do|did|does) (?P<a>.+?) and (?P<b>.+?) have in common" + _END),
     re.compile(r"^how (?:are|were|is|was) (?P<a>.+?) and (?P<b>.+?) (?:alike|similar|different|"
                r"related)" + _END),
+    re.compile(rf"^(?P<a>{_SHORT}) and (?P<b>{_SHORT})\s*[:,-]+\s*(?:(?:the |their |any )?"
+               r"(?:similarit(?:y|ies)|differences?|contrasts?)|compared?|contrasted|vs\.?)"
+               + _END),
     # "Which is bigger, A or B?", "A or B: who led a lunar mission?" (the rest is the aspect)
     re.compile(rf"^(?P<ask>(?:which|who|what)(?: \w+)? (?P<aspect>(?:[^\s,:]+ ){{0,3}}[^\s,:]+))"
                rf"\s*[,:]\s*(?P<a>{_SHORT}(?:, {_SHORT})*),? or (?P<b>{_SHORT})" + _END),
@@ -149,7 +154,8 @@ _OWNED = re.compile(r"^(?P<who>.+?)'s? (?P<aspect>[\w\s-]+)$")  # "yuan jiajun's
 class Intent:
     """kind: "overview" | "comparison" | "list" | "factoid"; subjects: what is compared;
     aspect: what about them ("careers"); by: how the question puts the aspect ("of": "the
-    careers of A and B", "on": "A and B on X", or the question it asks: "which is bigger?");
+    careers of A and B", "on": "A and B on X", "how": "how A and B approached X", or the
+    question it asks: "which is bigger?");
     files: the files the question names; part: "end" for an overview of the conclusion."""
 
     kind: str
@@ -275,6 +281,8 @@ def _comparison(question: str, m: re.Match, files: list[str]) -> Intent | None:
         head, rest = _named_head(question, b)
         if rest and _is_name(question, head) and not _is_name(question, rest):
             b, aspect = head, rest
+    if aspect and m.groupdict().get("wh"):  # "compare how A and B approached X"
+        by = m.group("wh")
     sides = [*_listed(a), b]  # "A, B and C": three sides
     if not all(sides) or len(set(sides)) < len(sides):
         return None

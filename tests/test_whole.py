@@ -95,6 +95,11 @@ def two_files(tmp_path_factory) -> Pipeline:
     ("Ma compared to Yuan", "comparison"),
     ("What distinguishes Ma from Yuan?", "comparison"),
     ("What agencies are mentioned?", "list"),
+    ("Could you précis this?", "overview"),
+    ("What are the broad strokes?", "overview"),
+    ("What is covered?", "overview"),
+    ("What is covered by the insurance?", "factoid"),
+    ("Ma Xingrui and Yuan Jiajun: similarities?", "comparison"),
     ("How does the article end?", "overview"),
     ("How did the war end?", "factoid"),
     ("Can you break down this report for me?", "overview"),
@@ -168,7 +173,9 @@ def test_comparison_subjects_and_aspect():
              "Yuan Jiajun"], "has more tech experience", "who has more tech experience?"),
             ("How does Ma's approach differ from Yuan's?", ["Ma", "Yuan"], "approach", "of"),
             ("How do the NDB and CAC roles differ?", ["NDB", "CAC"], "roles", "of"),
-            ("Compare and contrast Ma and Yuan", ["Ma", "Yuan"], "", "of")]:
+            ("Compare and contrast Ma and Yuan", ["Ma", "Yuan"], "", "of"),
+            ("Compare how Guangdong and Zhejiang approached the digital economy",
+             ["Guangdong", "Zhejiang"], "approached the digital economy", "how")]:
         intent = detect(question)
         assert (intent.subjects, intent.aspect, intent.by) == (subjects, aspect, by), question
     assert detect("How do rocks on the Moon compare to those on Earth?").subjects == [
@@ -212,6 +219,9 @@ def test_a_comparison_asked_as_a_choice_names_it_and_searches_each_side_for_it(p
     ma, yuan = aspect.answer.split("\nYuan:")
     assert "Xinjiang" in ma and "_None of these" not in ma  # a named aspect: said when missing
     assert "_None of these names Xinjiang: nothing in the sources connects Yuan with it._" in yuan
+    how = pipeline.ask("Compare how Guangdong and Zhejiang approached the digital economy")
+    assert how.answer.startswith(
+        "Comparison of how Guangdong and Zhejiang approached the digital economy in ")
 
 
 def test_a_whole_document_question_naming_a_file_not_indexed_says_so(pipeline):

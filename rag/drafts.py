@@ -179,4 +179,6 @@ def list_draft(ranked: list[Candidate], passages: list[Document], confidence: fl
     for facts: its confidence is a factoid's (the caller abstains below the bar)."""
     items = [(passages[c.passage], c.span) for c in list_items(ranked)]
     note = "" if items else "No passage lists what the question asks."
-    return Draft("list", "", [Group(None, items, note)], files, confidence)
+    quoted = list(dict.fromkeys(chunk.metadata["source"] for chunk, _ in items))
+    scope = quoted[0] if len(quoted) == 1 else f"{len(quoted)} files"
+    return Draft("list", f"List from {scope}:", [Group(None, items, note)], files, confidence)

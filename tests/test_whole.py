@@ -441,6 +441,7 @@ def test_a_side_with_nothing_says_so_instead_of_abstaining(pipeline):
 def test_list_items_each_on_a_line_and_cited(pipeline):
     result = pipeline.ask("What are the responsibilities of the National Data Bureau?")
     assert result.kind == "list" and not result.abstained
+    assert result.answer.startswith(f"List from {SAMPLE.name}:\n- ")  # the kind, shown
     items = [c for c, n in claims(result.answer) if c.startswith("- ") and n]
     assert items and any("National Data Bureau" in c for c in items)
     assert unsupported_sentences(result) == 0

@@ -168,8 +168,9 @@ def topic_draft(topic: str, ranked: list[Candidate], passages: list[Document],
         passages[c.passage].metadata["start"] + c.span[0]))
     items = [(passages[c.passage], c.span) for c in picked]
     note = "" if items else f"No passage is about {topic}."
-    scope = files[0] if len(files) == 1 else "the sources"
-    return Draft("overview", f"Summary of what {scope} says about {topic}:",
+    quoted = list(dict.fromkeys(chunk.metadata["source"] for chunk, _ in items)) or files
+    says = f"{quoted[0]} says" if len(quoted) == 1 else f"{len(quoted)} files say"
+    return Draft("overview", f"Summary of what {says} about {topic}:",
                  [Group(None, items, note)], files, confidence)
 
 

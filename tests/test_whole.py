@@ -455,6 +455,13 @@ def test_source_filter_and_named_file_scope_the_overview(two_files):
     assert {c.source for c in named.citations} == {"okapi-notes.txt"}
 
 
+def test_a_topic_summary_over_two_files_names_the_one_it_quotes(two_files):
+    result = two_files.ask("Summarize the career of Ma Xingrui")
+    assert result.answer.startswith(
+        f"Summary of what {SAMPLE.name} says about the career of Ma Xingrui:")
+    assert {c.source for c in result.citations} == {SAMPLE.name}
+
+
 def test_collection_overview_says_which_files_it_covers(two_files):
     result = two_files.ask("What are these documents about?")
     assert result.answer.startswith("Overview of 2 files:")

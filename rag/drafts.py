@@ -76,6 +76,11 @@ class Draft:
         return out
 
 
+def _sources(items: list[tuple[Document, tuple[int, int]]]) -> list[str]:
+    """The files the items quote, each once, in order."""
+    return list(dict.fromkeys(chunk.metadata["source"] for chunk, _ in items))
+
+
 def _chunk_key(chunk: Document) -> str:
     return f"{chunk.metadata['source']}:{chunk.metadata.get('page')}:{chunk.metadata['start']}"
 
@@ -168,7 +173,7 @@ def topic_draft(topic: str, ranked: list[Candidate], passages: list[Document],
         passages[c.passage].metadata["start"] + c.span[0]))
     items = [(passages[c.passage], c.span) for c in picked]
     note = "" if items else f"No passage is about {topic}."
-    quoted = list(dict.fromkeys(chunk.metadata["source"] for chunk, _ in items)) or files
+    quoted = _sources(items) or files
     says = f"{quoted[0]} says" if len(quoted) == 1 else f"{len(quoted)} files say"
     return Draft("overview", f"Summary of what {says} about {topic}:",
                  [Group(None, items, note)], files, confidence)
@@ -180,6 +185,6 @@ def list_draft(ranked: list[Candidate], passages: list[Document], confidence: fl
     for facts: its confidence is a factoid's (the caller abstains below the bar)."""
     items = [(passages[c.passage], c.span) for c in list_items(ranked)]
     note = "" if items else "No passage lists what the question asks."
-    quoted = list(dict.fromkeys(chunk.metadata["source"] for chunk, _ in items))
+    quoted = _sources(items)
     scope = quoted[0] if len(quoted) == 1 else f"{len(quoted)} files"
     return Draft("list", f"List from {scope}:", [Group(None, items, note)], files, confidence)

@@ -17,8 +17,9 @@ from rag.loaders import SUPPORTED
 from rag.text import fold, terms
 
 MODEL_PATH = Path(__file__).with_name("intent_model.json")  # benchmarks/train_intent.py
-DOC = (r"(?:document|doc|article|text|file|paper|report|piece|essay|page|book|source|pdf|"
-        r"chapter|story|post|memo|note|transcript)s?")
+_DOC_WORDS = ("document doc article text file paper report piece essay page book source pdf "
+              "chapter story post memo note transcript")
+DOC = rf"(?:{'|'.join(_DOC_WORDS.split())})s?"
 THIS = r"(?:this|the|that|these|those|my|our|your|each|every|all(?: the)?)"
 _END = r"\W*$"  # nothing but punctuation after: "the main points of X" asks about X, not this
 _MAINLY = r"(?:all |mainly |mostly |primarily |basically |generally |really |actually )?"
@@ -95,8 +96,7 @@ _SAYS_ABOUT = re.compile(rf"^what (?:it|they|{THIS} (?:{DOC}|authors?)) (?:says?
 _NOT_A_TOPIC = frozenset(terms("""main key major important central core overall general whole
 entire point idea finding takeaway argument theme message highlight conclusion content thing
 everything all what says said about cover discuss study research result summary overview
-document doc article text file paper report piece essay page book source pdf chapter story
-post memo note transcript"""))
+""" + _DOC_WORDS))
 # An overview of how the document ends: its conclusion.
 _ENDING = [
     re.compile(rf"^(?:what (?:is|are|was|were) |what's )?(?:the |its |{THIS} {DOC}'s )?(?:main |"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shutil
 import socket
@@ -314,3 +315,11 @@ def openai_server(tmp_path_factory):
                      cwd=tmp_path_factory.getbasetemp(),
                      env={**os.environ, "HF_HUB_OFFLINE": "1"}):
         yield f"http://127.0.0.1:{port}/v1"
+
+
+def benchmark_script(name: str):
+    """A script of benchmarks/ (not a package), imported as a module."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -3,12 +3,11 @@ rule or parameter was tuned on, with the real embedding model and a real index."
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import ROOT, benchmark_script
 from langchain_core.documents import Document
 
 from rag.answer import Pipeline
@@ -238,11 +237,7 @@ def test_auc_and_sweep():
 
 
 def _training_script():
-    spec = importlib.util.spec_from_file_location(
-        "train_abstention", ROOT / "benchmarks" / "train_abstention.py")
-    train = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train)
-    return train
+    return benchmark_script("train_abstention")
 
 
 def test_natural_questions_are_weighted_as_far_as_squad_affords(monkeypatch):

@@ -3,16 +3,14 @@ catches overview requests the patterns miss, and leaves factoids alone."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, benchmark_script
 
 from rag.embeddings import sentence_vectors
 from rag.intent import MODEL_PATH, by_patterns, detect
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +46,7 @@ def test_it_leaves_questions_about_the_content_alone(embed):
 
 
 def _training_script():
-    spec = importlib.util.spec_from_file_location(
-        "train_intent", ROOT / "benchmarks" / "train_intent.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_script("train_intent")
 
 
 @pytest.mark.skipif(not (ROOT.parent / "shared" / "benchmarks" / "squad2").is_dir(),

@@ -25,14 +25,17 @@ _END = r"\W*$"  # nothing but punctuation after: "the main points of X" asks abo
 _MAINLY = r"(?:all |mainly |mostly |primarily |basically |generally |really |actually )?"
 _ASK = r"^(?:please |can you |could you |would you |now )?"
 _BRIEF = (r"(?: (?:briefly|please|pls|plz|in (?:short|brief|a nutshell|plain (?:english|"
-          r"words))|in (?:a few|one|two|three|four|five|\d+|a couple of) (?:sentences?|words|"
-          r"lines|paragraphs?|points|bullets)|in bullet (?:points|form)|as (?:a )?(?:list|bullets|"
+          r"words))|in(?:to)? (?:a few|one|two|three|four|five|\d+|a couple of) (?:sentences?|words|"
+          r"lines|paragraphs?|points|bullets|bullet points)|in bullet (?:points|form)|as (?:a )?(?:list|bullets|"
           r"bullet points)|for (?:me|us|(?:a |an )?(?:non-?experts?|beginners?|lay ?(?:persons?|"
           r"m[ae]n|readers?|audience)|children|child|kids?|newcomers?|(?:busy )?executives?|"
           r"\w+-year-olds?))))?")
 _OVERVIEW = [
     re.compile(_ASK + r"(?:summari[sz]e|sum (?:it |this |that |them |everything )?up|recap|"
                r"outline|skim|digest|eli5|tl;? ?dr|pr[eé]cis)\b"),
+    # shorten the whole: "condense it", "boil this article down", "distil the report"
+    re.compile(_ASK + rf"(?:condense|distil+|boil (?:it|this|that|{THIS} {DOC}) down|boil down "
+               rf"(?:it|this|that|{THIS} {DOC}))(?: (?:it|this|that|{THIS} {DOC}))?\b"),
     re.compile(_ASK + rf"break (?:(?:it|this|that|{THIS} {DOC}) down|down (?:it|this|that|"
                rf"{THIS} {DOC}))(?: for (?:me|us))?" + _BRIEF + _END),
     re.compile(_ASK + rf"(?:tell (?:me|us) (?:more )?about|walk (?:me|us) through|take (?:me|us) "
@@ -49,15 +52,16 @@ _OVERVIEW = [
     re.compile(r"^(?:an? |the )?(?:tl;? ?dr|summary|overview|synopsis|gist|recap|(?:executive|"
                r"short|brief|quick) summary|(?:main|key) (?:points|takeaways|ideas)|in (?:a "
                r"nutshell|short|brief))" + rf"(?: of (?:it|this|{THIS} {DOC}))?" + _BRIEF + _END),
-    re.compile(rf"^(?:(?:please )?(?:give|show|tell) (?:me |us )?|what are )?(?:the )?(?:main |key "
-               rf")?highlights(?: of (?:it|this|{THIS} {DOC}))?" + _BRIEF + _END),
+    re.compile(rf"\b(?:the |its )?(?:main |key )?highlights(?: of (?:it|this|{THIS} {DOC}))?"
+               + _BRIEF + _END),
     re.compile(rf"\b(?:main|key|central|major|core|big|important) (?:points?|ideas?|themes?|"
                rf"topics?|arguments?|messages?|takeaways?|findings?|conclusions?|facts)(?: "
                rf"(?:covered|discussed|raised|made|addressed))?(?: (?:of|in|from|by) (?:{THIS} )?"
                rf"{DOC})?" + _BRIEF + _END),
     re.compile(r"\b(?:key )?takeaways?" + _END),
     re.compile(rf"\bwhat(?:'?s| is| are| was| were)? (?:{THIS} )?{DOC} (?:is |are |was )?"
-               rf"{_MAINLY}(?:about|on|saying|covering)" + _END),
+               rf"{_MAINLY}(?:about|on|saying|covering|concerned with|focused on|getting at|driving "
+               r"at)" + _END),
     re.compile(rf"\bwhat(?:'?s| is| was) (?:it|this|that) {_MAINLY}about" + _END),
     re.compile(rf"^who(?:'?s| is| are| was) (?:it|this|that|{THIS} {DOC}) {_MAINLY}about" + _END),
     re.compile(rf"\bwhat (?:it|this|that) is {_MAINLY}about" + _END),
@@ -85,16 +89,20 @@ _OVERVIEW = [
                rf"(?:thesis|central argument|overall message)(?: (?:of|in|from) (?:it|{THIS} "
                rf"(?:{DOC}|authors?)))?" + _END),
     re.compile(rf"\bwhat (?:do|does|did) (?:it|{THIS} (?:{DOC}|authors?)) argue" + _END),
+    # its stance: "What's this paper's angle?", "what is the author's take?"
+    re.compile(rf"^what(?:'?s| is| was) (?:{THIS} (?:{DOC}|authors?)'s?|its|the (?:{DOC}|authors?)"
+               rf"'s?) (?:main |overall |basic )?(?:angle|take|stance|position|perspective|"
+               rf"viewpoint|point of view|slant)" + _END),
 ]
 # "Summarize the career of Ma": a summary of what the sources say about a topic, unless the
 # object is the document itself or its points ("summarize the main points of the report").
-_SUMMARY_OF = re.compile(_ASK + r"(?:summari[sz]e|sum up|recap|outline|give (?:me |us )?(?:a |an "
+_SUMMARY_OF = re.compile(_ASK + r"(?:summari[sz]e|condense|distil+|sum up|recap|outline|give (?:me |us )?(?:a |an "
                          r"|the )?(?:brief |short |quick |one-paragraph )?(?:summary|overview|"
                          r"rundown|recap|synopsis) of) (?P<topic>.+?)" + _BRIEF + _END)
 _SAYS_ABOUT = re.compile(rf"^what (?:it|they|{THIS} (?:{DOC}|authors?)) (?:says?|said|writes?|"
                          rf"wrote|tells? (?:me|us)|covers?) (?:about|on|regarding|concerning) ")
 _NOT_A_TOPIC = frozenset(terms("""main key major important central core overall general whole
-entire point idea finding takeaway argument theme message highlight conclusion content thing
+entire essential essence point idea finding takeaway argument theme message highlight conclusion content thing
 everything all what says said about cover discuss study research result summary overview
 """ + _DOC_WORDS))
 # An overview of how the document ends: its conclusion.
@@ -235,7 +243,8 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
     summary_of = _SUMMARY_OF.search(q)
     if summary_of:
         topic = _SAYS_ABOUT.sub("", summary_of.group("topic"))
-        if set(terms(topic)) - _NOT_A_TOPIC and not _FILE_NAME.search(topic):
+        if (set(terms(topic)) - _NOT_A_TOPIC and not _FILE_NAME.search(topic)
+                and not re.fullmatch(_BRIEF + _END, f" {topic}")):  # "in 5 bullet points"
             topic = re.sub(r"[\s?.!,;:]+$", "", topic.strip())
             return Intent("overview", files=files, topic=_original(question, topic))
     if any(p.search(q) for p in _ENDING):
@@ -315,5 +324,6 @@ def _named_head(question: str, phrase: str) -> tuple[str, str]:
 def _original(question: str, folded: str) -> str:
     """The phrase as the question wrote it (case and accents), found by its folded form."""
     q = fold(question)
-    i = q.find(folded)
+    whole = re.search(rf"(?<!\w){re.escape(folded)}(?!\w)", q)  # "ma", not summarize's "ma"
+    i = whole.start() if whole else q.find(folded)
     return question[i:i + len(folded)] if i >= 0 and len(q) == len(question) else folded

@@ -55,6 +55,13 @@ def two_files(tmp_path_factory) -> Pipeline:
     ("What is the gist of the Treaty of Versailles?", "factoid"),  # a topic, not this file
     ("What's the big picture here?", "overview"),
     ("Give me the highlights.", "overview"),
+    ("Hit me with the highlights.", "overview"),
+    ("Boil it down for me.", "overview"),
+    ("Can you condense this document?", "overview"),
+    ("What is the article mostly concerned with?", "overview"),
+    ("What's this paper's angle?", "overview"),
+    ("What is Ma's stance?", "factoid"),  # a person's, not the document's
+    ("What is the position of the CAC?", "factoid"),
     ("Explain the document in a few sentences.", "overview"),
     ("Overview please", "overview"),
     ("What topics does it discuss?", "overview"),
@@ -400,6 +407,10 @@ def test_a_list_of_what_is_mentioned_searches_for_the_things_not_the_mentioning(
     ("Summarize the text for a non-expert", ""),
     ("Summarize okapi-notes.txt", ""),
     ("Sum up the main points.", ""),
+    ("Summarize in 5 bullet points.", ""),  # how, not what
+    ("Condense it into a few sentences.", ""),
+    ("Condense the career of Ma Xingrui.", "the career of Ma Xingrui"),
+    ("Summarize Ma", "Ma"),  # as written, not the "ma" of "summarize"
 ])
 def test_a_summary_of_a_topic_is_not_a_summary_of_the_document(question, topic):
     intent = detect(question)

@@ -122,6 +122,9 @@ _COMPARE = [
                r"to|against|vs\.?|versus) (?P<b>.+)"),
     re.compile(r"^what (?:distinguishes|differentiates|separates|sets apart) (?P<a>.+?) from "
                r"(?P<b>.+)"),
+    re.compile(r"^what (?:sets|marks|singles) (?P<a>.+?) (?:apart|out) from (?P<b>.+)"),
+    re.compile(r"^(?:tell (?:me|us)|explain|describe|show (?:me|us)) how (?P<a>.+?) (?:differs?|"
+               r"compares?|contrasts?|stacks? up) (?:from|to|with|against) (?P<b>.+)"),
     re.compile(r"^(?:what (?:are|is|were|was) |what's )?(?:the )?(?:main |key |major |biggest )?"
                r"(?:differences?|similarit(?:y|ies)|contrasts?|distinctions?)(?: and "
                r"(?:differences?|similarit(?:y|ies)))? between "
@@ -129,13 +132,13 @@ _COMPARE = [
     re.compile(r"^how (?:does|do|did|is|are|was|were) (?P<a>.+?) (?:differ|different|compare|"
                r"contrast|similar)(?: \w+)? (?:from|to|with) (?P<b>.+)"),
     re.compile(r"^(?:how|in what ways?) (?:do|did|does) (?P<a>.+?) and (?P<b>.+?) (?:differ|"
-               r"compare|contrast)" + _END),
+               r"compare|contrast|stack up|measure up)" + _END),
     re.compile(r"^what (?:do|did|does) (?P<a>.+?) and (?P<b>.+?) have in common" + _END),
-    re.compile(r"^how (?:are|were|is|was) (?P<a>.+?) and (?P<b>.+?) (?:alike|similar|different|"
-               r"related)" + _END),
+    re.compile(r"^(?:how|in (?:what|which) ways?) (?:are|were|is|was) (?P<a>.+?) and (?P<b>.+?) "
+               r"(?:alike|similar|different|related)" + _END),
     re.compile(rf"^(?P<a>{_SHORT}) and (?P<b>{_SHORT})\s*[:,-]+\s*(?:(?:the |their |any )?"
-               r"(?:similarit(?:y|ies)|differences?|contrasts?)|compared?|contrasted|vs\.?)"
-               + _END),
+               r"(?:similarit(?:y|ies)|differences?|contrasts?)|compared?|contrasted|vs\.?|how do "
+               r"they (?:differ|compare)|what do they have in common)" + _END),
     # "Which is bigger, A or B?", "A or B: who led a lunar mission?" (the rest is the aspect)
     re.compile(rf"^(?P<ask>(?:which|who|what)(?: \w+)? (?P<aspect>(?:[^\s,:]+ ){{0,3}}[^\s,:]+))"
                rf"\s*[,:]\s*(?P<a>{_SHORT}(?:, {_SHORT})*),? or (?P<b>{_SHORT})" + _END),
@@ -148,7 +151,15 @@ _COMPARE = [
 ]
 _LIST = re.compile(r"^(?:please )?(?:list|name|enumerate|itemi[sz]e|give (?:me |us )?(?:a list "
                    r"of|all|the)|what (?:are|were) (?:the|all the|some of the|some)|(?:which|what) "
-                   r"\w+ (?:are|were) (?:there|mentioned|listed|named))\b")
+                   r"\w+ (?:are|were) (?:there|mentioned|listed|named)|(?:which|what) \w+s (?:does|"
+                   rf"do|did) (?:it|{THIS} {DOC}) (?:mention|name|list|talk about|discuss|cover|"
+                   r"refer to))\b")
+# Words around a comparison that only set its scope: "Side by side, how do A and B stack up?",
+# "How do A and B differ according to the article?"
+_LEAD_IN = re.compile(rf"^(?:side by side|overall|in short|briefly|according to {THIS} {DOC}|in "
+                      rf"{THIS} {DOC}),\s*")
+_SCOPE = re.compile(rf",?\s+(?:according to|in|as described in|based on|as per) {THIS} {DOC}"
+                    + _END)
 # "B in terms of X", "B regarding X"; "B on X" where B is a short name
 _IN_TERMS = re.compile(r"^(?P<who>.+?),? (?P<by>in terms of|regarding|concerning|with (?:respect|"
                        r"regard) to|in (?:regard|relation) to|when it comes to|as regards) "
@@ -234,8 +245,9 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
     """The intent the patterns alone give (see `detect`)."""
     files = named_files(question, sources or [])
     q = fold(question).strip()
+    asked = _SCOPE.sub("", _LEAD_IN.sub("", q))  # "side by side, ... in the article?"
     for pattern in _COMPARE:
-        m = pattern.search(q)
+        m = pattern.search(asked)
         compared = _comparison(question, m, files) if m else None
         if compared:
             return compared

@@ -102,6 +102,8 @@ def two_files(tmp_path_factory) -> Pipeline:
     ("Ma compared to Yuan", "comparison"),
     ("What distinguishes Ma from Yuan?", "comparison"),
     ("What agencies are mentioned?", "list"),
+    ("Which cities does the article talk about?", "list"),
+    ("What year does the article mention?", "factoid"),  # one thing asked, not a list
     ("Could you précis this?", "overview"),
     ("What are the broad strokes?", "overview"),
     ("What is covered?", "overview"),
@@ -150,6 +152,12 @@ def test_comparison_subjects_and_aspect():
     assert detect("What do Ma Xingrui and Yuan Jiajun have in common?").subjects == [
         "Ma Xingrui", "Yuan Jiajun"]
     assert detect("How are Ma and Yuan alike?").subjects == ["Ma", "Yuan"]
+    for asked in ("What sets Ma apart from Yuan?", "In what ways are Ma and Yuan similar?",
+                  "Ma and Yuan - how do they differ?", "Side by side, how do Ma and Yuan stack up?",
+                  "How do Ma and Yuan differ according to the article?"):
+        assert detect(asked).subjects == ["Ma", "Yuan"], asked  # not "Yuan differ according"
+    told = detect("Tell me how Ma's path differs from Yuan's.")
+    assert told.subjects == ["Ma", "Yuan"] and told.aspect == "path"
     assert detect("What do you have in common?").kind == "factoid"
     # a possessive against a descriptive word: the word is the side, the rest the aspect
     western = detect("Compare China's and Western approaches to digital governance.")

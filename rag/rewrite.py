@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from rag.intent import DOC, THIS
+from rag.phrasings import DOC, THIS
 from rag.text import words
 
 # Words about the asking, not about the thing asked ("list ...", "... mentioned in the

@@ -1,0 +1,163 @@
+"""Phrasings: how people word the questions rag.intent tells apart (an overview of a whole
+document, its conclusion, a summary of a topic, a comparison, a list), as regular
+expressions over the folded question (rag.text.fold: lower case, plain quotes). Data, not
+logic: rag.intent decides with them."""
+
+from __future__ import annotations
+
+import re
+
+from rag.text import terms
+
+DOC_WORDS = ("document doc article text file paper report piece essay page book source pdf "
+              "chapter story post memo note transcript")
+DOC = rf"(?:{'|'.join(DOC_WORDS.split())})s?"
+THIS = r"(?:this|the|that|these|those|my|our|your|each|every|all(?: the)?)"
+END = r"\W*$"  # nothing but punctuation after: "the main points of X" asks about X, not this
+MAINLY = r"(?:all |mainly |mostly |primarily |basically |generally |really |actually )?"
+ASK = r"^(?:please |can you |could you |would you |now )?"
+BRIEF = (r"(?: (?:briefly|please|pls|plz|in (?:short|brief|a nutshell|plain (?:english|"
+         r"words))|in(?:to)? (?:a few|one|two|three|four|five|\d+|a couple of) (?:sentences?|"
+         r"words|lines|paragraphs?|points|bullets|bullet points)|in bullet (?:points|form)|as "
+         r"(?:a )?(?:list|bullets|bullet points)|for (?:me|us|(?:a |an )?(?:non-?experts?|"
+         r"beginners?|lay ?(?:persons?|m[ae]n|readers?|audience)|children|child|kids?|"
+         r"newcomers?|(?:busy )?executives?|\w+-year-olds?))))?")
+OVERVIEW = [
+    re.compile(ASK + r"(?:summari[sz]e|sum (?:it |this |that |them |everything )?up|recap|"
+               r"outline|skim|digest|eli5|tl;? ?dr|pr[eé]cis)\b"),
+    # shorten the whole: "condense it", "boil this article down", "distil the report"
+    re.compile(ASK + rf"(?:condense|distil+|boil (?:it|this|that|{THIS} {DOC}) down|boil down "
+               rf"(?:it|this|that|{THIS} {DOC}))(?: (?:it|this|that|{THIS} {DOC}))?\b"),
+    re.compile(ASK + rf"break (?:(?:it|this|that|{THIS} {DOC}) down|down (?:it|this|that|"
+               rf"{THIS} {DOC}))(?: for (?:me|us))?" + BRIEF + END),
+    re.compile(ASK + rf"(?:tell (?:me|us) (?:more )?about|walk (?:me|us) through|take (?:me|us) "
+               rf"through|go (?:over|through)) (?:it|this|{THIS} {DOC})" + BRIEF + END),
+    # a summary asked for in so many words: "What's the summary?", "I want a summary of it"
+    re.compile(rf"\b(?:a|an|the|your)\s+(?:(?:brief|short|quick|high-level|general|one-"
+               rf"paragraph|executive)\s+)?(?:summary|overview|synopsis|recap|tl;? ?dr|rundown)"
+               rf"(?: of (?:it|this|{THIS} {DOC}))?" + BRIEF + END),
+    re.compile(rf"\bwhat(?:'?s| is| was| are) the (?:gist|upshot|bottom line|big picture|broad "
+               rf"strokes)(?: of (?:it|this|that|(?:{THIS} )?{DOC}))?(?: here)?" + BRIEF + END),
+    re.compile(ASK + r"give (?:me |us )?(?:a |an |the )?(?:brief |short |quick |high-level |one-"
+               r"paragraph |general )?(?:summary|overview|recap|synopsis|gist|rundown|tl;? ?dr|"
+               r"idea|picture|sense)\b"),
+    re.compile(r"^(?:an? |the )?(?:tl;? ?dr|summary|overview|synopsis|gist|recap|(?:executive|"
+               r"short|brief|quick) summary|(?:main|key) (?:points|takeaways|ideas)|in (?:a "
+               r"nutshell|short|brief))" + rf"(?: of (?:it|this|{THIS} {DOC}))?" + BRIEF + END),
+    re.compile(rf"\b(?:the |its )?(?:main |key )?highlights(?: of (?:it|this|{THIS} {DOC}))?"
+               + BRIEF + END),
+    re.compile(rf"\b(?:main|key|central|major|core|big|important) (?:points?|ideas?|themes?|"
+               rf"topics?|arguments?|messages?|takeaways?|findings?|conclusions?|facts)(?: "
+               rf"(?:covered|discussed|raised|made|addressed))?(?: (?:of|in|from|by) (?:{THIS} )?"
+               rf"{DOC})?" + BRIEF + END),
+    re.compile(r"\b(?:key )?takeaways?" + END),
+    re.compile(rf"\bwhat(?:'?s| is| are| was| were)? (?:{THIS} )?{DOC} (?:is |are |was )?"
+               rf"{MAINLY}(?:about|on|saying|covering|concerned with|focused on|getting at|driving "
+               r"at)" + END),
+    re.compile(rf"\bwhat(?:'?s| is| was) (?:it|this|that) {MAINLY}about" + END),
+    re.compile(rf"^who(?:'?s| is| are| was) (?:it|this|that|{THIS} {DOC}) {MAINLY}about" + END),
+    re.compile(rf"\bwhat (?:it|this|that) is {MAINLY}about" + END),
+    # asked with nothing else: "this" and "it" can only be what was handed over
+    re.compile(r"^(?:so,? )?what(?:'?s| is) this" + END),
+    re.compile(r"^(?:(?:so|ok|okay|briefly|in short|in brief|basically|quickly),? )?what (?:does|"
+               r"do) (?:it|this|they) (?:say|tell (?:me|us))" + END),
+    re.compile(rf"^what(?:'?s| is) (?:in|inside) (?:it|{THIS} {DOC})" + END),
+    re.compile(rf"^what(?:'?s| is) covered(?: (?:in|by) (?:it|this|{THIS} {DOC}))?" + END),
+    re.compile(rf"^what (?:should|do|must|need) (?:i|we) (?:to )?know about (?:it|{THIS} {DOC})"
+               + END),
+    # the document's purpose or topic ("the purpose of the bureau" is a fact about the bureau)
+    re.compile(rf"\bwhat(?:'?s| is| was) the (?:main |central |overall |general )?(?:purpose|"
+               rf"point|aim|goal|subject|topic|focus|theme|message|idea) of (?:it|this|"
+               rf"{THIS} {DOC})" + END),
+    re.compile(rf"\bwhat (?:do|does|did) {THIS} {DOC} (?:say|discuss|cover|describe|argue|"
+               r"contain|talk about|deal with|tell (?:me|us))(?: overall| in general| in short| in "
+               r"brief| in a nutshell)?" + END),
+    re.compile(rf"\b(?:describe|explain|introduce) {THIS} {DOC}" + BRIEF + END),
+    re.compile(rf"\bwhat (?:topics|subjects|themes) (?:do|does|are) (?:covered )?(?:in )?"
+               rf"(?:{THIS} )?{DOC}" + END),
+    re.compile(rf"\bwhat (?:topics|subjects|themes|issues) (?:do|does|did) (?:it|{THIS} {DOC}) "
+               r"(?:discuss|cover|address|deal with|touch on|go over)" + END),
+    re.compile(rf"^(?:what (?:is|are|was|were) |what's )?(?:the |its )?(?:main |overall |central )?"
+               rf"(?:thesis|central argument|overall message)(?: (?:of|in|from) (?:it|{THIS} "
+               rf"(?:{DOC}|authors?)))?" + END),
+    re.compile(rf"\bwhat (?:do|does|did) (?:it|{THIS} (?:{DOC}|authors?)) argue" + END),
+    # its stance: "What's this paper's angle?", "what is the author's take?"
+    re.compile(rf"^what(?:'?s| is| was) (?:{THIS} (?:{DOC}|authors?)'s?|its|the (?:{DOC}|authors?)"
+               rf"'s?) (?:main |overall |basic )?(?:angle|take|stance|position|perspective|"
+               rf"viewpoint|point of view|slant)" + END),
+]
+# "Summarize the career of Ma": a summary of what the sources say about a topic, unless the
+# object is the document itself or its points ("summarize the main points of the report").
+SUMMARY_OF = re.compile(ASK + r"(?:summari[sz]e|condense|distil+|sum up|recap|outline|give "
+                        r"(?:me |us )?(?:a |an |the )?(?:brief |short |quick |one-paragraph )?"
+                        r"(?:summary|overview|rundown|recap|synopsis) of) (?P<topic>.+?)"
+                        + BRIEF + END)
+SAYS_ABOUT = re.compile(rf"^what (?:it|they|{THIS} (?:{DOC}|authors?)) (?:says?|said|writes?|"
+                        rf"wrote|tells? (?:me|us)|covers?) (?:about|on|regarding|concerning) ")
+NOT_A_TOPIC = frozenset(terms("""main key major important central core overall general whole
+entire essential essence point idea finding takeaway argument theme message highlight
+conclusion content thing everything all what says said about cover discuss study research
+result summary overview
+""" + DOC_WORDS))
+# An overview of how the document ends: its conclusion.
+ENDING = [
+    re.compile(rf"^(?:what (?:is|are|was|were) |what's )?(?:the |its |{THIS} {DOC}'s )?(?:main |"
+               rf"overall |final )?(?:conclusions?|verdict)(?: (?:of|in|from) (?:it|{THIS} "
+               rf"(?:{DOC}|authors?)))?" + END),
+    re.compile(rf"\bwhat (?:do|does|did) (?:it|{THIS} (?:{DOC}|authors?)) conclude" + END),
+    re.compile(rf"^how (?:do|does|did) (?:it|{THIS} (?:{DOC}|authors?)) (?:end|conclude|finish|"
+               r"wrap up|close)" + END),
+]
+SHORT = r"(?:[^\s,:?]+ ){0,3}[^\s,:?]+"  # a name or a short phrase: up to 4 words
+# A comparison is the question's whole point: it opens with it (or is just "A vs B").
+COMPARE = [
+    re.compile(ASK + r"(?:compare|contrast)(?: and (?:compare|contrast))? (?:(?P<wh>how|what|"
+               r"whether) )?(?P<a>.+?) (?:and|with|"
+               r"to|against|vs\.?|versus) (?P<b>.+)"),
+    re.compile(r"^what (?:distinguishes|differentiates|separates|sets apart) (?P<a>.+?) from "
+               r"(?P<b>.+)"),
+    re.compile(r"^what (?:sets|marks|singles) (?P<a>.+?) (?:apart|out) from (?P<b>.+)"),
+    re.compile(r"^(?:tell (?:me|us)|explain|describe|show (?:me|us)) how (?P<a>.+?) (?:differs?|"
+               r"compares?|contrasts?|stacks? up) (?:from|to|with|against) (?P<b>.+)"),
+    re.compile(r"^(?:what (?:are|is|were|was) |what's )?(?:the )?(?:main |key |major |biggest )?"
+               r"(?:differences?|similarit(?:y|ies)|contrasts?|distinctions?)(?: and "
+               r"(?:differences?|similarit(?:y|ies)))? between "
+               r"(?P<a>.+?) and (?P<b>.+)"),
+    re.compile(r"^how (?:does|do|did|is|are|was|were) (?P<a>.+?) (?:differ|different|compare|"
+               r"contrast|similar)(?: \w+)? (?:from|to|with) (?P<b>.+)"),
+    re.compile(r"^(?:how|in what ways?) (?:do|did|does) (?P<a>.+?) and (?P<b>.+?) (?:differ|"
+               r"compare|contrast|stack up|measure up)" + END),
+    re.compile(r"^what (?:do|did|does) (?P<a>.+?) and (?P<b>.+?) have in common" + END),
+    re.compile(r"^(?:how|in (?:what|which) ways?) (?:are|were|is|was) (?P<a>.+?) and (?P<b>.+?) "
+               r"(?:alike|similar|different|related)" + END),
+    re.compile(rf"^(?P<a>{SHORT}) and (?P<b>{SHORT})\s*[:,-]+\s*(?:(?:the |their |any )?"
+               r"(?:similarit(?:y|ies)|differences?|contrasts?)|compared?|contrasted|vs\.?|how do "
+               r"they (?:differ|compare)|what do they have in common)" + END),
+    # "Which is bigger, A or B?", "A or B: who led a lunar mission?" (the rest is the aspect)
+    re.compile(rf"^(?P<ask>(?:which|who|what)(?: \w+)? (?P<aspect>(?:[^\s,:]+ ){{0,3}}[^\s,:]+))"
+               rf"\s*[,:]\s*(?P<a>{SHORT}(?:, {SHORT})*),? or (?P<b>{SHORT})" + END),
+    re.compile(rf"^(?P<a>{SHORT}(?:, {SHORT})*),? or (?P<b>{SHORT})\s*[,:?]\s*(?P<ask>(?:which|"
+               r"who)(?: one)? (?P<aspect>.+?))" + END),
+    re.compile(r"^(?!(?:what|who|how|why|when|where|which|whose|whom|did|does|do|is|are)\b)"
+               r"(?P<a>(?:[^\s,?]+ ){0,3}[^\s,?]+) (?:vs\.?|versus|compared (?:to|with)) "
+               r"(?P<b>(?:[^\s,?:]+ ){0,3}[^\s,?:]+?)(?:\s*[:,?]\s*(?P<ask>(?:which|who|what)"
+               r"(?: one)? (?P<aspect>.+?)))?" + END),
+]
+LIST = re.compile(r"^(?:please )?(?:list|name|enumerate|itemi[sz]e|give (?:me |us )?(?:a list "
+                   r"of|all|the)|what (?:are|were) (?:the|all the|some of the|some)|(?:which|what) "
+                   r"\w+ (?:are|were) (?:there|mentioned|listed|named)|(?:which|what) \w+s (?:does|"
+                   rf"do|did) (?:it|{THIS} {DOC}) (?:mention|name|list|talk about|discuss|cover|"
+                   r"refer to))\b")
+# Words around a comparison that only set its scope: "Side by side, how do A and B stack up?",
+# "How do A and B differ according to the article?"
+LEAD_IN = re.compile(rf"^(?:side by side|overall|in short|briefly|according to {THIS} {DOC}|in "
+                      rf"{THIS} {DOC}),\s*")
+SCOPE = re.compile(rf",?\s+(?:according to|in|as described in|based on|as per) {THIS} {DOC}"
+                    + END)
+# "B in terms of X", "B regarding X"; "B on X" where B is a short name
+IN_TERMS = re.compile(r"^(?P<who>.+?),? (?P<by>in terms of|regarding|concerning|with (?:respect|"
+                       r"regard) to|in (?:regard|relation) to|when it comes to|as regards) "
+                       r"(?P<aspect>.+)$|^(?!(?:those|these|that|this|it|them|ones?)\b)"
+                       r"(?P<name>(?:[^\s']+ ){0,2}[^\s']+) (?P<on>on|about) (?P<topic>.+)$")
+ASPECT = re.compile(r"^(?:the |their |his |her |its )?(?P<aspect>[\w\s-]+?) of (?P<who>.+)$")
+OWNED = re.compile(r"^(?P<who>.+?)'s? (?P<aspect>[\w\s-]+)$")  # "yuan jiajun's careers"

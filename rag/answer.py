@@ -25,7 +25,8 @@ from rag.generators.base import Context, Generator
 from rag.generators.llm import NOT_FOUND
 from rag.intent import Intent, detect, named_files, unknown_files
 from rag.rewrite import searchable
-from rag.drafts import Draft, comparison_draft, list_draft, overview_draft, topic_draft
+from rag.drafts import (Draft, comparison_draft, list_draft, overview_draft, people_draft,
+                         topic_draft)
 from rag.summarize import document_sentences
 from rag.text import fold, listed, spell_out, unknown_acronyms
 from rag.retrieval import HybridRetriever, IndexReader
@@ -226,6 +227,8 @@ class Pipeline:
             subjects = [self._spelled(s, files) for s in intent.subjects]  # "NDB" as written
             return comparison_draft(subjects, intent.aspect, files,
                                     lambda q, f: self._search(q, f, max(k, 8))[:2], intent.by)
+        if intent.part == "people":
+            return people_draft(files, self.reader.chunks_of)
         return list_draft(*self._search(question, files, 2 * k), files)
 
     def _whole(self, question: str, history: list[dict] | None, intent: Intent, k: int | None,
@@ -270,7 +273,9 @@ class Pipeline:
         result.unsupported = checked.unsupported
         if not result.citations:
             result.abstained = True
-            result.reason = result.reason or "no sentence of the sources fits this question"
+            notes = [g.note.rstrip(".") for g in draft.groups if g.note]  # "No person is named"
+            result.reason = (result.reason or "; ".join(n[:1].lower() + n[1:] for n in notes)
+                             or "no sentence of the sources fits this question")
             result.answer = f"{ABSTAIN} ({result.reason})."
         result.seconds = time.perf_counter() - started
         yield {"type": "final", "result": result}

@@ -15,7 +15,7 @@ import numpy as np
 
 from rag.loaders import SUPPORTED
 from rag.phrasings import (ASPECT, BRIEF, COMPARE, END, ENDING, IN_TERMS, LEAD_IN, LIST,
-                           NOT_A_TOPIC, OVERVIEW, OWNED, SAYS_ABOUT, SCOPE, SUMMARY_OF)
+                           NOT_A_TOPIC, OVERVIEW, OWNED, PEOPLE, SAYS_ABOUT, SCOPE, SUMMARY_OF)
 from rag.text import fold, terms
 
 MODEL_PATH = Path(__file__).with_name("intent_model.json")  # benchmarks/train_intent.py
@@ -27,14 +27,15 @@ class Intent:
     aspect: what about them ("careers"); by: how the question puts the aspect ("of": "the
     careers of A and B", "on": "A and B on X", "how": "how A and B approached X", or the
     question it asks: "which is bigger?");
-    files: the files the question names; part: "end" for an overview of the conclusion."""
+    files: the files the question names; part: "end" for an overview of the conclusion,
+    "people" for a list of the people the documents name."""
 
     kind: str
     subjects: list[str] = field(default_factory=list)
     aspect: str = ""
     by: str = "of"
     files: list[str] = field(default_factory=list)
-    part: str = ""  # "end": an overview of how the document ends (its conclusion)
+    part: str = ""  # "end": how the document ends (its conclusion); "people": who it names
     topic: str = ""  # an overview of what the sources say about this ("Ma's career")
 
 
@@ -115,6 +116,8 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
         return Intent("overview", files=files, part="end")
     if any(p.search(q) for p in OVERVIEW):
         return Intent("overview", files=files)
+    if any(p.search(q) for p in PEOPLE):
+        return Intent("list", files=files, part="people")
     if LIST.search(q):
         return Intent("list", files=files)
     return Intent("factoid", files=files)

@@ -148,6 +148,23 @@ LIST = re.compile(r"^(?:please )?(?:list|name|enumerate|itemi[sz]e|give (?:me |u
                    r"\w+ (?:are|were) (?:there|mentioned|listed|named)|(?:which|what) \w+s (?:does|"
                    rf"do|did) (?:it|{THIS} {DOC}) (?:mention|name|list|talk about|discuss|cover|"
                    r"refer to))\b")
+# The people a document names: "Who is mentioned in the article?", "List the people discussed"
+# ("Which officials regulate ChatGPT?" asks a fact: only "mentioned", "named", ... or "in
+# the article" make it a roll call).
+_WHO = r"(?:people|persons|individuals|(?:main )?characters|names of (?:the )?people)"
+_NAMED = (rf"(?:mentioned|named|discussed|featured|quoted|cited|referred to|talked about|in (?:it|"
+          rf"{THIS} {DOC}))(?: (?:in|by) (?:it|{THIS} {DOC}))?")
+PEOPLE = [
+    re.compile(rf"^who (?:is|are|was|were|gets?) {_NAMED}" + END),
+    re.compile(rf"^who (?:appears?|features?|is involved|are involved) in (?:it|{THIS} {DOC})"
+               + END),
+    re.compile(rf"^(?:which|what) {_WHO} (?:are|were|is|get|appear|does|do|did)(?: (?:it|{THIS} "
+               rf"{DOC}))? (?:{_NAMED}|mention|name|discuss|talk about|feature)" + END),
+    re.compile(rf"^(?:please )?(?:(?:list|name|enumerate) |(?:give|show|tell) (?:me |us )?)(?:a "
+               rf"list of |all )?(?:of )?(?:the )?{_WHO}(?: {_NAMED})?" + END),
+    re.compile(rf"^who are (?:the|all the) (?:{_WHO}|(?:key |main )?figures)(?: {_NAMED})?" + END),
+    re.compile(r"\bwho(?:'?s| is) who\b"),
+]
 # Words around a comparison that only set its scope: "Side by side, how do A and B stack up?",
 # "How do A and B differ according to the article?"
 LEAD_IN = re.compile(rf"^(?:side by side|overall|in short|briefly|according to {THIS} {DOC}|in "

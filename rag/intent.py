@@ -15,7 +15,8 @@ import numpy as np
 
 from rag.loaders import SUPPORTED
 from rag.phrasings import (ASPECT, BRIEF, COMPARE, END, ENDING, IN_TERMS, LEAD_IN, LIST,
-                           NOT_A_TOPIC, OVERVIEW, OWNED, PEOPLE, SAYS_ABOUT, SCOPE, SUMMARY_OF)
+                           NOT_A_TOPIC, OVERVIEW, OWNED, PEOPLE, SAYS_ABOUT, SCOPE, SUMMARY_OF,
+                           THE_DOCUMENT)
 from rag.text import fold, terms
 
 MODEL_PATH = Path(__file__).with_name("intent_model.json")  # benchmarks/train_intent.py
@@ -109,7 +110,8 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
     if summary_of:
         topic = SAYS_ABOUT.sub("", summary_of.group("topic"))
         if (set(terms(topic)) - NOT_A_TOPIC and not _FILE_NAME.search(topic)
-                and not re.fullmatch(BRIEF + END, f" {topic}")):  # "in 5 bullet points"
+                and not re.fullmatch(BRIEF + END, f" {topic}")  # "in 5 bullet points"
+                and not THE_DOCUMENT.match(topic)):  # "the document for my boss"
             topic = re.sub(r"[\s?.!,;:]+$", "", topic.strip())
             return Intent("overview", files=files, topic=_original(question, topic))
     if any(p.search(q) for p in ENDING):

@@ -67,8 +67,8 @@ OVERVIEW = [
                + END),
     # the document's purpose or topic ("the purpose of the bureau" is a fact about the bureau)
     re.compile(rf"\bwhat(?:'?s| is| was) the (?:main |central |overall |general )?(?:purpose|"
-               rf"point|aim|goal|subject|topic|focus|theme|message|idea) of (?:it|this|"
-               rf"{THIS} {DOC})" + END),
+               rf"point|aim|goal|subject|topic|focus|theme|message|idea|thrust|angle|take|"
+               rf"stance|slant) of (?:it|this|{THIS} {DOC})" + END),
     re.compile(rf"\bwhat (?:do|does|did) {THIS} {DOC} (?:say|discuss|cover|describe|argue|"
                r"contain|talk about|deal with|tell (?:me|us))(?: overall| in general| in short| in "
                r"brief| in a nutshell)?" + END),
@@ -99,6 +99,10 @@ entire essential essence point idea finding takeaway argument theme message high
 conclusion content thing everything all what says said about cover discuss study research
 result summary overview
 """ + DOC_WORDS))
+# The document itself, then only what the summary is for or how it is to look ("the document
+# for my boss", "the article to three bullet points"), not a topic within it ("the report's
+# findings", "the paper on X").
+THE_DOCUMENT = re.compile(rf"^(?:it|this|that|{THIS} {DOC})(?:$|\s+(?:for|to|into|in|as|so)\b)")
 # An overview of how the document ends: its conclusion.
 ENDING = [
     re.compile(rf"^(?:what (?:is|are|was|were) |what's )?(?:the |its |{THIS} {DOC}'s )?(?:main |"

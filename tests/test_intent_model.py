@@ -23,7 +23,7 @@ def embed():
     "What's the elevator pitch of this report?",
     "Run me through the article.",
     "Executive summary, please.",
-    "What's the main thrust of the document?",
+    "Whats the deal with this document?",
 ])
 def test_it_catches_overview_requests_the_patterns_miss(question, embed):
     assert by_patterns(question, None).kind != "overview"  # else this tests nothing

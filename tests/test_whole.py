@@ -419,6 +419,9 @@ def test_a_list_of_what_is_mentioned_searches_for_the_things_not_the_mentioning(
     ("Condense it into a few sentences.", ""),
     ("Condense the career of Ma Xingrui.", "the career of Ma Xingrui"),
     ("Summarize Ma", "Ma"),  # as written, not the "ma" of "summarize"
+    ("Recap the document for my boss.", ""),  # who it is for, not what it is about
+    ("Condense the article to three bullet points.", ""),
+    ("Summarize the report's findings on Xinjiang", "the report's findings on Xinjiang"),
 ])
 def test_a_summary_of_a_topic_is_not_a_summary_of_the_document(question, topic):
     intent = detect(question)

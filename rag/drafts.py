@@ -11,8 +11,9 @@ from langchain_core.documents import Document
 
 from rag.citations import cite
 from rag.evidence import Candidate
+from rag.people import people
 from rag.summarize import (LIST_ITEMS, document_sentences, eligible, ending, list_items,
-                           mentions, overview, people, side, summary_length)
+                           mentions, overview, side, summary_length)
 from rag.text import name_groups
 
 PER_FILE = 2        # sentences per file in a collection-wide overview

@@ -17,8 +17,9 @@ from rag.evaluation import unsupported_sentences
 from rag.generators.base import Context, Generator
 from rag.intent import detect, named_files, unknown_files
 from rag.rewrite import searchable
+from rag.people import people
 from rag.summarize import (Sentence, dangles, document_sentences, ending, mentions, overview,
-                           people, summary_length)
+                           summary_length)
 
 OKAPI = ("Okapi notes: the okapi lives in the Ituri rainforest of the Congo. It feeds on the "
          "leaves of more than a hundred plant species. Its striped legs make it hard to see "

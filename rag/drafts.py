@@ -13,12 +13,14 @@ from rag.citations import cite
 from rag.evidence import Candidate
 from rag.people import people
 from rag.summarize import (LIST_ITEMS, document_sentences, eligible, ending, list_items,
-                           mentions, overview, side, summary_length)
+                           mentions, opening, overview, side, summary_length)
 from rag.text import name_groups
 
 PER_FILE = 2        # sentences per file in a collection-wide overview
 MAX_FILES = 5       # files covered by a collection-wide overview
 MAX_PEOPLE = 12     # people listed per file
+_PART_NAMES = {"": ("Summary", "Overview"), "end": ("Conclusion", "Conclusions"),
+               "start": ("Opening", "Openings")}  # an overview's heading, one file or several
 
 
 @dataclass
@@ -93,7 +95,8 @@ Embed = Callable[[list[str]], np.ndarray]
 def overview_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
                    embed: Embed, idf: Callable[[str], float], part: str = "") -> Draft:
     """An overview of one file (3–7 sentences) or of several (PER_FILE each, up to
-    MAX_FILES of them); of how each ends (its conclusion) with part="end"."""
+    MAX_FILES of them); of how each ends (its conclusion) with part="end", of how it opens
+    with part="start"."""
     shown = files[:MAX_FILES]
     groups = []
     for source in shown:
@@ -104,17 +107,18 @@ def overview_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
             continue
         vectors = embed([s.text for s in sents])
         start = ending(sents) if part == "end" else 0
-        n = summary_length(sum(eligible(s) for s in sents[start:])) if len(shown) == 1 \
+        stop = opening(sents) if part == "start" else len(sents)
+        n = summary_length(sum(eligible(s) for s in sents[start:stop])) if len(shown) == 1 \
             else PER_FILE
-        picked = [sents[i] for i in overview(sents, vectors, n, idf, start)]
+        picked = [sents[i] for i in overview(sents, vectors, n, idf, start, stop)]
         groups.append(Group(f"{source}:" if len(shown) > 1 else None,
                             [(s.chunk, s.span) for s in picked]))
     if len(shown) == 1:
-        heading = f"{'Conclusion' if part == 'end' else 'Summary'} of {shown[0]}:"
+        heading = f"{_PART_NAMES[part][0]} of {shown[0]}:"
     else:
         more = (f" (the first {len(shown)} of {len(files)}; name a file or filter by source "
                 "for the others)") if len(files) > len(shown) else ""
-        heading = f"{'Conclusions' if part == 'end' else 'Overview'} of {len(shown)} files{more}:"
+        heading = f"{_PART_NAMES[part][1]} of {len(shown)} files{more}:"
     return Draft("overview", heading, groups, shown)
 
 

@@ -14,9 +14,9 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from rag.loaders import SUPPORTED
-from rag.phrasings import (ASPECT, BRIEF, COMPARE, END, ENDING, IN_TERMS, LEAD_IN, LIST,
-                           NOT_A_TOPIC, OVERVIEW, OWNED, PEOPLE, SAYS_ABOUT, SCOPE, SUMMARY_OF,
-                           THE_DOCUMENT)
+from rag.phrasings import (ASPECT, BRIEF, CLOSING_PART, COMPARE, END, ENDING, IN_TERMS, LEAD_IN,
+                           LIST, NOT_A_TOPIC, OPENING, OPENING_PART, OVERVIEW, OWNED, PEOPLE,
+                           SAYS_ABOUT, SCOPE, SUMMARY_OF, THE_DOCUMENT)
 from rag.text import fold, terms
 
 MODEL_PATH = Path(__file__).with_name("intent_model.json")  # benchmarks/train_intent.py
@@ -28,15 +28,15 @@ class Intent:
     aspect: what about them ("careers"); by: how the question puts the aspect ("of": "the
     careers of A and B", "on": "A and B on X", "how": "how A and B approached X", or the
     question it asks: "which is bigger?");
-    files: the files the question names; part: "end" for an overview of the conclusion,
-    "people" for a list of the people the documents name."""
+    files: the files the question names; part: "end" or "start" for an overview of the
+    conclusion or the opening, "people" for a list of the people the documents name."""
 
     kind: str
     subjects: list[str] = field(default_factory=list)
     aspect: str = ""
     by: str = "of"
     files: list[str] = field(default_factory=list)
-    part: str = ""  # "end": how the document ends (its conclusion); "people": who it names
+    part: str = ""  # "end"/"start": how the document ends/opens; "people": who it names
     topic: str = ""  # an overview of what the sources say about this ("Ma's career")
 
 
@@ -109,6 +109,9 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
     summary_of = SUMMARY_OF.search(q)
     if summary_of:
         topic = SAYS_ABOUT.sub("", summary_of.group("topic"))
+        for part, words in (("end", CLOSING_PART), ("start", OPENING_PART)):
+            if words.match(topic):  # "summarize the conclusion": a part of the document
+                return Intent("overview", files=files, part=part)
         if (set(terms(topic)) - NOT_A_TOPIC and not _FILE_NAME.search(topic)
                 and not re.fullmatch(BRIEF + END, f" {topic}")  # "in 5 bullet points"
                 and not THE_DOCUMENT.match(topic)):  # "the document for my boss"
@@ -116,6 +119,8 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
             return Intent("overview", files=files, topic=_original(question, topic))
     if any(p.search(q) for p in ENDING):
         return Intent("overview", files=files, part="end")
+    if any(p.search(q) for p in OPENING):
+        return Intent("overview", files=files, part="start")
     if any(p.search(q) for p in OVERVIEW):
         return Intent("overview", files=files)
     if any(p.search(q) for p in PEOPLE):

@@ -104,6 +104,11 @@ result summary overview
 # findings", "the paper on X").
 THE_DOCUMENT = re.compile(rf"^(?:it|this|that|{THIS} {DOC})(?:$|\s+(?:for|to|into|in|as|so)\b)")
 # An overview of how the document ends: its conclusion.
+_OF_IT = rf"(?: (?:of|in) (?:it|{THIS} {DOC}))?"
+_WHOSE = rf"(?:the |its |{THIS} {DOC}'s )?"
+_CLOSING = (r"(?:conclusions?|ending|end|(?:final|closing|last) (?:part|section|"
+            r"paragraphs?))")
+_OPENING = r"(?:introduction|intro|opening|beginning|start|first (?:part|section|paragraphs?))"
 ENDING = [
     re.compile(rf"^(?:what (?:is|are|was|were) |what's )?(?:the |its |{THIS} {DOC}'s )?(?:main |"
                rf"overall |final )?(?:conclusions?|verdict)(?: (?:of|in|from) (?:it|{THIS} "
@@ -111,7 +116,21 @@ ENDING = [
     re.compile(rf"\bwhat (?:do|does|did) (?:it|{THIS} (?:{DOC}|authors?)) conclude" + END),
     re.compile(rf"^how (?:do|does|did) (?:it|{THIS} (?:{DOC}|authors?)) (?:end|conclude|finish|"
                r"wrap up|close)" + END),
+    re.compile(rf"^what (?:does|do|did) {_WHOSE}{_CLOSING}{_OF_IT} (?:say|argue|conclude|tell "
+               r"(?:me|us)|contain|cover)" + END),
 ]
+# An overview of how the document opens: its introduction ("How does the article begin?").
+OPENING = [
+    re.compile(rf"^how (?:do|does|did) (?:it|{THIS} (?:{DOC}|authors?)) (?:begin|start|open)"
+               + END),
+    re.compile(rf"^what (?:does|do|did) {_WHOSE}{_OPENING}{_OF_IT} (?:say|argue|cover|discuss|"
+               r"tell (?:me|us)|contain)" + END),
+    re.compile(rf"^(?:what (?:is|was) |what's )(?:in )?{_WHOSE}{_OPENING}{_OF_IT}(?: (?:about|"
+               r"saying))?" + END),
+]
+# "Summarize the conclusion", "Recap the introduction of the report": a part, not a topic.
+CLOSING_PART = re.compile(rf"^{_WHOSE}{_CLOSING}{_OF_IT}" + END)
+OPENING_PART = re.compile(rf"^{_WHOSE}{_OPENING}{_OF_IT}" + END)
 SHORT = r"(?:[^\s,:?]+ ){0,3}[^\s,:?]+"  # a name or a short phrase: up to 4 words
 # A comparison is the question's whole point: it opens with it (or is just "A vs B").
 COMPARE = [

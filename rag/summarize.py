@@ -33,6 +33,7 @@ MIN_WORDS = 6       # shorter sentences rarely summarise anything
 DANGLING = 0.1      # penalty for a sentence that opens by leaning on the one before
 PER_SIDE = 3        # sentences per side of a comparison
 END_SHARE = 0.8     # a conclusion starts with the first paragraph in the last fifth
+START_SHARE = 0.2   # an opening ends where the first paragraph after the first fifth starts
 LIST_ITEMS = 5
 LIST_RATIO = 0.3    # a list item scores at least this share of the best item
 
@@ -135,7 +136,8 @@ def salience(sents: list[Sentence], idf: Callable[[str], float]) -> np.ndarray:
 
 
 def overview(sents: list[Sentence], vectors: np.ndarray, n: int,
-             idf: Callable[[str], float] | None = None, start: int = 0) -> list[int]:
+             idf: Callable[[str], float] | None = None, start: int = 0,
+             stop: int | None = None) -> list[int]:
     """Indices of the n sentences that best represent the document, in document order:
     centrality (cosine to the mean sentence), key-term salience, a paragraph-opening bonus,
     a penalty for a sentence that does not read alone (`dangles`); one per stretch of the
@@ -145,13 +147,14 @@ def overview(sents: list[Sentence], vectors: np.ndarray, n: int,
         sents: the document's sentences in reading order.
         vectors: their normalised embeddings, one row each.
         idf: a term's inverse document frequency in the index (salience needs it).
-        start: choose only from sents[start:] (a conclusion), still scored against the whole.
+        start, stop: choose only from sents[start:stop] (a conclusion, an opening), still
+            scored against the whole.
     """
     ok = [i for i, s in enumerate(sents) if eligible(s)]
     if not ok:
         return []
     centroid = vectors[ok].mean(axis=0)
-    ok = [i for i in ok if i >= start]
+    ok = [i for i in ok if start <= i < (len(sents) if stop is None else stop)]
     centroid /= np.linalg.norm(centroid) or 1.0
     score = vectors @ centroid + LEAD_BONUS * np.array([s.lead for s in sents])
     if idf is not None:
@@ -218,6 +221,16 @@ def list_items(ranked: list[Candidate]) -> list[Candidate]:
                for c in out):
             out.append(cand)
     return sorted(out, key=lambda c: (c.passage, c.span[0]))
+
+
+def opening(sents: list[Sentence]) -> int:
+    """Where the document's opening ends: at the first paragraph that opens after its first
+    fifth (or at its end), moved on until 3 complete sentences come before."""
+    opens = [i for i, s in enumerate(sents) if s.lead and i >= max(1, START_SHARE * len(sents))]
+    stop = opens[0] if opens else len(sents)
+    while stop < len(sents) and sum(eligible(s) for s in sents[:stop]) < 3:
+        stop += 1
+    return stop
 
 
 def ending(sents: list[Sentence]) -> int:

@@ -18,8 +18,8 @@ from rag.generators.base import Context, Generator
 from rag.intent import detect, named_files, unknown_files
 from rag.rewrite import searchable
 from rag.people import people
-from rag.summarize import (Sentence, dangles, document_sentences, ending, mentions, overview,
-                           summary_length)
+from rag.summarize import (Sentence, dangles, document_sentences, ending, mentions, opening,
+                           overview, summary_length)
 
 OKAPI = ("Okapi notes: the okapi lives in the Ituri rainforest of the Congo. It feeds on the "
          "leaves of more than a hundred plant species. Its striped legs make it hard to see "
@@ -342,6 +342,12 @@ def test_overview_of_the_sample(pipeline, question):
     ("What is the thesis of the article?", ""),  # the whole argument
     ("What does the article argue?", ""),
     ("What is this article about?", ""),
+    ("Summarize the conclusion.", "end"),  # a part of the document, not a topic
+    ("What does the conclusion say?", "end"),
+    ("How does the article begin?", "start"),
+    ("What does the introduction say?", "start"),
+    ("Summarize the introduction of the report", "start"),
+    ("What's in the first section?", "start"),
 ])
 def test_a_question_about_how_it_ends_asks_for_the_conclusion(question, part):
     intent = detect(question)
@@ -359,6 +365,36 @@ def test_the_conclusion_starts_at_the_first_paragraph_of_the_last_fifth():
     assert ending(doc("1000" "1000" "1000" "1000" "0000")) == 12  # none after: the last one
     assert ending(doc("1000000000")) == 0
     assert ending(doc("1000" "1000" "1000" "1000" "0011")) == 17  # 3 sentences at least
+
+
+def test_a_question_about_how_something_else_began_is_a_fact():
+    assert detect("How did the war begin?").kind == "factoid"
+    assert detect("What is the beginning of the Cold War?").kind == "factoid"
+    assert detect("Summarize the start of Ma's career").topic == "the start of Ma's career"
+
+
+def test_the_opening_ends_at_the_first_paragraph_after_the_first_fifth():
+    text = "A whole sentence of seven words here."
+    chunk = Document(page_content=text, metadata={"start": 0, "end": len(text)})
+
+    def doc(leads: str) -> list[Sentence]:  # "1" opens a paragraph
+        return [Sentence(chunk, (0, len(text)), c == "1") for c in leads]
+
+    assert opening(doc("1000" "1000" "1000" "1000" "1000")) == 4  # 0.2 * 20 = 4
+    assert opening(doc("1000" "0100" "0000" "0000" "0000")) == 5  # first one from 4 on
+    assert opening(doc("1000000000")) == 10  # no other paragraph: all of it
+    assert opening(doc("11111")) == 3  # the paragraph from 1 on, but 3 sentences at least
+
+
+def test_the_opening_of_the_sample_quotes_its_first_paragraphs(pipeline):
+    result = pipeline.ask("How does the article begin?")
+    assert result.answer.startswith(f"Opening of {SAMPLE.name}:")
+    said = [(c, n) for c, n in claims(result.answer) if not is_frame(c)]
+    assert 3 <= len(said) <= 7 and all(n for _, n in said)
+    assert unsupported_sentences(result) == 0
+    text = SAMPLE.read_text(encoding="utf-8")
+    assert all(c.start < 0.25 * len(text) for c in result.citations)
+    assert said[0][0].startswith("Stemming from his drive")  # in document order
 
 
 def test_the_conclusion_of_the_sample_quotes_its_last_paragraphs(pipeline):

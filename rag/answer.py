@@ -25,7 +25,7 @@ from rag.generators.base import Context, Generator
 from rag.generators.llm import NOT_FOUND
 from rag.intent import Intent, detect, named_files, unknown_files
 from rag.rewrite import searchable
-from rag.drafts import (Draft, comparison_draft, list_draft, overview_draft, people_draft,
+from rag.drafts import (Draft, comparison_draft, list_draft, names_draft, overview_draft,
                          topic_draft)
 from rag.summarize import document_sentences
 from rag.text import fold, listed, spell_out, unknown_acronyms
@@ -227,8 +227,8 @@ class Pipeline:
             subjects = [self._spelled(s, files) for s in intent.subjects]  # "NDB" as written
             return comparison_draft(subjects, intent.aspect, files,
                                     lambda q, f: self._search(q, f, max(k, 8))[:2], intent.by)
-        if intent.part == "people":
-            return people_draft(files, self.reader.chunks_of)
+        if intent.part in ("people", "organisations"):
+            return names_draft(files, self.reader.chunks_of, intent.part)
         return list_draft(*self._search(question, files, 2 * k), files)
 
     def _whole(self, question: str, history: list[dict] | None, intent: Intent, k: int | None,

@@ -11,14 +11,14 @@ from langchain_core.documents import Document
 
 from rag.citations import cite
 from rag.evidence import Candidate
-from rag.people import people
+from rag.names import organisations, people
 from rag.summarize import (LIST_ITEMS, document_sentences, eligible, ending, list_items,
                            mentions, opening, overview, side, summary_length)
 from rag.text import name_groups
 
 PER_FILE = 2        # sentences per file in a collection-wide overview
 MAX_FILES = 5       # files covered by a collection-wide overview
-MAX_PEOPLE = 12     # people listed per file
+MAX_NAMES = 12      # people (or organisations) listed per file
 _PART_NAMES = {"": ("Summary", "Overview"), "end": ("Conclusion", "Conclusions"),
                "start": ("Opening", "Openings")}  # an overview's heading, one file or several
 
@@ -122,28 +122,34 @@ def overview_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
     return Draft("overview", heading, groups, shown)
 
 
-def people_draft(files: list[str], chunks_of: Callable[[str], list[Document]]) -> Draft:
-    """The people each file names (rag.summarize.people), in the order it first names them,
-    with that sentence cited; people first named in the same sentence share it."""
+_ROLL_CALLS = {"people": (people, "People", "person", "people"),
+               "organisations": (organisations, "Organisations", "organisation", "organisations")}
+
+
+def names_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
+                kind: str = "people") -> Draft:
+    """The people (or organisations) each file names (rag.names), in the order it first names
+    them, with that sentence cited; those first named in the same sentence share it."""
+    find, title, one, many = _ROLL_CALLS[kind]
     shown = files[:MAX_FILES]
     groups = []
     for source in shown:
         sents = document_sentences(chunks_of(source))
-        named = people(sents)
+        named = find(sents)
         where = f" ({source})" if len(shown) > 1 else ""
         by_sentence: dict[int, list[str]] = {}
-        for name, i in named[:MAX_PEOPLE]:
+        for name, i in named[:MAX_NAMES]:
             by_sentence.setdefault(i, []).append(name)
         for i, names in by_sentence.items():
             sentence = sents[i]
             groups.append(Group(f"{', '.join(names)}{where}:", [(sentence.chunk, sentence.span)]))
         if not named:
-            groups.append(Group(None, [], f"No person is named in {source}."))
-        if len(named) > MAX_PEOPLE:
-            groups.append(Group(None, [], f"{len(named) - MAX_PEOPLE} more people are named in "
+            groups.append(Group(None, [], f"No {one} is named in {source}."))
+        if len(named) > MAX_NAMES:
+            groups.append(Group(None, [], f"{len(named) - MAX_NAMES} more {many} are named in "
                                           f"{source}; ask about one by name."))
     scope = shown[0] if len(shown) == 1 else f"{len(shown)} files"
-    return Draft("list", f"People named in {scope}:", groups, shown)
+    return Draft("list", f"{title} named in {scope}:", groups, shown)
 
 
 Ranked = Callable[[str, list[str]], tuple[list[Candidate], list[Document]]]

@@ -15,8 +15,8 @@ import numpy as np
 
 from rag.loaders import SUPPORTED
 from rag.phrasings import (ASPECT, BRIEF, CLOSING_PART, COMPARE, END, ENDING, IN_TERMS, LEAD_IN,
-                           LIST, NOT_A_TOPIC, OPENING, OPENING_PART, OVERVIEW, OWNED, PEOPLE,
-                           SAYS_ABOUT, SCOPE, SUMMARY_OF, THE_DOCUMENT)
+                           LIST, NOT_A_TOPIC, OPENING, OPENING_PART, ORGANISATIONS, OVERVIEW,
+                           OWNED, PEOPLE, SAYS_ABOUT, SCOPE, SUMMARY_OF, THE_DOCUMENT)
 from rag.text import fold, terms
 
 MODEL_PATH = Path(__file__).with_name("intent_model.json")  # benchmarks/train_intent.py
@@ -29,14 +29,15 @@ class Intent:
     careers of A and B", "on": "A and B on X", "how": "how A and B approached X", or the
     question it asks: "which is bigger?");
     files: the files the question names; part: "end" or "start" for an overview of the
-    conclusion or the opening, "people" for a list of the people the documents name."""
+    conclusion or the opening, "people" or "organisations" for a list of those the
+    documents name."""
 
     kind: str
     subjects: list[str] = field(default_factory=list)
     aspect: str = ""
     by: str = "of"
     files: list[str] = field(default_factory=list)
-    part: str = ""  # "end"/"start": how the document ends/opens; "people": who it names
+    part: str = ""  # "end"/"start": how it ends/opens; "people"/"organisations": who it names
     topic: str = ""  # an overview of what the sources say about this ("Ma's career")
 
 
@@ -125,6 +126,8 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
         return Intent("overview", files=files)
     if any(p.search(q) for p in PEOPLE):
         return Intent("list", files=files, part="people")
+    if any(p.search(q) for p in ORGANISATIONS):
+        return Intent("list", files=files, part="organisations")
     if LIST.search(q):
         return Intent("list", files=files)
     return Intent("factoid", files=files)

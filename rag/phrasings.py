@@ -188,6 +188,16 @@ PEOPLE = [
     re.compile(rf"^who are (?:the|all the) (?:{_WHO}|(?:key |main )?figures)(?: {_NAMED})?" + END),
     re.compile(r"\bwho(?:'?s| is) who\b"),
 ]
+# The organisations a document names: "Which organisations are mentioned?", "What agencies
+# does the article name?" ("Which agencies regulate data?" asks a fact).
+_BODIES = (r"(?:organi[sz]ations|agencies|institutions|bodies|companies|firms|departments|"
+           r"ministries|authorities|universities|government bodies)")
+ORGANISATIONS = [
+    re.compile(rf"^(?:which|what) {_BODIES} (?:are|were|is|get|appear|does|do|did)(?: (?:it|"
+               rf"{THIS} {DOC}))? (?:{_NAMED}|mention|name|discuss|talk about|feature)" + END),
+    re.compile(rf"^(?:please )?(?:(?:list|name|enumerate) |(?:give|show|tell) (?:me |us )?)(?:a "
+               rf"list of |all )?(?:of )?(?:the )?{_BODIES}(?: {_NAMED})?" + END),
+]
 # Words around a comparison that only set its scope: "Side by side, how do A and B stack up?",
 # "How do A and B differ according to the article?"
 LEAD_IN = re.compile(rf"^(?:side by side|overall|in short|briefly|according to {THIS} {DOC}|in "

@@ -17,7 +17,7 @@ from rag.evaluation import unsupported_sentences
 from rag.generators.base import Context, Generator
 from rag.intent import detect, named_files, unknown_files
 from rag.rewrite import searchable
-from rag.people import people
+from rag.names import organisations, people
 from rag.summarize import (Sentence, dangles, document_sentences, ending, mentions, opening,
                            overview, summary_length)
 
@@ -641,6 +641,18 @@ def test_a_question_for_the_people_a_document_names(question, roll_call):
     assert (intent.kind == "list" and intent.part == "people") is roll_call
 
 
+@pytest.mark.parametrize("question, roll_call", [
+    ("Which organisations are mentioned?", True),
+    ("What agencies does the article mention?", True),
+    ("List the companies named in the report.", True),
+    ("Which agencies regulate data?", False),  # a fact
+    ("Which university did Ma attend?", False),
+])
+def test_a_question_for_the_organisations_a_document_names(question, roll_call):
+    intent = detect(question)
+    assert (intent.kind == "list" and intent.part == "organisations") is roll_call
+
+
 def _sentences(*texts: str) -> list[Sentence]:
     body = " ".join(texts)
     chunk = Document(page_content=body, metadata={"start": 0, "end": len(body)})
@@ -662,6 +674,30 @@ def test_people_are_told_from_places_bodies_and_products():
         "In the end, Ada Byron thanked the donors.")
     assert people(sents) == [("Marie Curie", 1), ("Pierre Curie", 2), ("Lula Silva", 5)]
     # Ada Byron: named once, never referred to as a person; a miss the README owns up to
+
+
+def test_organisations_are_named_whole_with_their_acronym():
+    sents = _sentences(
+        "Funding came from the National Data Bureau and the Greater Bay Area fund.",
+        "The Cyberspace Administration of China (CAC) agreed.",
+        "The Foundation said nothing; the national bureau was silent.",
+        "Later the U.S. Court of Appeals for the First Circuit ruled.",
+        "The Bureau's staff and Zhejiang University's students came.")
+    assert organisations(sents) == [
+        ("National Data Bureau", 0), ("Cyberspace Administration of China (CAC)", 1),
+        ("U.S. Court of Appeals for the First Circuit", 3), ("Zhejiang University", 4)]
+
+
+def test_which_organisations_lists_them_with_the_sentence_naming_them(pipeline):
+    result = pipeline.ask("Which organisations are mentioned?")
+    assert result.answer.startswith(f"Organisations named in {SAMPLE.name}:")
+    labels = " ".join(c for c, _ in claims(result.answer) if is_frame(c))
+    for body in ("National Data Bureau", "National Development and Reform Commission (NDRC)",
+                 "Cyberspace Administration of China (CAC)", "State Council",
+                 "Zhejiang University"):
+        assert body in labels
+    assert "Greater Bay Area" not in labels and "Xi Jinping" not in labels
+    assert result.citations and unsupported_sentences(result) == 0
 
 
 def test_who_is_mentioned_lists_the_people_with_the_sentence_naming_them(pipeline):

@@ -1,6 +1,7 @@
-"""People: who a document names, for "Who is mentioned in the article?" (rag.drafts lists
-them, each with the sentence that first names them). Told from the text alone, without a
-model of names: see `people`."""
+"""Names: the people and the organisations a document names, for "Who is mentioned in the
+article?" and "Which organisations are mentioned?" (rag.drafts lists them, each with the
+sentence that first names them). Told from the text alone, without a model of names: see
+`people` and `organisations`."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import re
 from rag.summarize import Sentence
 from rag.text import STOPWORDS
 
+# Words that make a capitalised run an organisation ("National Data Bureau").
+_BODIES = frozenset("""university bureau commission administration council committee party
+bank company corporation inc ltd group ministry department agency office institute academy
+college school centre center association union organization organisation foundation
+society court assembly congress parliament senate authority board service fund
+laboratory laboratories""".split())
 # Words that make a capitalised run a place, a body or a date rather than a person.
-_NOT_A_PERSON = frozenset("""university bureau commission administration council committee
-party republic area province city county district region bank company corporation inc ltd
-group ministry department agency office institute academy college school centre center
-association union organization organisation foundation society court assembly congress
-parliament senate house street road avenue river mountain mount lake sea ocean island
+_NOT_A_PERSON = _BODIES | frozenset("""republic area province city county district region
+house street road avenue river mountain mount lake sea ocean island
 islands bay valley park north south east west northern southern eastern western central
 national international state states kingdom empire dynasty revolution war act treaty law
 day church cathedral museum hospital airport station award prize cup league games olympics
@@ -75,3 +79,58 @@ def _as_person(run: list[str], texts: list[str]) -> bool:
             if _PRONOUNS.search(text[m.end():]) or _PRONOUNS.search(nxt):
                 return True
     return False
+
+
+# A run of capitalised words that may hold "of", "and", "for", "the" ("Cyberspace
+# Administration of China"), and the acronym in brackets after it ("(CAC)").
+_BODY_RUN = re.compile(r"(?<![\w'’-])[A-Z][\w'’&.-]*(?:\s+(?:(?:of|and|for|the|on)\s+)*"
+                       r"[A-Z][\w'’&.-]*)*(?:\s+\([A-Z][A-Za-z]*[A-Z]\))?")
+
+
+def organisations(sents: list[Sentence]) -> list[tuple[str, int]]:
+    """The organisations a document names, each with the sentence that first names them, in
+    order: a run of 2 or more capitalised words (joined by "of", "and", "for", "the")
+    holding a word of bodies (_BODIES: "Bureau", "Commission", "University", ...), without
+    a sentence's opening word that the document also writes in lower case, with the acronym
+    in brackets after it. Without a model of names this misses bodies with no such word
+    ("the Politburo", "NASA") and counts a few that are not ("Academy Awards")."""
+    texts = [s.text for s in sents]
+    lower = {w for t in texts for w in re.findall(r"(?<![\w'’-])[a-z][a-z-]*", t)}
+    found: dict[str, int] = {}
+    for i, text in enumerate(texts):
+        for m in _BODY_RUN.finditer(text):
+            run = m.group(0).split()
+            if m.start() == 0 and run and run[0].lower() in lower:  # "The", "Funding"
+                run = run[1:]
+            for part in _bodies_in(run):
+                name = " ".join(part)
+                if not any(name in known or known in name for known in found):
+                    found[name] = i
+    return sorted(found.items(), key=lambda kv: kv[1])
+
+
+def _bodies_in(run: list[str]) -> list[list[str]]:
+    """The organisations in a run of capitalised words: split at an "and" that follows a
+    word of bodies ("the Bureau and the Greater Bay Area fund"), but not at one inside a
+    name ("National Development and Reform Commission"); each part of 2 or more words that
+    holds a word of bodies, without what comes before its first "the" (unless a word of
+    bodies does), a leading stop word or a trailing possessive."""
+    parts, part = [], []
+    for word in run:
+        if word == "and" and any(w.lower() in _BODIES for w in part):
+            parts.append(part)
+            part = []
+        else:
+            part.append(word)
+    parts.append(part)
+    out = []
+    for part in parts:
+        if "the" in part and not any(w.lower() in _BODIES for w in part[:part.index("the")]):
+            part = part[part.index("the") + 1:]  # "Later the U.S. Court", not "Bank of the West"
+        while part and part[0].lower() in STOPWORDS:
+            part = part[1:]
+        if part and not re.fullmatch(r"(?:[A-Z]\.)+", part[-1]):  # "U.S." keeps its dot
+            part[-1] = part[-1].rstrip(".,").removesuffix("’s").removesuffix("'s")
+        if len(part) >= 2 and any(w.lower() in _BODIES for w in part):  # not "the Foundation"
+            out.append(part)
+    return out

@@ -1,7 +1,7 @@
 """Phrasings: how people word the questions rag.intent tells apart (an overview of a whole
-document, its conclusion, a summary of a topic, a comparison, a list), as regular
-expressions over the folded question (rag.text.fold: lower case, plain quotes). Data, not
-logic: rag.intent decides with them."""
+document, its opening or conclusion, a summary of a topic, a comparison, a list, the
+people or organisations it names), as regular expressions over the folded question
+(rag.text.fold: lower case, plain quotes). Data, not logic: rag.intent decides with them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import re
 from rag.text import terms
 
 DOC_WORDS = ("document doc article text file paper report piece essay page book source pdf "
-              "chapter story post memo note transcript")
+             "chapter story post memo note transcript")
 DOC = rf"(?:{'|'.join(DOC_WORDS.split())})s?"
 THIS = r"(?:this|the|that|these|those|my|our|your|each|every|all(?: the)?)"
 END = r"\W*$"  # nothing but punctuation after: "the main points of X" asks about X, not this

@@ -24,7 +24,6 @@ sent to the overview path gets no answer at all), and at least MIN_THRESHOLD.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -32,6 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ["HF_HUB_OFFLINE"] = "1"
 
 import numpy as np  # noqa: E402
@@ -39,20 +39,15 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from rag.embeddings import QUERY_BATCH, sentence_vectors  # noqa: E402
 from rag.intent import MODEL_PATH, by_patterns  # noqa: E402
+from train_abstention import SQUAD1, SQUAD2, held_out  # noqa: E402  the same article split
 
-SHARED = ROOT.parent / "shared" / "benchmarks"
-SQUAD = (SHARED / "squad" / "dev-v1.1.json", SHARED / "squad2" / "dev-v2.0.json")
+SQUAD = (SQUAD1, SQUAD2)
 POSITIVES = ROOT / "eval" / "intent_overview.txt"
 NEGATIVES = ROOT / "eval" / "intent_not_overview.txt"
-HELD_OUT_SHARE = 3  # in 10, by hash, as benchmarks/train_abstention.py splits articles
 MAX_FALSE = 0.0005  # largest share of training negatives the threshold may send to overview
 MIN_THRESHOLD = 0.9
 C = 1.0
 DIGITS = 6
-
-
-def held_out(text: str) -> bool:
-    return int(hashlib.md5(text.encode("utf-8")).hexdigest(), 16) % 10 < HELD_OUT_SHARE
 
 
 def lines(path: Path) -> list[str]:

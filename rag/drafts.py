@@ -85,6 +85,11 @@ def _sources(items: list[tuple[Document, tuple[int, int]]]) -> list[str]:
     return list(dict.fromkeys(chunk.metadata["source"] for chunk, _ in items))
 
 
+def _scope(files: list[str]) -> str:
+    """The one file a heading speaks of, or how many files."""
+    return files[0] if len(files) == 1 else f"{len(files)} files"
+
+
 def _chunk_key(chunk: Document) -> str:
     return f"{chunk.metadata['source']}:{chunk.metadata.get('page')}:{chunk.metadata['start']}"
 
@@ -148,8 +153,7 @@ def names_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
         if len(named) > MAX_NAMES:
             groups.append(Group(None, [], f"{len(named) - MAX_NAMES} more {many} are named in "
                                           f"{source}; ask about one by name."))
-    scope = shown[0] if len(shown) == 1 else f"{len(shown)} files"
-    return Draft("list", f"{title} named in {scope}:", groups, shown)
+    return Draft("list", f"{title} named in {_scope(shown)}:", groups, shown)
 
 
 Ranked = Callable[[str, list[str]], tuple[list[Candidate], list[Document]]]
@@ -221,6 +225,5 @@ def list_draft(ranked: list[Candidate], passages: list[Document], confidence: fl
     for facts: its confidence is a factoid's (the caller abstains below the bar)."""
     items = [(passages[c.passage], c.span) for c in list_items(ranked)]
     note = "" if items else "No passage lists what the question asks."
-    quoted = _sources(items)
-    scope = quoted[0] if len(quoted) == 1 else f"{len(quoted)} files"
-    return Draft("list", f"List from {scope}:", [Group(None, items, note)], files, confidence)
+    return Draft("list", f"List from {_scope(_sources(items))}:", [Group(None, items, note)],
+                 files, confidence)

@@ -96,6 +96,12 @@ def detect(question: str, sources: list[str] | None = None,
     return intent
 
 
+# After comparisons and topic summaries, the first of these whose patterns match decides.
+_KINDS = [(ENDING, "overview", "end"), (OPENING, "overview", "start"),
+          (OVERVIEW, "overview", ""), (PEOPLE, "list", "people"),
+          (ORGANISATIONS, "list", "organisations"), ([LIST], "list", "")]
+
+
 def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
     """The intent the patterns alone give (see `detect`)."""
     files = named_files(question, sources or [])
@@ -113,23 +119,14 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
         for part, words in (("end", CLOSING_PART), ("start", OPENING_PART)):
             if words.match(topic):  # "summarize the conclusion": a part of the document
                 return Intent("overview", files=files, part=part)
-        if (set(terms(topic)) - NOT_A_TOPIC and not _FILE_NAME.search(topic)
+        if (set(terms(topic)) - NOT_A_TOPIC
                 and not re.fullmatch(BRIEF + END, f" {topic}")  # "in 5 bullet points"
                 and not THE_DOCUMENT.match(topic)):  # "the document for my boss"
             topic = re.sub(r"[\s?.!,;:]+$", "", topic.strip())
             return Intent("overview", files=files, topic=_original(question, topic))
-    if any(p.search(q) for p in ENDING):
-        return Intent("overview", files=files, part="end")
-    if any(p.search(q) for p in OPENING):
-        return Intent("overview", files=files, part="start")
-    if any(p.search(q) for p in OVERVIEW):
-        return Intent("overview", files=files)
-    if any(p.search(q) for p in PEOPLE):
-        return Intent("list", files=files, part="people")
-    if any(p.search(q) for p in ORGANISATIONS):
-        return Intent("list", files=files, part="organisations")
-    if LIST.search(q):
-        return Intent("list", files=files)
+    for patterns, kind, part in _KINDS:
+        if any(p.search(q) for p in patterns):
+            return Intent(kind, files=files, part=part)
     return Intent("factoid", files=files)
 
 

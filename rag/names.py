@@ -37,6 +37,15 @@ _RUN = re.compile(r"(?<![\w'’-])[A-Z][a-z]+(?:-[A-Za-z]+)?(?:\s+[A-Z][a-z]+(?:
 _PRONOUNS = re.compile(r"\b(?:he|she|his|her|him|hers)\b", re.I)
 
 
+def _lower_case(texts: list[str]) -> set[str]:
+    """The words the document writes in lower case ("national" of "national security")."""
+    return {w for t in texts for w in re.findall(r"(?<![\w'’-])[a-z][a-z-]*", t)}
+
+
+def _has_body(words: list[str]) -> bool:
+    return any(w.lower() in _BODIES for w in words)
+
+
 def people(sents: list[Sentence]) -> list[tuple[str, int]]:
     """The people a document names, each with the sentence that first names them, in order.
 
@@ -48,7 +57,7 @@ def people(sents: list[Sentence]) -> list[tuple[str, int]]:
     sentence or at the start of the next ("He became ..."). Without a model of names this
     misses people never referred to by a pronoun ("Cook and Levin proved ...")."""
     texts = [s.text for s in sents]
-    lower = {w for t in texts for w in re.findall(r"(?<![\w'’-])[a-z][a-z-]*", t)}
+    lower = _lower_case(texts)
     skip = lower | _TITLES | STOPWORDS
     found: dict[str, int] = {}
     for i, text in enumerate(texts):
@@ -65,7 +74,7 @@ def people(sents: list[Sentence]) -> list[tuple[str, int]]:
             titled = any(w.lower().strip(".") in _TITLES for w in prior + dropped)
             if titled or _as_person(run, texts):
                 found[name] = i
-    return sorted(found.items(), key=lambda kv: kv[1])
+    return list(found.items())  # found in reading order
 
 
 def _as_person(run: list[str], texts: list[str]) -> bool:
@@ -95,7 +104,7 @@ def organisations(sents: list[Sentence]) -> list[tuple[str, int]]:
     in brackets after it. Without a model of names this misses bodies with no such word
     ("the Politburo", "NASA") and counts a few that are not ("Academy Awards")."""
     texts = [s.text for s in sents]
-    lower = {w for t in texts for w in re.findall(r"(?<![\w'’-])[a-z][a-z-]*", t)}
+    lower = _lower_case(texts)
     found: dict[str, int] = {}
     for i, text in enumerate(texts):
         for m in _BODY_RUN.finditer(text):
@@ -106,7 +115,7 @@ def organisations(sents: list[Sentence]) -> list[tuple[str, int]]:
                 name = " ".join(part)
                 if not any(name in known or known in name for known in found):
                     found[name] = i
-    return sorted(found.items(), key=lambda kv: kv[1])
+    return list(found.items())  # found in reading order
 
 
 def _bodies_in(run: list[str]) -> list[list[str]]:
@@ -117,7 +126,7 @@ def _bodies_in(run: list[str]) -> list[list[str]]:
     bodies does), a leading stop word or a trailing possessive."""
     parts, part = [], []
     for word in run:
-        if word == "and" and any(w.lower() in _BODIES for w in part):
+        if word == "and" and _has_body(part):
             parts.append(part)
             part = []
         else:
@@ -125,12 +134,12 @@ def _bodies_in(run: list[str]) -> list[list[str]]:
     parts.append(part)
     out = []
     for part in parts:
-        if "the" in part and not any(w.lower() in _BODIES for w in part[:part.index("the")]):
+        if "the" in part and not _has_body(part[:part.index("the")]):
             part = part[part.index("the") + 1:]  # "Later the U.S. Court", not "Bank of the West"
         while part and part[0].lower() in STOPWORDS:
             part = part[1:]
         if part and not re.fullmatch(r"(?:[A-Z]\.)+", part[-1]):  # "U.S." keeps its dot
             part[-1] = part[-1].rstrip(".,").removesuffix("’s").removesuffix("'s")
-        if len(part) >= 2 and any(w.lower() in _BODIES for w in part):  # not "the Foundation"
+        if len(part) >= 2 and _has_body(part):  # not "the Foundation"
             out.append(part)
     return out

@@ -90,7 +90,7 @@ def detect(question: str, sources: list[str] | None = None,
             (intent_model.json; "Boil it down for me").
     """
     intent = by_patterns(question, sources)
-    if embed is not None and intent.kind in ("factoid", "list") and \
+    if embed is not None and intent.kind in ("factoid", "list") and not intent.part and \
             overview_probability(embed([question])[0]) >= _overview_model()[2]:
         return Intent("overview", files=intent.files)
     return intent
@@ -99,7 +99,7 @@ def detect(question: str, sources: list[str] | None = None,
 # After comparisons and topic summaries, the first of these whose patterns match decides.
 _KINDS = [(ENDING, "overview", "end"), (OPENING, "overview", "start"),
           (OVERVIEW, "overview", ""), (PEOPLE, "list", "people"),
-          (ORGANISATIONS, "list", "organisations"), ([LIST], "list", "")]
+          (ORGANISATIONS, "list", "organisations"), (LIST, "list", "")]
 
 
 def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
@@ -160,6 +160,9 @@ def _comparison(question: str, m: re.Match, files: list[str]) -> Intent | None:
         a = a.removesuffix("'s")
     if not aspect and b.endswith("'s") and (own := OWNED.match(a)):  # "A's X ... B's"
         a, b, aspect = own.group("who"), b.removesuffix("'s"), own.group("aspect").strip()
+    elif not aspect and "'s" not in b and (own := OWNED.match(a)) and \
+            _is_name(question, own.group("who")):  # "A's approach to X with Western ones"
+        a, aspect = own.group("who"), own.group("aspect").strip()
     elif not aspect and " " in b and _is_name(question, a):  # "the A and B roles"
         head, rest = _named_head(question, b)
         if rest and _is_name(question, head) and not _is_name(question, rest):
@@ -181,18 +184,28 @@ def _listed(phrase: str) -> list[str]:
 
 
 def _is_name(question: str, phrase: str) -> bool:
-    """Whether the question writes the phrase as a name: each word capitalised."""
-    return all(w[:1].isupper() for w in _original(question, phrase).split())
+    """Whether the question writes the phrase as a name: each word capitalised, or a joiner
+    between two that are ("Cyberspace Administration of China")."""
+    written = _original(question, phrase).split()
+    return all(w[:1].isupper() or (w in _JOINERS and 0 < i < len(written) - 1)
+               for i, w in enumerate(written))
 
 
 def _named_head(question: str, phrase: str) -> tuple[str, str]:
-    """(the name that opens a phrase, the rest): its capitalised words as the question wrote
-    them, else its first word ("Western approaches to X" -> ("western", "approaches to X"))."""
+    """(the name that opens a phrase, the rest): its capitalised words (with "of", "and",
+    "for", "the" between two of them: "Cyberspace Administration of China") as the question
+    wrote them, else its first word ("Western approaches to X" -> ("western", "approaches
+    to X"))."""
     written = _original(question, phrase).split()
-    n = next((i for i, w in enumerate(written) if not w[:1].isupper()), len(written))
+    n = next((i for i, w in enumerate(written) if not w[:1].isupper() and not (
+        w in _JOINERS and 0 < i < len(written) - 1 and written[i + 1][:1].isupper())),
+        len(written))
     n = n if 0 < n < len(written) else 1
     folded = phrase.split()
     return " ".join(folded[:n]), " ".join(folded[n:])
+
+
+_JOINERS = frozenset({"of", "and", "for", "the", "de"})
 
 
 def _original(question: str, folded: str) -> str:

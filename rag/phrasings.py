@@ -16,7 +16,7 @@ THIS = r"(?:this|the|that|these|those|my|our|your|each|every|all(?: the)?)"
 END = r"\W*$"  # nothing but punctuation after: "the main points of X" asks about X, not this
 MAINLY = r"(?:all |mainly |mostly |primarily |basically |generally |really |actually )?"
 ASK = r"^(?:please |can you |could you |would you |now )?"
-BRIEF = (r"(?: (?:briefly|please|pls|plz|in (?:short|brief|a nutshell|plain (?:english|"
+BRIEF = (r"(?:,? (?:briefly|please|pls|plz|in (?:short|brief|a nutshell|plain (?:english|"
          r"words))|in(?:to)? (?:a few|one|two|three|four|five|\d+|a couple of) (?:sentences?|"
          r"words|lines|paragraphs?|points|bullets|bullet points)|in bullet (?:points|form)|as "
          r"(?:a )?(?:list|bullets|bullet points)|for (?:me|us|(?:a |an )?(?:non-?experts?|"
@@ -97,7 +97,7 @@ SAYS_ABOUT = re.compile(rf"^what (?:it|they|{THIS} (?:{DOC}|authors?)) (?:says?|
 NOT_A_TOPIC = frozenset(terms("""main key major important central core overall general whole
 entire essential essence point idea finding takeaway argument theme message highlight
 conclusion content thing everything all what says said about cover discuss study research
-result summary overview
+result summary overview here presented raised made contained covered discussed
 """ + DOC_WORDS))
 # The document itself, then only what the summary is for or how it is to look ("the document
 # for my boss", "the article to three bullet points"), not a topic within it ("the report's
@@ -106,9 +106,9 @@ THE_DOCUMENT = re.compile(rf"^(?:it|this|that|{THIS} {DOC})(?:$|\s+(?:for|to|int
 # An overview of how the document ends: its conclusion.
 _OF_IT = rf"(?: (?:of|in) (?:it|{THIS} {DOC}))?"
 _WHOSE = rf"(?:the |its |{THIS} {DOC}'s )?"
-_CLOSING = (r"(?:conclusions?|ending|end|(?:final|closing|last) (?:part|section|"
-            r"paragraphs?))")
-_OPENING = r"(?:introduction|intro|opening|beginning|start|first (?:part|section|paragraphs?))"
+_PARTS = r"(?:part|section|paragraphs?|lines?|sentences?|remarks|words|thoughts)"
+_CLOSING = rf"(?:conclusions?|ending|end|(?:final|closing|last|concluding) {_PARTS})"
+_OPENING = rf"(?:introduction|intro|opening|beginning|start|(?:first|opening|introductory) {_PARTS})"
 ENDING = [
     re.compile(rf"^(?:what (?:is|are|was|were) |what's )?(?:the |its |{THIS} {DOC}'s )?(?:main |"
                rf"overall |final )?(?:conclusions?|verdict)(?: (?:of|in|from) (?:it|{THIS} "
@@ -118,6 +118,16 @@ ENDING = [
                r"wrap up|close)" + END),
     re.compile(rf"^what (?:does|do|did) {_WHOSE}{_CLOSING}{_OF_IT} (?:say|argue|conclude|tell "
                r"(?:me|us)|contain|cover)" + END),
+    re.compile(rf"^(?:what (?:is|was) |what's )(?:in )?{_WHOSE}{_CLOSING}{_OF_IT}(?: (?:about|"
+               r"saying))?" + END),
+    # "What closing remarks does the author make?", "What note does the text end on?"
+    re.compile(rf"^what (?:closing|concluding|final|parting) (?:remarks|words|thoughts|points?|"
+               rf"observations?) (?:does|do|did) (?:it|{THIS} (?:{DOC}|authors?)) (?:make|offer|"
+               r"give|have|leave (?:me|us|the reader) with)" + END),
+    re.compile(rf"^(?:on )?what (?:note|point) (?:does|do|did) (?:it|{THIS} (?:{DOC}|authors?)) "
+               r"(?:end|finish|close|conclude|wrap up)(?: on)?" + END),
+    re.compile(rf"^what(?:'s| is| was) the (?:last|final) thing (?:it|{THIS} (?:{DOC}|authors?)) "
+               r"(?:says?|talks? about|discuss(?:es)?|covers?|mentions?)" + END),
 ]
 # An overview of how the document opens: its introduction ("How does the article begin?").
 OPENING = [
@@ -127,6 +137,8 @@ OPENING = [
                r"tell (?:me|us)|contain)" + END),
     re.compile(rf"^(?:what (?:is|was) |what's )(?:in )?{_WHOSE}{_OPENING}{_OF_IT}(?: (?:about|"
                r"saying))?" + END),
+    re.compile(rf"^what(?:'s| is| was) the first thing (?:it|{THIS} (?:{DOC}|authors?)) "
+               r"(?:says?|talks? about|discuss(?:es)?|covers?|mentions?)" + END),
 ]
 # "Summarize the conclusion", "Recap the introduction of the report": a part, not a topic.
 CLOSING_PART = re.compile(rf"^{_WHOSE}{_CLOSING}{_OF_IT}" + END)
@@ -134,6 +146,8 @@ OPENING_PART = re.compile(rf"^{_WHOSE}{_OPENING}{_OF_IT}" + END)
 SHORT = r"(?:[^\s,:?]+ ){0,3}[^\s,:?]+"  # a name or a short phrase: up to 4 words
 # A comparison is the question's whole point: it opens with it (or is just "A vs B").
 COMPARE = [
+    re.compile(ASK + r"(?:compare|contrast)(?: and (?:compare|contrast))? (?P<a>[^,]+? to .+?) "
+               r"(?:with(?! re(?:spect|gard))|against) (?P<b>.+)"),
     re.compile(ASK + r"(?:compare|contrast)(?: and (?:compare|contrast))? (?:(?P<wh>how|what|"
                r"whether) )?(?P<a>.+?) (?:and|with|"
                r"to|against|vs\.?|versus) (?P<b>.+)"),
@@ -146,8 +160,10 @@ COMPARE = [
                r"(?:differences?|similarit(?:y|ies)|contrasts?|distinctions?)(?: and "
                r"(?:differences?|similarit(?:y|ies)))? between "
                r"(?P<a>.+?) and (?P<b>.+)"),
-    re.compile(r"^how (?:does|do|did|is|are|was|were) (?P<a>.+?) (?:differ|different|compare|"
-               r"contrast|similar)(?: \w+)? (?:from|to|with) (?P<b>.+)"),
+    re.compile(r"^(?:how|in (?:what|which) ways?) (?:does|do|did|is|are|was|were) (?P<a>.+?) "
+               r"(?:differ|different|compare|contrast|similar)(?: \w+)? (?:from|to|with) (?P<b>.+)"),
+    re.compile(r"^how (?:similar|different|alike|comparable) (?:are|were|is|was) (?P<a>.+?) "
+               r"(?:and|to|from|with) (?P<b>.+)"),
     re.compile(r"^(?:how|in what ways?) (?:do|did|does) (?P<a>.+?) and (?P<b>.+?) (?:differ|"
                r"compare|contrast|stack up|measure up)" + END),
     re.compile(r"^what (?:do|did|does) (?P<a>.+?) and (?P<b>.+?) have in common" + END),
@@ -163,47 +179,60 @@ COMPARE = [
                r"who)(?: one)? (?P<aspect>.+?))" + END),
     re.compile(r"^(?!(?:what|who|how|why|when|where|which|whose|whom|did|does|do|is|are)\b)"
                r"(?P<a>(?:[^\s,?]+ ){0,3}[^\s,?]+) (?:vs\.?|versus|compared (?:to|with)) "
-               r"(?P<b>(?:[^\s,?:]+ ){0,3}[^\s,?:]+?)(?:\s*[:,?]\s*(?P<ask>(?:which|who|what)"
-               r"(?: one)? (?P<aspect>.+?)))?" + END),
+               r"(?P<b>(?:[^\s,?:]+ ){0,3}[^\s,?:]+?)(?:\s*(?:[:,?]|\s-+)\s*(?:(?P<ask>(?:which|"
+               r"who|what)(?: one)? (?P<aspect>.+?))|how (?:are|were|do|does|did|is) (?:they|"
+               r"(?:the )?(?:two|both)|the (?:authors?|"
+               + DOC + r")) .+?))?" + END),
 ]
-LIST = re.compile(r"^(?:please )?(?:list|name|enumerate|itemi[sz]e|give (?:me |us )?(?:a list "
-                   r"of|all|the)|what (?:are|were) (?:the|all the|some of the|some)|(?:which|what) "
-                   r"\w+ (?:are|were) (?:there|mentioned|listed|named)|(?:which|what) \w+s (?:does|"
-                   rf"do|did) (?:it|{THIS} {DOC}) (?:mention|name|list|talk about|discuss|cover|"
-                   r"refer to))\b")
+LIST = [
+    re.compile(ASK + r"(?:list|name|enumerate|itemi[sz]e|give (?:me |us )?(?:an? (?:bullet(?:ed)? "
+               r"|short |full |complete )?list of|all|the)|what (?:are|were) (?:the|all the|some "
+               r"of the|some)|(?:which|what) \w+ (?:are|were) (?:there|mentioned|listed|named)|"
+               rf"(?:which|what) \w+s (?:does|do|did) (?:it|{THIS} {DOC}) (?:mention|name|list|"
+               r"talk about|discuss|cover|refer to|describe|include|outline|identify|highlight|"
+               r"cite))\b"),
+    re.compile(r"[,;:-]\s*(?:please )?(?:list|enumerate|name) them(?: all)?" + END),
+]
 # The people a document names: "Who is mentioned in the article?", "List the people discussed"
 # ("Which officials regulate ChatGPT?" asks a fact: only "mentioned", "named", ... or "in
 # the article" make it a roll call).
 _WHO = r"(?:people|persons|individuals|(?:main )?characters|names of (?:the )?people)"
-_NAMED = (rf"(?:mentioned|named|discussed|featured|quoted|cited|referred to|talked about|in (?:it|"
-          rf"{THIS} {DOC}))(?: (?:in|by) (?:it|{THIS} {DOC}))?")
+_NAMED = (rf"(?:(?:that|who|which) (?:are |were |is |get )?)?(?:mentioned|named|discussed|"
+          rf"featured|quoted|cited|referenced|referred to|talked about|appears? in (?:it|{THIS} "
+          rf"{DOC})|appearing in (?:it|{THIS} {DOC})|in (?:it|{THIS} {DOC}))(?: (?:in|by) (?:it|"
+          rf"{THIS} {DOC}))?")
+_EVERY = r"(?:a list of |all |every |each )?(?:of )?(?:the )?"
 PEOPLE = [
     re.compile(rf"^who (?:is|are|was|were|gets?) {_NAMED}" + END),
     re.compile(rf"^who (?:appears?|features?|is involved|are involved) in (?:it|{THIS} {DOC})"
                + END),
     re.compile(rf"^(?:which|what) {_WHO} (?:are|were|is|get|appear|does|do|did)(?: (?:it|{THIS} "
                rf"{DOC}))? (?:{_NAMED}|mention|name|discuss|talk about|feature)" + END),
-    re.compile(rf"^(?:please )?(?:(?:list|name|enumerate) |(?:give|show|tell) (?:me |us )?)(?:a "
-               rf"list of |all )?(?:of )?(?:the )?{_WHO}(?: {_NAMED})?" + END),
+    re.compile(ASK + rf"(?:(?:list|name|enumerate) |(?:give|show|tell) (?:me |us )?){_EVERY}"
+               rf"{_WHO}(?: {_NAMED})?" + BRIEF + END),
     re.compile(rf"^who are (?:the|all the) (?:{_WHO}|(?:key |main )?figures)(?: {_NAMED})?" + END),
     re.compile(r"\bwho(?:'?s| is) who\b"),
 ]
 # The organisations a document names: "Which organisations are mentioned?", "What agencies
 # does the article name?" ("Which agencies regulate data?" asks a fact).
-_BODIES = (r"(?:organi[sz]ations|agencies|institutions|bodies|companies|firms|departments|"
-           r"ministries|authorities|universities|government bodies)")
+_BODY = (r"(?:(?:government |state |public )?(?:organi[sz]ations?|agenc(?:y|ies)|institutions?|"
+         r"bod(?:y|ies)|compan(?:y|ies)|firms?|departments?|ministr(?:y|ies)|authorit(?:y|ies)|"
+         r"universit(?:y|ies)))")
+_BODIES = rf"{_BODY}(?:,? (?:and |or )?{_BODY})*"  # "institutions and organizations"
 ORGANISATIONS = [
-    re.compile(rf"^(?:which|what) {_BODIES} (?:are|were|is|get|appear|does|do|did)(?: (?:it|"
-               rf"{THIS} {DOC}))? (?:{_NAMED}|mention|name|discuss|talk about|feature)" + END),
-    re.compile(rf"^(?:please )?(?:(?:list|name|enumerate) |(?:give|show|tell) (?:me |us )?)(?:a "
-               rf"list of |all )?(?:of )?(?:the )?{_BODIES}(?: {_NAMED})?" + END),
+    re.compile(rf"^(?:which|what) {_BODIES} (?:are|were|is|get|appears?|does|do|did)(?: (?:it|"
+               rf"{THIS} {DOC}))? (?:{_NAMED}|mention|name|discuss|talk about|feature)" + BRIEF
+               + END),
+    re.compile(ASK + rf"(?:(?:list|name|enumerate) |(?:give|show|tell) (?:me |us )?){_EVERY}"
+               rf"{_BODIES}(?: {_NAMED})?" + BRIEF + END),
 ]
 # Words around a comparison that only set its scope: "Side by side, how do A and B stack up?",
 # "How do A and B differ according to the article?"
 LEAD_IN = re.compile(rf"^(?:side by side|overall|in short|briefly|according to {THIS} {DOC}|in "
                       rf"{THIS} {DOC}),\s*")
-SCOPE = re.compile(rf",?\s+(?:according to|in|as described in|based on|as per) {THIS} {DOC}"
-                    + END)
+SCOPE = re.compile(rf",?\s+(?:according to|in|as (?:described|portrayed|discussed|presented|"
+                   rf"depicted|shown|covered|explained|characteri[sz]ed) (?:in|by)|based on|as per) "
+                   rf"{THIS} {DOC}" + END)
 # "B in terms of X", "B regarding X"; "B on X" where B is a short name
 IN_TERMS = re.compile(r"^(?P<who>.+?),? (?P<by>in terms of|regarding|concerning|with (?:respect|"
                        r"regard) to|in (?:regard|relation) to|when it comes to|as regards) "

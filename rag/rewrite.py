@@ -11,17 +11,21 @@ from rag.text import words
 
 # Words about the asking, not about the thing asked ("list ...", "... mentioned in the
 # article"): no source sentence holds them, so they are left out of what is searched for.
-_IMPERATIVE = re.compile(r"^(?:please |can you |could you )?(?:list|enumerate|itemi[sz]e|give "
-                         r"(?:me |us )?(?:a list of|all(?: of)?)|show(?: me| us)?|name (?:all|the|"
+_IMPERATIVE = re.compile(r"^(?:please |can you |could you |would you )?(?:list|enumerate|itemi[sz]e|"
+                         r"give (?:me |us )?(?:an? (?:bullet(?:ed)? |short |full |complete )?list "
+                         r"of|all(?: of)?)|show(?: me| us)?|name (?:all|the|"
                          r"all the))\s+(?:all (?:of )?)?(?:the )?", re.I)
 _META_TAIL = re.compile(rf"(?:,?\s+(?:that|which) (?:is|are|was|were)|\s+(?:is|are|was|were))?"
                         rf"\s+(?:mentioned|named|listed|discussed|described|cited|covered|"
-                        rf"referred to)\s+(?:in|by)\s+(?:{THIS} )?{DOC}(?=\W*$)"
-                        rf"|,?\s+(?:in|from|within|according to)\s+(?:{THIS} )?{DOC}(?=\W*$)",
+                        rf"referenced|referred to)\s+(?:in|by)\s+(?:{THIS} )?{DOC}(?=\W*$)"
+                        rf"|,?\s+(?:in|from|within|according to)\s+(?:{THIS} )?{DOC}(?=\W*$)"
+                        r"|\s*[,;:-]\s*(?:please )?(?:list|enumerate|name) them(?: all)?(?=\W*$)",
                         re.I)
 # "What agencies are mentioned?": which agencies ("listed", "named" can be the content)
-_MENTIONED = re.compile(r"^((?:what|which) [\w\s'-]{1,40}?)\s+(?:is|are|was|were) "
-                        r"mentioned(?=\W*$)", re.I)
+_MENTIONED = re.compile(rf"^((?:what|which) [\w\s'-]{{1,40}}?)\s+(?:(?:is|are|was|were) "
+                        rf"mentioned|(?:does|do|did) (?:it|{THIS} {DOC}) (?:mention|name|list|"
+                        rf"describe|discuss|cover|include|outline|talk about|refer to))(?=\W*$)",
+                        re.I)
 _TELL = re.compile(r"^(?:please |can you |could you )?(?:describe|explain|tell (?:me|us) (?:more )?"
                    r"about|talk about|discuss|elaborate on|give (?:me |us )?(?:details|"
                    r"information|info) (?:on|about))\s+", re.I)

@@ -183,6 +183,11 @@ def mentions(subject: str, text: str) -> bool:
         groups, present = [tuple(words(subject))], set(words(text))
     else:
         present = set(words(" ".join(re.findall(r"(?<![\w'’-])[A-Z][\w'’-]*", text))))
+    if len(groups) > 1 and all(w[:1].isupper() or w in ("of", "for", "and", "the", "de")
+                               for w in subject.split()):
+        # "Cyberspace Administration of China": its head or its acronym ("CAC"), not "China"
+        initials = "".join(w[0] for w in re.findall(r"[A-Z][\w'’-]*", subject)).lower()
+        groups = [groups[0], (initials,)]
     return any(any(w in present for w in group) for group in groups)
 
 

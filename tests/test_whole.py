@@ -133,6 +133,12 @@ def two_files(tmp_path_factory) -> Pipeline:
     ("How does Shenzhen differ from Chongqing?", "comparison"),
     ("How do Ma and Yuan differ?", "comparison"),
     ("In what ways do Guangdong and Zhejiang differ?", "comparison"),
+    ("In what ways is Xinjiang different from southern China?", "comparison"),
+    ("How similar are Ma and Yuan's backgrounds?", "comparison"),
+    ("shenzhen vs chongqing - how are they described?", "comparison"),
+    ("What initiatives does it describe?", "list"),
+    ("Give me a bullet list of the initiatives Yuan pursued.", "list"),
+    ("What economic inputs does the government oversee, list them", "list"),
     ("List the responsibilities of the National Data Bureau.", "list"),
     ("What are the tasks of the CAC?", "list"),
     ("When was the National Data Bureau established?", "factoid"),
@@ -191,7 +197,19 @@ def test_comparison_subjects_and_aspect():
             ("How do the NDB and CAC roles differ?", ["NDB", "CAC"], "roles", "of"),
             ("Compare and contrast Ma and Yuan", ["Ma", "Yuan"], "", "of"),
             ("Compare how Guangdong and Zhejiang approached the digital economy",
-             ["Guangdong", "Zhejiang"], "approached the digital economy", "how")]:
+             ["Guangdong", "Zhejiang"], "approached the digital economy", "how"),
+            # a name holding "of" is one side; words on where it is said only set the scope
+            ("What distinguishes the NDRC from the Cyberspace Administration of China?",
+             ["NDRC", "Cyberspace Administration of China"], "", "of"),
+            ("Could you compare China and the US as portrayed in the text?", ["China", "US"],
+             "", "of"),
+            # "to" inside the first side: "with" separates them
+            ("Contrast China's approach to digital governance with Western approaches.",
+             ["China", "Western approaches"], "approach to digital governance", "of"),
+            ("How similar are Ma Xingrui and Yuan Jiajun's backgrounds?",
+             ["Ma Xingrui", "Yuan Jiajun"], "backgrounds", "of"),
+            ("economic benefits versus control - how does the author weigh them?",
+             ["economic benefits", "control"], "", "of")]:
         intent = detect(question)
         assert (intent.subjects, intent.aspect, intent.by) == (subjects, aspect, by), question
     assert detect("How do rocks on the Moon compare to those on Earth?").subjects == [
@@ -348,6 +366,12 @@ def test_overview_of_the_sample(pipeline, question):
     ("What does the introduction say?", "start"),
     ("Summarize the introduction of the report", "start"),
     ("What's in the first section?", "start"),
+    ("what's in the opening paragraph", "start"),
+    ("What is the first thing the piece talks about?", "start"),
+    ("what's the final paragraph about", "end"),
+    ("Summarize the concluding section, please.", "end"),
+    ("What closing remarks does the author make?", "end"),
+    ("What note does the text finish on?", "end"),
 ])
 def test_a_question_about_how_it_ends_asks_for_the_conclusion(question, part):
     intent = detect(question)
@@ -366,6 +390,13 @@ def test_the_conclusion_starts_at_the_first_paragraph_of_the_last_fifth():
     assert ending(doc("1000" "1000" "1000" "1000" "0000")) == 12  # none after: the last one
     assert ending(doc("1000000000")) == 0
     assert ending(doc("1000" "1000" "1000" "1000" "0011")) == 17  # 3 sentences at least
+
+
+@pytest.mark.parametrize("question", [
+    "What is the first thing Ma did as governor?", "What note did Yuan send?",
+    "What was the final paragraph of the treaty?", "What closing remarks did Obama make?"])
+def test_the_first_or_last_of_something_else_is_a_fact(question):
+    assert detect(question).kind == "factoid"
 
 
 def test_a_question_about_how_something_else_began_is_a_fact():
@@ -448,6 +479,8 @@ def test_a_list_of_what_is_mentioned_searches_for_the_things_not_the_mentioning(
     ("Recap the document for my boss.", ""),  # who it is for, not what it is about
     ("Condense the article to three bullet points.", ""),
     ("Summarize the report's findings on Xinjiang", "the report's findings on Xinjiang"),
+    ("Could you outline the main ideas presented here?", ""),
+    ("Summarize the ideas presented by Ma", "the ideas presented by Ma"),
 ])
 def test_a_summary_of_a_topic_is_not_a_summary_of_the_document(question, topic):
     intent = detect(question)
@@ -459,6 +492,11 @@ def test_a_name_is_mentioned_as_a_name():
     assert not mentions("the National Data Bureau", "an enforcer of data governance")
     assert mentions("the National Data Bureau", "The new National Data Bureau will")
     assert mentions("formal", "formal imperialism")  # a side written in lower case
+    # a name joined by "of": its head or its acronym, not its last word alone
+    cac = "Cyberspace Administration of China"
+    assert mentions(cac, "The CAC’s function as an enforcer")
+    assert mentions(cac, "The Cyberspace Administration issued rules")
+    assert not mentions(cac, "In terms of China’s digital economy")
 
 
 def test_a_topic_summary_quotes_what_the_sources_say_about_it(pipeline):
@@ -587,6 +625,12 @@ def test_overviews_are_prepared_ahead_and_then_only_read(tmp_path_factory):
     ("Describe the National Data Bureau.", "What is the National Data Bureau?"),
     ("Tell me about the role of the CAC", "What is the role of the CAC?"),
     ("Can you explain why Xi trusts Ma?", "Why Xi trusts Ma?"),
+    ("What initiatives does it describe?", "What initiatives?"),
+    ("Give me a bullet list of the agencies.", "Which agencies?"),
+    ("What inputs does the government oversee, list them", "What inputs does the government "
+     "oversee?"),
+    ("Can you list the government agencies referenced in the text?", "Which government "
+     "agencies?"),
     # asking words only when they are about the asking
     ("How is the NDRC described?", "How is the NDRC described?"),
     ("Which agencies are mentioned?", "Which agencies?"),
@@ -620,6 +664,7 @@ def test_a_list_the_sources_cannot_vouch_for_is_an_abstention(pipeline):
     ("Which people are mentioned?", True),
     ("Name the people discussed in the document.", True),
     ("Who are the main characters?", True),
+    ("Name the persons that appear in the report, please.", True),
     ("Who is mentioned as the head of the NDB?", False),  # a fact about someone
     ("Which officials regulate ChatGPT?", False),
     ("Name the people who founded Apple.", False),
@@ -634,6 +679,9 @@ def test_a_question_for_the_people_a_document_names(question, roll_call):
     ("Which organisations are mentioned?", True),
     ("What agencies does the article mention?", True),
     ("List the companies named in the report.", True),
+    ("Which institutions and organizations appear in this piece?", True),
+    ("Name every organisation, agency or body mentioned in the report.", True),
+    ("Can you list the government agencies referenced in the text?", True),
     ("Which agencies regulate data?", False),  # a fact
     ("Which university did Ma attend?", False),
 ])

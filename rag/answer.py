@@ -25,8 +25,8 @@ from rag.generators.base import Context, Generator
 from rag.generators.llm import NOT_FOUND
 from rag.intent import Intent, detect, named_files, unknown_files
 from rag.rewrite import searchable
-from rag.drafts import (Draft, comparison_draft, list_draft, names_draft, overview_draft,
-                         topic_draft)
+from rag.drafts import (ROLL_CALLS, Draft, comparison_draft, list_draft, names_draft,
+                         overview_draft, topic_draft)
 from rag.summarize import document_sentences
 from rag.text import fold, listed, spell_out, unknown_acronyms
 from rag.retrieval import HybridRetriever, IndexReader
@@ -227,7 +227,7 @@ class Pipeline:
             subjects = [self._spelled(s, files) for s in intent.subjects]  # "NDB" as written
             return comparison_draft(subjects, intent.aspect, files,
                                     lambda q, f: self._search(q, f, max(k, 8))[:2], intent.by)
-        if intent.part in ("people", "organisations"):
+        if intent.part in ROLL_CALLS:  # the people, organisations, places or dates named
             return names_draft(files, self.reader.chunks_of, intent.part)
         return list_draft(*self._search(question, files, 2 * k), files)
 

@@ -11,7 +11,7 @@ from langchain_core.documents import Document
 
 from rag.citations import cite
 from rag.evidence import Candidate
-from rag.names import organisations, people
+from rag.names import dates, organisations, people, places
 from rag.summarize import (LIST_ITEMS, document_sentences, eligible, ending, list_items,
                            mentions, opening, overview, side, summary_length)
 from rag.text import name_groups
@@ -127,15 +127,20 @@ def overview_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
     return Draft("overview", heading, groups, shown)
 
 
-_ROLL_CALLS = {"people": (people, "People", "person", "people"),
-               "organisations": (organisations, "Organisations", "organisation", "organisations")}
+# kind -> (what finds them, heading, one, many, their order)
+ROLL_CALLS = {"people": (people, "People", "person", "people", ""),
+              "organisations": (organisations, "Organisations", "organisation", "organisations",
+                                ""),
+              "places": (places, "Places", "place", "places", ""),
+              "dates": (dates, "Dates", "date", "dates", ", earliest first")}
 
 
 def names_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
                 kind: str = "people") -> Draft:
-    """The people (or organisations) each file names (rag.names), in the order it first names
-    them, with that sentence cited; those first named in the same sentence share it."""
-    find, title, one, many = _ROLL_CALLS[kind]
+    """The people, organisations, places or dates each file names (rag.names), in the order
+    it first names them (dates: earliest first), with that sentence cited; those first
+    named in the same sentence share it."""
+    find, title, one, many, order = ROLL_CALLS[kind]
     shown = files[:MAX_FILES]
     groups = []
     for source in shown:
@@ -153,7 +158,7 @@ def names_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
         if len(named) > MAX_NAMES:
             groups.append(Group(None, [], f"{len(named) - MAX_NAMES} more {many} are named in "
                                           f"{source}; ask about one by name."))
-    return Draft("list", f"{title} named in {_scope(shown)}:", groups, shown)
+    return Draft("list", f"{title} named in {_scope(shown)}{order}:", groups, shown)
 
 
 Ranked = Callable[[str, list[str]], tuple[list[Candidate], list[Document]]]

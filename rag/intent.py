@@ -14,9 +14,10 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from rag.loaders import SUPPORTED
-from rag.phrasings import (ASPECT, BRIEF, CLOSING_PART, COMPARE, END, ENDING, IN_TERMS, LEAD_IN,
-                           LIST, NOT_A_TOPIC, OPENING, OPENING_PART, ORGANISATIONS, OVERVIEW,
-                           OWNED, PEOPLE, SAYS_ABOUT, SCOPE, SUMMARY_OF, THE_DOCUMENT)
+from rag.phrasings import (ASPECT, BRIEF, CLOSING_PART, COMPARE, DATES, END, ENDING, IN_TERMS,
+                           LEAD_IN, LIST, NOT_A_TOPIC, OPENING, OPENING_PART, ORGANISATIONS,
+                           OVERVIEW, OWNED, PEOPLE, PLACES, SAYS_ABOUT, SCOPE, SUMMARY_OF,
+                           THE_DOCUMENT)
 from rag.text import fold, terms
 
 MODEL_PATH = Path(__file__).with_name("intent_model.json")  # benchmarks/train_intent.py
@@ -29,15 +30,16 @@ class Intent:
     careers of A and B", "on": "A and B on X", "how": "how A and B approached X", or the
     question it asks: "which is bigger?");
     files: the files the question names; part: "end" or "start" for an overview of the
-    conclusion or the opening, "people" or "organisations" for a list of those the
-    documents name."""
+    conclusion or the opening, "people", "organisations", "places" or "dates" for a list
+    of those the documents name."""
 
     kind: str
     subjects: list[str] = field(default_factory=list)
     aspect: str = ""
     by: str = "of"
     files: list[str] = field(default_factory=list)
-    part: str = ""  # "end"/"start": how it ends/opens; "people"/"organisations": who it names
+    part: str = ""  # "end"/"start": how it ends/opens; "people", "organisations", "places",
+    # "dates": what it names
     topic: str = ""  # an overview of what the sources say about this ("Ma's career")
 
 
@@ -99,7 +101,8 @@ def detect(question: str, sources: list[str] | None = None,
 # After comparisons and topic summaries, the first of these whose patterns match decides.
 _KINDS = [(ENDING, "overview", "end"), (OPENING, "overview", "start"),
           (OVERVIEW, "overview", ""), (PEOPLE, "list", "people"),
-          (ORGANISATIONS, "list", "organisations"), (LIST, "list", "")]
+          (ORGANISATIONS, "list", "organisations"), (PLACES, "list", "places"),
+          (DATES, "list", "dates"), (LIST, "list", "")]
 
 
 def by_patterns(question: str, sources: list[str] | None = None) -> Intent:

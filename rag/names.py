@@ -1,14 +1,15 @@
-"""Names: the people and the organisations a document names, for "Who is mentioned in the
-article?" and "Which organisations are mentioned?" (rag.drafts lists them, each with the
-sentence that first names them). Told from the text alone, without a model of names: see
-`people` and `organisations`."""
+"""Names: the people, organisations, places and dates a document names, for "Who is
+mentioned in the article?", "Which organisations are mentioned?", "Which cities are
+mentioned?" and "What dates does it mention?" (rag.drafts lists them, each with the sentence
+that first names them). Told from the text alone, without a model of names: see `people`,
+`organisations`, `places` and `dates`."""
 
 from __future__ import annotations
 
 import re
 
 from rag.summarize import Sentence
-from rag.text import STOPWORDS
+from rag.text import _MONTHS, STOPWORDS
 
 # Words that make a capitalised run an organisation ("National Data Bureau").
 _BODIES = frozenset("""university bureau commission administration council committee party
@@ -27,7 +28,8 @@ monday tuesday wednesday thursday friday saturday sunday""".split())
 # Words before a name that are not part of it: titles and roles ("Administrator Robert
 # Seamans"), and openers a sentence may capitalise ("Upon Kennedy's death").
 _TITLES = frozenset("""mr mrs ms miss dr prof professor sir dame lord lady king queen prince
-princess pope saint st president governor secretary minister premier senator general
+princess pope saint st duke duchess emperor empress earl baron bishop archbishop cardinal
+sultan tsar president governor secretary minister premier senator general
 chairman chairwoman chair mayor judge captain administrator associate deputy vice chief
 director ambassador commander officer founder author writer historian economist
 sociologist archaeologist archeologist scientist physicist chemist biologist
@@ -143,3 +145,106 @@ def _bodies_in(run: list[str]) -> list[list[str]]:
         if len(part) >= 2 and _has_body(part):  # not "the Foundation"
             out.append(part)
     return out
+
+
+
+# Words that end a place's name after "the" ("the Greater Bay Area", "the United States").
+_PLACE_WORDS = frozenset("""area region province city county district bay river valley sea
+ocean island islands republic kingdom states emirates mountains desert peninsula coast gulf
+lake strait territory territories union basin plain plains""".split())
+# Where a capitalised run is a place: after "in", "from", "across", ... ("in Guangdong"), or
+# after a word for places or for who governs one ("the province of Zhejiang", "party
+# secretary of Xinjiang", "a region like Xinjiang"); a compass word may come between
+# ("in southwest China").
+_WHERE = (r"(?:\b(?:[Ii]n|[Ff]rom|[Aa]cross|[Tt]hroughout|[Ww]ithin|[Nn]ear|[Aa]t|[Ii]nto|"
+          r"[Aa]round|[Oo]utside|[Ii]nside)|\b(?:province|provinces|city|cities|state|states|"
+          r"region|regions|capital|county|town|district|island|republic|kingdom|country|"
+          r"countries|hub|governor|mayor|secretary) (?:of|like|such as|including))"
+          r"\s+(?:(?:north|south|east|west|central|northern|southern|eastern|western|"
+          r"north-?east|north-?west|south-?east|south-?west)\s+)?")
+# Words that make a run an event, a work or a language rather than a place ("World War II",
+# "in Latin"); a run ending in an adjective of a people is not a place ("Old Low Franconian").
+_NOT_A_PLACE = frozenset("""war wars revolution act treaty award awards prize cup league games
+olympics festival conference summit declaration agreement accord battle bowl series
+championship latin greek english french german norse dutch arabic hebrew sanskrit""".split())
+_PEOPLES = re.compile(r"(?:ish|ese|ian|ic)$")
+_NAME = r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}"
+_PLACE = re.compile(_WHERE + rf"(?P<the>the\s+)?(?P<run>{_NAME})")
+_MORE = re.compile(rf"(?:,\s*|,?\s+(?:and|or)\s+)(?P<run>{_NAME})")  # "in A, B and C"
+
+
+def places(sents: list[Sentence]) -> list[tuple[str, int]]:
+    """The places a document names, each with the sentence that first names them, in order:
+    a run of 1 to 3 capitalised words where a place goes (_WHERE: "in Guangdong", "the
+    province of Zhejiang", "party secretary of Xinjiang"), or after "the" when it ends with
+    a word for places ("in the Greater Bay Area"), and the runs listed after it ("in
+    Guangdong and Zhejiang"). Not a place: a run holding a word of bodies, a month, a title
+    or a word of a person the document names ("in President Xi's ..."), one followed by a
+    lower-case word that is not a stop word ("in Chinese society": an adjective) or by a
+    number ("in Super Bowl 50"), an event or a language ("World War II", "in Latin"), one
+    ending in an adjective of a people ("Old Low Franconian"), or a single word the
+    document also writes in lower case.
+    Without a gazetteer, a place never written after such words is missed ("Beijing has
+    ...") and a province, a city and a country are not told apart."""
+    texts = [s.text for s in sents]
+    lower = _lower_case(texts)
+    personal = {w for name, _ in people(sents) for w in name.split()}
+
+    def place(text: str, m: re.Match, the: bool = False) -> str | None:
+        run = re.sub(r"['’]s$", "", m.group("run")).split()
+        words = [w.lower() for w in run]
+        after = re.match(r"\s*(\S?)(\w*)", text[m.end("run"):])
+        mark, nxt = after.group(1), after.group(1) + after.group(2)
+        if the and (words[-1] not in _PLACE_WORDS or len(run) == 1):
+            return None  # "in the National ...": a body; "the Kingdom" alone: not a name
+        if any(w in _BODIES or w in _MONTHS or w in _TITLES or w in STOPWORDS
+               or w in _NOT_A_PLACE for w in words) or _PEOPLES.search(words[-1]) \
+                or any(w in personal for w in run) or (len(run) == 1 and words[0] in lower) \
+                or mark.isdigit() or (mark.islower() and nxt not in STOPWORDS):
+            return None
+        return ("the " if the else "") + " ".join(run)
+
+    found: dict[str, int] = {}
+    for i, text in enumerate(texts):
+        for m in _PLACE.finditer(text):
+            name = place(text, m, bool(m.group("the")))
+            if name:
+                found.setdefault(name, i)
+                pos = m.end("run")
+                while name and (more := _MORE.match(text, pos)):
+                    name, pos = place(text, more), more.end("run")
+                    if name:
+                        found.setdefault(name, i)
+    return list(found.items())
+
+
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|" \
+         r"December)"
+# A year where a date goes ("in 2015", "since 2021", "in March 2023", "the 1990s"), or a
+# month and a year anywhere ("March 2023", "4 June 1989", "June 4, 1989").
+_DATE = re.compile(rf"(?:\b{_MONTH}\s+(?:\d{{1,2}},?\s+)?|\b\d{{1,2}}\s+{_MONTH}\s+|"
+                   r"\b(?:[Ii]n|[Ss]ince|[Ff]rom|[Uu]ntil|[Tt]ill|[Bb]y|[Aa]fter|[Bb]efore|"
+                   r"[Dd]uring|[Bb]etween|[Aa]nd|[Tt]o|[Aa]round|[Cc]irca|[Ee]arly|[Mm]id|[Ll]ate)"
+                   r"[\s-]+(?:the\s+)?(?:(?:early|mid|late)[\s-]+)?)(?P<year>1\d{3}|20\d{2})(?P<s>s)?"
+                   r"(?![\d,.]\d)")
+
+
+def dates(sents: list[Sentence]) -> list[tuple[str, int]]:
+    """The dates a document names, each with the sentence that first names it, earliest
+    first: a year where a date goes (`_DATE`: "in 2015", "since 2021", "after 1978", "in
+    the 1990s") or with a month ("March 2023"), as written, without the word before it."""
+    found: dict[str, tuple[int, int, int]] = {}
+    for i, sentence in enumerate(sents):
+        for m in _DATE.finditer(sentence.text):
+            written = m.group(0)
+            month = re.search(_MONTH, written)
+            start = 0 if written[:1].isdigit() else (  # "4 June 1989" whole
+                month.start() if month else m.start("year") - m.start())
+            name = written[start:].strip()
+            order = (int(m.group("year")), _MONTH_ORDER.get(month.group(0) if month else "", 0))
+            found.setdefault(name, (*order, i))
+    return [(name, i) for name, (_, _, i) in sorted(found.items(), key=lambda kv: kv[1])]
+
+
+_MONTH_ORDER = {m: n for n, m in enumerate(_MONTH.removeprefix("(?:").removesuffix(")")
+                                           .split("|"), 1)}

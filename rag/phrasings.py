@@ -199,7 +199,8 @@ LIST = [
 _WHO = r"(?:people|persons|individuals|(?:main )?characters|names of (?:the )?people)"
 _NAMED = (rf"(?:(?:that|who|which) (?:are |were |is |get )?)?(?:mentioned|named|discussed|"
           rf"featured|quoted|cited|referenced|referred to|talked about|appears? in (?:it|{THIS} "
-          rf"{DOC})|appearing in (?:it|{THIS} {DOC})|in (?:it|{THIS} {DOC}))(?: (?:in|by) (?:it|"
+          rf"{DOC})|appearing in (?:it|{THIS} {DOC})|in (?:it|{THIS} {DOC})|(?:it|{THIS} {DOC}) "
+          rf"(?:mentions|names|discusses|talks about|refers to|covers))(?: (?:in|by) (?:it|"
           rf"{THIS} {DOC}))?")
 _EVERY = r"(?:a list of |all |every |each )?(?:of )?(?:the )?"
 PEOPLE = [
@@ -218,13 +219,33 @@ PEOPLE = [
 _BODY = (r"(?:(?:government |state |public )?(?:organi[sz]ations?|agenc(?:y|ies)|institutions?|"
          r"bod(?:y|ies)|compan(?:y|ies)|firms?|departments?|ministr(?:y|ies)|authorit(?:y|ies)|"
          r"universit(?:y|ies)))")
-_BODIES = rf"{_BODY}(?:,? (?:and |or )?{_BODY})*"  # "institutions and organizations"
-ORGANISATIONS = [
-    re.compile(rf"^(?:which|what) {_BODIES} (?:are|were|is|get|appears?|does|do|did)(?: (?:it|"
-               rf"{THIS} {DOC}))? (?:{_NAMED}|mention|name|discuss|talk about|feature)" + BRIEF
-               + END),
-    re.compile(ASK + rf"(?:(?:list|name|enumerate) |(?:give|show|tell) (?:me |us )?){_EVERY}"
-               rf"{_BODIES}(?: {_NAMED})?" + BRIEF + END),
+
+
+def _roll_call(noun: str) -> list[re.Pattern]:
+    """The ways to ask for every thing of a kind a document names, the kind being one noun
+    or several ("institutions and organizations"): "Which Xs are mentioned?", "What Xs does
+    the article name?", "List the Xs", "What are all the Xs mentioned?"."""
+    nouns = rf"{noun}(?:,? (?:and |or )?{noun})*"
+    return [
+        re.compile(rf"^(?:which|what) {nouns} (?:are|were|is|get|appears?|does|do|did)(?: (?:it|"
+                   rf"{THIS} {DOC}))? (?:{_NAMED}|mention|name|discuss|talk about|feature|"
+                   r"refer to|cite)" + BRIEF + END),
+        re.compile(ASK + rf"(?:(?:list|name|enumerate) |(?:give|show|tell) (?:me |us )?)"
+                   rf"{_EVERY}{nouns}(?: {_NAMED})?" + BRIEF + END),
+        re.compile(rf"^what (?:are|were) (?:all )?(?:the )?{nouns} {_NAMED}" + BRIEF + END),
+    ]
+
+
+ORGANISATIONS = _roll_call(_BODY)
+# The places and the dates a document names: "Which cities are mentioned?", "List the
+# years the article mentions" ("What year does the article mention?" asks for one).
+PLACES = _roll_call(r"(?:places?|locations?|cit(?:y|ies)|towns?|provinces?|regions?|"
+                    r"countr(?:y|ies)|states|municipalit(?:y|ies)|territor(?:y|ies)|nations?|"
+                    r"place names|geographic(?:al)? (?:locations|names))")
+DATES = _roll_call(r"(?:dates|years|time ?periods|periods|decades|centuries)") + [
+    re.compile(ASK + rf"(?:(?:give|show|make|build|create|draw up) (?:me |us )?)?(?:a |the )?"
+               rf"(?:timeline|chronology)(?: of (?:the )?(?:events|dates)?(?: in)?(?: (?:it|"
+               rf"{THIS} {DOC}))?)?" + BRIEF + END),
 ]
 # Words around a comparison that only set its scope: "Side by side, how do A and B stack up?",
 # "How do A and B differ according to the article?"

@@ -17,7 +17,7 @@ from rag.evaluation import unsupported_sentences
 from rag.generators.base import Context, Generator
 from rag.intent import detect, named_files, unknown_files
 from rag.rewrite import searchable
-from rag.names import organisations, people
+from rag.names import dates, organisations, people, places
 from rag.summarize import (Sentence, dangles, document_sentences, ending, mentions, opening,
                            overview, summary_length)
 
@@ -723,6 +723,59 @@ def test_organisations_are_named_whole_with_their_acronym():
     assert organisations(sents) == [
         ("National Data Bureau", 0), ("Cyberspace Administration of China (CAC)", 1),
         ("U.S. Court of Appeals for the First Circuit", 3), ("Zhejiang University", 4)]
+
+
+@pytest.mark.parametrize("question, part", [
+    ("Which provinces are mentioned in the document?", "places"),
+    ("list all the cities mentioned", "places"),
+    ("Name every region or province the article talks about, please.", "places"),
+    ("Which countries does the article talk about?", "places"),
+    ("What are all the dates and years mentioned?", "dates"),
+    ("Give me a timeline", "dates"),
+    ("Timeline of events in the article?", "dates"),
+    ("Which cities did Ma lead?", ""),  # a fact
+    ("Give me a timeline of Ma's career", ""),  # a topic
+    ("What year does the article mention?", ""),  # one thing asked
+])
+def test_a_question_for_the_places_or_dates_a_document_names(question, part):
+    assert detect(question).part == part
+
+
+def test_places_are_told_from_bodies_people_events_and_adjectives():
+    sents = _sentences(
+        "Ma Xingrui worked in Guangdong and Zhejiang before he moved.",
+        "He was party secretary of Xinjiang, a region far from southern China.",
+        "The bureau in the National Data Bureau building met in the Greater Bay Area.",
+        "In Chinese society, a fund was set up in March by President Xi Jinping.",
+        "Veterans of World War II met in Super Bowl 50 and spoke in Latin.",
+        "A delegation from Zhejiang University came in the Kingdom.",
+        "Letters from Ma Xingrui were read in Buddhist temples and in Room 101.")
+    assert places(sents) == [("Guangdong", 0), ("Zhejiang", 0), ("Xinjiang", 1), ("China", 1),
+                             ("the Greater Bay Area", 2)]
+
+
+def test_dates_are_listed_earliest_first_as_written():
+    sents = _sentences(
+        "The bureau was set up in March 2023 after years of planning.",
+        "Ma became party secretary in 2015 and governor in 2017.",
+        "Reform began after 1978, and 1,204 paragraphs were written in the 1990s.",
+        "It had 2000 staff.")
+    assert dates(sents) == [("1978", 2), ("1990s", 2), ("2015", 1), ("2017", 1),
+                            ("March 2023", 0)]
+
+
+def test_which_places_and_a_timeline_list_them_with_the_sentence_naming_them(pipeline):
+    result = pipeline.ask("Which provinces are mentioned?")
+    assert result.answer.startswith(f"Places named in {SAMPLE.name}:")
+    labels = [c for c, _ in claims(result.answer) if is_frame(c)]
+    assert "Guangdong, Zhejiang:" in labels and "Xinjiang:" in labels
+    assert "Chongqing:" in labels and not any("Bureau" in label for label in labels)
+    assert result.citations and unsupported_sentences(result) == 0
+    timeline = pipeline.ask("Give me a timeline")
+    assert timeline.answer.startswith(f"Dates named in {SAMPLE.name}, earliest first:")
+    labels = [c for c, _ in claims(timeline.answer) if is_frame(c)]
+    assert labels[1:] == ["1978:", "2015, 2017:", "2021:", "March 2023:"]  # after the heading
+    assert unsupported_sentences(timeline) == 0
 
 
 def test_which_organisations_lists_them_with_the_sentence_naming_them(pipeline):

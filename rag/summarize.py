@@ -22,7 +22,7 @@ import numpy as np
 from langchain_core.documents import Document
 
 from rag.evidence import Candidate, is_heading
-from rag.text import fold, name_groups, sentences, terms, words
+from rag.text import dangles, fold, name_groups, sentences, terms, words
 
 # Chosen on the even-numbered half of the SQuAD 1.1 dev articles, reported on the other half
 # (benchmarks/bench_summary.py; README "Whole-document questions").
@@ -104,19 +104,6 @@ def eligible(sentence: Sentence) -> bool:
     return (len(text.split()) >= MIN_WORDS and text.rstrip("\"”’)").endswith((".", "!", "?"))
             and not is_heading(sentence.chunk.page_content, sentence.span,
                                sentence.chunk.metadata.get("title")))
-
-
-_OPENERS = frozenset("""this these that those such it its they their them he she his her
-however but also moreover furthermore thus therefore hence instead meanwhile yet still
-besides nevertheless likewise similarly then""".split())
-_FIRST_WORD = re.compile(r"\W*(\w+)")
-
-
-def dangles(text: str) -> bool:
-    """Opens by leaning on what came before ("These shifts ...", "However, ..."), so it
-    reads poorly out of context."""
-    first = _FIRST_WORD.match(text)
-    return bool(first) and first.group(1).lower() in _OPENERS
 
 
 def summary_length(n_sentences: int) -> int:

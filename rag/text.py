@@ -122,6 +122,19 @@ def names(text: str) -> set[str]:
     return out
 
 
+_OPENERS = frozenset("""this these that those such it its they their them he she his her
+however but also moreover furthermore thus therefore hence instead meanwhile yet still
+besides nevertheless likewise similarly then""".split())
+_FIRST_WORD = re.compile(r"\W*(\w+)")
+
+
+def dangles(text: str) -> bool:
+    """Opens by leaning on what came before ("These shifts ...", "However, ..."), so it
+    reads poorly out of context."""
+    first = _FIRST_WORD.match(text)
+    return bool(first) and first.group(1).lower() in _OPENERS
+
+
 _NEGATION = re.compile(r"\b(?:not|never|no|none|neither|nor|without|cannot|nobody|nothing|"
                        r"nowhere)\b|n't\b")
 

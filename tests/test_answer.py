@@ -13,7 +13,7 @@ from rag.answer import Pipeline, condense
 from rag.config import Settings
 from rag.errors import IndexNotFoundError, RagError
 from rag.datasets import load_items
-from rag.evaluation import evaluate
+from rag.evaluation import evaluate, unsupported_sentences
 from rag.retrieval import HybridRetriever, rrf
 
 DEV = ROOT.parent / "shared" / "eval" / "seed_qa_dev.jsonl"
@@ -130,3 +130,12 @@ def test_load_items_rejects_bad_lines(tmp_path):
     bad.write_text('{"question": "q"}\n')
     with pytest.raises(RagError, match="answers"):
         load_items(bad)
+
+
+def test_an_explanation_includes_the_sentence_that_carries_it_on(pipeline):
+    # "These differences are rooted in ..." leans on the best sentence; it holds the reason
+    result = pipeline.ask("Why does Beijing's approach to cyber governance differ from the West's?")
+    assert not result.abstained, result.answer
+    assert "different approaches" in result.answer and "rooted in political ideology" in \
+        result.answer
+    assert unsupported_sentences(result) == 0

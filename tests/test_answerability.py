@@ -161,6 +161,26 @@ def test_pick_skips_near_duplicates_and_keeps_reading_order():
     assert [c.text for c in pick("When was it?", ranked)] == ["Second."]
 
 
+def test_an_explanation_keeps_the_sentence_that_leans_on_the_best_one():
+    from rag.evidence import Candidate
+
+    vecs = np.eye(4)
+    ranked = [Candidate(0, (0, 40), "Beijing differs from Western norms.", np.zeros(1), vecs[0],
+                        0.5),
+              Candidate(0, (90, 120), "Other things.", np.zeros(1), vecs[1], 0.05),
+              Candidate(0, (41, 89), "These differences are rooted in ideology.", np.zeros(1),
+                        vecs[2], 0.04),
+              Candidate(1, (0, 30), "Unrelated.", np.zeros(1), vecs[3], 0.03)]
+    why = [c.text for c in pick("Why does Beijing differ?", ranked)]
+    assert why == ["Beijing differs from Western norms.",
+                   "These differences are rooted in ideology."]
+    # a fact asked is answered by the best sentence alone; a next sentence that reads on its
+    # own is not a continuation
+    assert [c.text for c in pick("When did Beijing differ?", ranked)] == [why[0]]
+    ranked[2].text = "Ideology explains them."
+    assert [c.text for c in pick("Why does Beijing differ?", ranked)] == [why[0]]
+
+
 # -- markers --------------------------------------------------------------------------------
 
 def test_marker_goes_after_closing_punctuation():

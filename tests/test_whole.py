@@ -18,8 +18,9 @@ from rag.generators.base import Context, Generator
 from rag.intent import detect, named_files, unknown_files
 from rag.rewrite import searchable
 from rag.names import dates, organisations, people, places
-from rag.summarize import (Sentence, dangles, document_sentences, ending, mentions, opening,
+from rag.summarize import (Sentence, document_sentences, ending, mentions, opening,
                            overview, summary_length)
+from rag.text import dangles
 
 OKAPI = ("Okapi notes: the okapi lives in the Ituri rainforest of the Congo. It feeds on the "
          "leaves of more than a hundred plant species. Its striped legs make it hard to see "

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from rag.citations import cite
 from rag.evidence import Candidate
 from rag.generators.base import Context, Generator
-from rag.text import fold
+from rag.text import dangles, fold
 
 # Questions that want an explanation or a description rather than a single fact.
 _DESCRIPTIVE = re.compile(r"^\s*(why|how(?! (many|much|long|old|big|large|tall|far|often|"
@@ -22,13 +22,18 @@ DUPLICATE = 0.9       # cosine above which two sentences say the same thing
 
 
 def pick(question: str, ranked: list[Candidate]) -> list[Candidate]:
-    """The sentences that answer: the best one, then close runners-up, in reading order."""
+    """The sentences that answer: the best one (for an explanation or a description, with
+    the sentence after it when that one leans on it: "These differences are rooted in ..."),
+    then close runners-up, in reading order."""
     if not ranked:
         return []
     descriptive = bool(_DESCRIPTIVE.match(fold(question)))
     most, ratio = (LONG, LONG_RATIO) if descriptive else (SHORT, SHORT_RATIO)
     best = ranked[0]
     chosen = [best]
+    after = _next(best, ranked)
+    if descriptive and after is not None and dangles(after.text):
+        chosen.append(after)
     for cand in ranked[1:]:
         if len(chosen) >= most or cand.score < ratio * best.score:
             break
@@ -37,6 +42,12 @@ def pick(question: str, ranked: list[Candidate]) -> list[Candidate]:
         chosen.append(cand)
     # reading order: passages in rank order, sentences as they stand in each passage
     return sorted(chosen, key=lambda c: (c.passage, c.span[0]))
+
+
+def _next(cand: Candidate, ranked: list[Candidate]) -> Candidate | None:
+    """The sentence right after cand in its passage, if any."""
+    later = [c for c in ranked if c.passage == cand.passage and c.span[0] >= cand.span[1]]
+    return min(later, key=lambda c: c.span[0], default=None)
 
 
 def _same(a: Candidate, b: Candidate) -> bool:

@@ -3,6 +3,7 @@ heading and labels, each sentence cited, before verification (rag.citations.veri
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -175,11 +176,13 @@ def comparison_draft(subjects: list[str], aspect: str, files: list[str],
     """
     taken: set = set()
     groups = []
+    subjects = list(subjects)  # a side typed in lower case is relabelled as written
     named_aspect = bool(name_groups(f"About {aspect}"))  # "regarding Xinjiang": a name
-    for subject in subjects:
+    for n, subject in enumerate(list(subjects)):
         others = [o for o in subjects if o != subject]
         ranked, passages = ranked_for(f"{subject} {aspect}".strip(), files)
         found = side(subject, ranked, passages, taken, others)
+        subject = subjects[n] = _as_written(subject, [c.text for c in found])  # "Shenzhen"
         items = [(passages[c.passage], c.span) for c in found]
         note = "" if items else f"Nothing in the sources is about {subject}."
         if items and named_aspect and not any(mentions(aspect, c.text) for c in found):
@@ -200,6 +203,18 @@ def comparison_draft(subjects: list[str], aspect: str, files: list[str],
     else:  # "A and B regarding X"
         heading = f"Comparison of {names} {by} {aspect}{scope}:"
     return Draft("comparison", heading, groups, files)
+
+
+def _as_written(subject: str, texts: list[str]) -> str:
+    """A side typed in lower case ("shenzhen") as the sources write it, if they capitalise
+    it ("Shenzhen"); otherwise as typed."""
+    if subject != subject.lower():
+        return subject
+    for text in texts:
+        m = re.search(rf"(?<![\w'’-]){re.escape(subject)}(?![\w-])", text, re.I)
+        if m and m.group() != subject:
+            return m.group()
+    return subject
 
 
 def topic_draft(topic: str, ranked: list[Candidate], passages: list[Document],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from rag.summarize import Sentence
-from rag.text import _MONTHS, STOPWORDS
+from rag.text import STOPWORDS, months
 
 # Words that make a capitalised run an organisation ("National Data Bureau").
 _BODIES = frozenset("""university bureau commission administration council committee party
@@ -197,7 +197,7 @@ def places(sents: list[Sentence]) -> list[tuple[str, int]]:
         mark, nxt = after.group(1), after.group(1) + after.group(2)
         if the and (words[-1] not in _PLACE_WORDS or len(run) == 1):
             return None  # "in the National ...": a body; "the Kingdom" alone: not a name
-        if any(w in _BODIES or w in _MONTHS or w in _TITLES or w in STOPWORDS
+        if any(w in _BODIES or months(w) or w in _TITLES or w in STOPWORDS
                or w in _NOT_A_PLACE for w in words) or _PEOPLES.search(words[-1]) \
                 or any(w in personal for w in run) or (len(run) == 1 and words[0] in lower) \
                 or mark.isdigit() or (mark.islower() and nxt not in STOPWORDS):

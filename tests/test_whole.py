@@ -448,6 +448,14 @@ def test_comparison_groups_each_side_with_its_provinces(pipeline):
     assert "Zhejiang" in yuan or "Chongqing" in yuan
 
 
+def test_a_side_typed_in_lower_case_is_labelled_as_the_sources_write_it(pipeline):
+    result = pipeline.ask("shenzhen vs chongqing - how are they described?")
+    assert result.answer.startswith("Comparison of Shenzhen and Chongqing in")
+    labels = [c for c, _ in claims(result.answer) if is_frame(c)]
+    assert "Shenzhen:" in labels and "Chongqing:" in labels
+    assert unsupported_sentences(result) == 0
+
+
 def test_a_side_named_by_an_acronym_the_sources_never_use_is_spelled_out(pipeline):
     result = pipeline.ask("How do the NDB and CAC roles differ?")
     assert result.answer.startswith("Comparison of the roles of National Data Bureau and CAC")

@@ -14,6 +14,7 @@ cosine is computed needs a new --gather. Retrieval is exact (as in training), so
 differ from `rag eval`'s in the last digit. The cache is not part of the repository.
 
     .venv/bin/python benchmarks/probe_features.py --gather   # once, about 30 min
+    .venv/bin/python benchmarks/probe_features.py --gather sample_fresh  # one set again
     .venv/bin/python benchmarks/probe_features.py            # about 4 min per variant
 """
 
@@ -40,6 +41,7 @@ from rag.evidence import candidates  # noqa: E402
 
 CACHE = HERE / "results" / "probe_features.pkl"
 SEED_DEV = T.ROOT.parent / "shared" / "eval" / "seed_qa_dev.jsonl"
+FRESH = T.ROOT / "eval" / "sample_fresh.jsonl"  # written by someone who never saw the code
 
 
 def _askers(work: Path) -> dict[str, T.Asker]:
@@ -74,13 +76,18 @@ def _sets() -> dict[str, tuple[str, list[dict], Callable[[dict], bool]]]:
         "natural_train": ("sample", about_sample(T.NATURAL_TRAIN), never),
         "sample_dev": ("sample", about_sample(T.NATURAL_DEV), never),
         "seed_dev": ("sample", about_sample(SEED_DEV), never),
+        "sample_fresh": ("sample", about_sample(FRESH), never),
     }
 
 
-def gather(work: Path) -> None:
-    """Retrieve once for every question of every set; keep passages and cosines."""
-    askers, out = _askers(work), {}
+def gather(work: Path, only: list[str] | None = None) -> None:
+    """Retrieve once for every question of every set (or of the sets named, kept beside the
+    others already cached); keep passages and cosines."""
+    askers = _askers(work)
+    out = pickle.loads(CACHE.read_bytes()) if only and CACHE.exists() else {}
     for name, (index, items, removed) in _sets().items():
+        if only and name not in only:
+            continue
         asker, rows = askers[index], []
         for item in tqdm(items, desc=name, file=sys.stderr):
             gone = removed(item)
@@ -118,7 +125,7 @@ def probe(work: Path, weight: float) -> None:
     print(f"natural weight {weight:g}, threshold {threshold:.2f}; out-of-fold AUC "
           f"{auc(list(oof), y):.4f}")
     print("| set | questions | AUC | answered | abstained |\n|---|---|---|---|---|")
-    for name in ("held_squad2", "standin", "sample_dev", "seed_dev"):
+    for name in ("held_squad2", "standin", "sample_dev", "seed_dev", "sample_fresh"):
         conf = T.confidences(model, sets[name])
         pos = np.array([d["answerable"] for d in sets[name]])
         print(f"| {name} | {len(pos)} | {auc(list(conf), list(pos)):.4f} | "
@@ -127,13 +134,14 @@ def probe(work: Path, weight: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--gather", action="store_true", help="retrieve and cache (once)")
+    parser.add_argument("--gather", nargs="*", metavar="SET",
+                        help="retrieve and cache (once; or only the sets named)")
     parser.add_argument("--weight", type=float, default=20.0,
                         help="weight of one natural training question (the shipped choice)")
     parser.add_argument("--work", type=Path, default=HERE / "results" / "train")
     args = parser.parse_args()
-    if args.gather:
-        gather(args.work)
+    if args.gather is not None:
+        gather(args.work, args.gather)
     else:
         probe(args.work, args.weight)
 

@@ -119,7 +119,9 @@ _QUANTITY_WORDS = re.compile(r"\b(one|two|three|four|five|six|seven|eight|nine|t
 
 
 _DATED_YEAR = re.compile(r"\b(?:in|since|by|from|until|till|to|before|after|during|of|early|"
-                         r"late|mid)\s+(1[0-9]{3}|20[0-9]{2})\b", re.IGNORECASE)
+                         r"late|mid|january|february|march|april|may|june|july|august|"
+                         r"september|october|november|december)\s+(?:\d{1,2},?\s+)?"
+                         r"(1[0-9]{3}|20[0-9]{2})\b", re.IGNORECASE)
 
 
 def quantities(text: str) -> set[str]:

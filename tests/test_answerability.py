@@ -81,6 +81,15 @@ def test_which_year_with_a_year_in_the_text(pipeline):
     answered(pipeline, "In which year did Okafor become chair of the commission?", "2011")
 
 
+def test_a_year_after_a_month_is_a_date_not_a_count():
+    from rag.evidence import has_type, quantities
+
+    assert quantities("It was set up in March 2023 with 40 staff.") == {"40"}
+    assert "2013" not in quantities("By May 3, 2013 it was done.")
+    assert not has_type("It was set up in March 2023.", "number", "How many staff does it have?")
+    assert has_type("It was set up in March 2023.", "date", "When was it set up?")
+
+
 def test_which_city_with_a_city_in_the_text(pipeline):
     answered(pipeline, "Which city did Okafor curate maritime collections in?", "Liverpool")
 

@@ -313,8 +313,11 @@ def test_natural_training_questions_are_apart_from_the_dev_questions():
     from rag.text import fold
 
     trained = load_items(train.NATURAL_TRAIN)
-    dev = {fold(i["question"]) for i in load_items(train.NATURAL_DEV)}
+    dev = {fold(i["question"]) for path in (train.NATURAL_DEV, ROOT / "eval" /
+                                            "sample_fresh.jsonl") for i in load_items(path)}
     assert not {fold(i["question"]) for i in trained} & dev
+    # the shipped model learned from these natural questions and no others
+    assert metadata()["trained_on"]["natural_questions"] == len(trained)
     sample = fold(train.SAMPLE.read_text(encoding="utf-8"))
     for item in trained:  # every answer is the sample's own words, so the labels can find it
         assert all(fold(a) in sample for a in item["answers"]), item

@@ -18,7 +18,7 @@ from rag.phrasings import (ASPECT, BRIEF, CLOSING_PART, COMPARE, DATES, END, END
                            LEAD_IN, LIST, NOT_A_TOPIC, OPENING, OPENING_PART, ORGANISATIONS,
                            OVERVIEW, OWNED, PEOPLE, PLACES, SAYS_ABOUT, SCOPE, SUMMARY_OF,
                            THE_DOCUMENT)
-from rag.text import fold, terms
+from rag.text import STOPWORDS, fold, terms
 
 MODEL_PATH = Path(__file__).with_name("intent_model.json")  # benchmarks/train_intent.py
 
@@ -172,11 +172,25 @@ def _comparison(question: str, m: re.Match, files: list[str]) -> Intent | None:
             b, aspect = head, rest
     if aspect and m.groupdict().get("wh"):  # "compare how A and B approached X"
         by = m.group("wh")
+    a = _shared_head(question, a, b)  # "urban and rural areas": "urban areas"
     sides = [*_listed(a), b]  # "A, B and C": three sides
     if not all(sides) or len(set(sides)) < len(sides):
         return None
     return Intent("comparison", [_original(question, x) for x in sides],
                   _original(question, aspect), by, files)
+
+
+def _shared_head(question: str, a: str, b: str) -> str:
+    """A first side that is one describing word takes the noun of the second ("urban and
+    rural areas" -> "urban areas"; "central and provincial governments in X" -> "central
+    governments"); a name ("Ma and Yuan careers"), a plural ("cats and small dogs") or a
+    side of several words stays as it is."""
+    rest = b.split()
+    first = question.lstrip()[:len(a)].lower() == a  # capitalised only as the first word
+    if (len(a.split()) != 1 or len(rest) < 2 or a.endswith("s") or rest[1] in STOPWORDS
+            or (_is_name(question, a) and not first) or _is_name(question, rest[0])):
+        return a
+    return f"{a} {rest[1]}"
 
 
 def _listed(phrase: str) -> list[str]:

@@ -181,7 +181,10 @@ def mentions(subject: str, text: str) -> bool:
 def side(subject: str, ranked: list[Candidate], passages: list[Document], taken: set,
          others: list[str], limit: int = PER_SIDE) -> list[Candidate]:
     """The best sentences about one side of a comparison: they name the subject (or lean on
-    a sentence before them that does: "He became ...") and not only the other side."""
+    a sentence before them that does: "He became ...") and not only the other side. Words
+    every side shares ("areas" of "urban areas" and "rural areas") tell no side apart."""
+    shared = set.intersection(*(set(words(x)) for x in [subject, *others]))
+    subject, others = _distinct(subject, shared), [_distinct(o, shared) for o in others]
     out = []
     for cand in ranked:
         text = passages[cand.passage].page_content
@@ -198,6 +201,12 @@ def side(subject: str, ranked: list[Candidate], passages: list[Document], taken:
         if len(out) == limit:
             break
     return sorted(out, key=lambda c: (c.passage, c.span[0]))
+
+
+def _distinct(subject: str, shared: set[str]) -> str:
+    """The subject without the words all sides share (unless nothing would be left)."""
+    kept = [w for w in subject.split() if not set(words(w)) <= shared]
+    return " ".join(kept) if kept and len(kept) < len(subject.split()) else subject
 
 
 def list_items(ranked: list[Candidate]) -> list[Candidate]:

@@ -19,7 +19,7 @@ from rag.intent import detect, named_files, unknown_files
 from rag.rewrite import searchable
 from rag.names import dates, organisations, people, places
 from rag.summarize import (Sentence, document_sentences, ending, mentions, opening,
-                           overview, summary_length)
+                           overview, side, summary_length)
 from rag.text import dangles
 
 OKAPI = ("Okapi notes: the okapi lives in the Ituri rainforest of the Congo. It feeds on the "
@@ -210,7 +210,12 @@ def test_comparison_subjects_and_aspect():
             ("How similar are Ma Xingrui and Yuan Jiajun's backgrounds?",
              ["Ma Xingrui", "Yuan Jiajun"], "backgrounds", "of"),
             ("economic benefits versus control - how does the author weigh them?",
-             ["economic benefits", "control"], "", "of")]:
+             ["economic benefits", "control"], "", "of"),
+            # one describing word takes the noun of the other side; a plural does not
+            ("How do urban and rural areas differ?", ["urban areas", "rural areas"], "", "of"),
+            ("Compare the roles of central and provincial governments",
+             ["central governments", "provincial governments"], "roles", "of"),
+            ("Compare cats and small dogs", ["cats", "small dogs"], "", "of")]:
         intent = detect(question)
         assert (intent.subjects, intent.aspect, intent.by) == (subjects, aspect, by), question
     assert detect("How do rocks on the Moon compare to those on Earth?").subjects == [
@@ -446,6 +451,35 @@ def test_comparison_groups_each_side_with_its_provinces(pipeline):
     assert all(n for _, n in groups["Ma Xingrui"] + groups["Yuan Jiajun"])
     assert "Guangdong" in ma or "Shenzhen" in ma
     assert "Zhejiang" in yuan or "Chongqing" in yuan
+
+
+def test_a_sentence_with_only_the_word_both_sides_share_is_on_neither_side():
+    from rag.evidence import Candidate
+
+    texts = ["Coastal areas flooded.", "Urban areas grew fast.", "Rural areas shrank."]
+    body = " ".join(texts)
+    passage = Document(page_content=body, metadata={"source": "a.txt", "start": 0})
+    ranked, at = [], 0
+    for text in texts:
+        ranked.append(Candidate(0, (at, at + len(text)), text, np.zeros(1), np.zeros(1)))
+        at += len(text) + 1
+    urban = side("urban areas", ranked, [passage], set(), ["rural areas"])
+    assert [c.text for c in urban] == ["Urban areas grew fast."]
+
+
+def test_a_word_both_sides_share_does_not_tell_them_apart(pipeline):
+    result = pipeline.ask("How do central and provincial governments differ?")
+    central, provincial = result.answer.split("\nprovincial governments:")
+    central = central.split("\ncentral governments:")[1]
+    said = {side: [c.lower() for c, _ in claims(text)]
+            for side, text in (("central", central), ("provincial", provincial))}
+    assert said["central"] and said["provincial"]
+    for side, other in (("central", "provincial"), ("provincial", "central")):
+        # "governments" alone does not put a sentence in a group; the other side's word does
+        # not either
+        assert not any(other in c and side not in c for c in said[side]), said[side]
+    assert any("central" in c for c in said["central"])
+    assert unsupported_sentences(result) == 0
 
 
 def test_a_side_typed_in_lower_case_is_labelled_as_the_sources_write_it(pipeline):

@@ -176,13 +176,14 @@ def comparison_draft(subjects: list[str], aspect: str, files: list[str],
     """
     taken: set = set()
     groups = []
-    subjects = list(subjects)  # a side typed in lower case is relabelled as written
+    labels = []  # each side as the sources write it ("shenzhen" -> "Shenzhen")
     named_aspect = bool(name_groups(f"About {aspect}"))  # "regarding Xinjiang": a name
-    for n, subject in enumerate(list(subjects)):
+    for subject in subjects:
         others = [o for o in subjects if o != subject]
         ranked, passages = ranked_for(f"{subject} {aspect}".strip(), files)
         found = side(subject, ranked, passages, taken, others)
-        subject = subjects[n] = _as_written(subject, [c.text for c in found])  # "Shenzhen"
+        subject = _as_written(subject, [c.text for c in found])
+        labels.append(subject)
         items = [(passages[c.passage], c.span) for c in found]
         note = "" if items else f"Nothing in the sources is about {subject}."
         if items and named_aspect and not any(mentions(aspect, c.text) for c in found):
@@ -190,8 +191,7 @@ def comparison_draft(subjects: list[str], aspect: str, files: list[str],
                     f"with it.")
         groups.append(Group(f"{subject}:", items, note))
     scope = f" in {files[0]}" if len(files) == 1 else ""
-    names = " and ".join([", ".join(subjects[:-1]), subjects[-1]] if len(subjects) > 2
-                         else subjects)
+    names = " and ".join([", ".join(labels[:-1]), labels[-1]] if len(labels) > 2 else labels)
     if not aspect:
         heading = f"Comparison of {names}{scope}:"
     elif by == "of":  # "the careers of A and B"

@@ -18,7 +18,7 @@ from rag.phrasings import (ASPECT, BRIEF, CLOSING_PART, COMPARE, DATES, END, END
                            LEAD_IN, LIST, NOT_A_TOPIC, OPENING, OPENING_PART, ORGANISATIONS,
                            OVERVIEW, OWNED, PEOPLE, PLACES, SAYS_ABOUT, SCOPE, SUMMARY_OF,
                            THE_DOCUMENT)
-from rag.text import STOPWORDS, fold, terms
+from rag.text import NAME_JOINERS, STOPWORDS, fold, terms, written_as_name
 
 MODEL_PATH = Path(__file__).with_name("intent_model.json")  # benchmarks/train_intent.py
 
@@ -203,9 +203,7 @@ def _listed(phrase: str) -> list[str]:
 def _is_name(question: str, phrase: str) -> bool:
     """Whether the question writes the phrase as a name: each word capitalised, or a joiner
     between two that are ("Cyberspace Administration of China")."""
-    written = _original(question, phrase).split()
-    return all(w[:1].isupper() or (w in _JOINERS and 0 < i < len(written) - 1)
-               for i, w in enumerate(written))
+    return written_as_name(_original(question, phrase))
 
 
 def _named_head(question: str, phrase: str) -> tuple[str, str]:
@@ -215,14 +213,11 @@ def _named_head(question: str, phrase: str) -> tuple[str, str]:
     to X"))."""
     written = _original(question, phrase).split()
     n = next((i for i, w in enumerate(written) if not w[:1].isupper() and not (
-        w in _JOINERS and 0 < i < len(written) - 1 and written[i + 1][:1].isupper())),
+        w in NAME_JOINERS and 0 < i < len(written) - 1 and written[i + 1][:1].isupper())),
         len(written))
     n = n if 0 < n < len(written) else 1
     folded = phrase.split()
     return " ".join(folded[:n]), " ".join(folded[n:])
-
-
-_JOINERS = frozenset({"of", "and", "for", "the", "de"})
 
 
 def _original(question: str, folded: str) -> str:

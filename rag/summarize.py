@@ -22,7 +22,7 @@ import numpy as np
 from langchain_core.documents import Document
 
 from rag.evidence import Candidate, is_heading
-from rag.text import dangles, fold, name_groups, sentences, terms, words
+from rag.text import dangles, fold, name_groups, sentences, terms, words, written_as_name
 
 # Chosen on the even-numbered half of the SQuAD 1.1 dev articles, reported on the other half
 # (benchmarks/bench_summary.py; README "Whole-document questions").
@@ -170,8 +170,7 @@ def mentions(subject: str, text: str) -> bool:
         groups, present = [tuple(words(subject))], set(words(text))
     else:
         present = set(words(" ".join(re.findall(r"(?<![\w'’-])[A-Z][\w'’-]*", text))))
-    if len(groups) > 1 and all(w[:1].isupper() or w in ("of", "for", "and", "the", "de")
-                               for w in subject.split()):
+    if len(groups) > 1 and written_as_name(subject):
         # "Cyberspace Administration of China": its head or its acronym ("CAC"), not "China"
         initials = "".join(w[0] for w in re.findall(r"[A-Z][\w'’-]*", subject)).lower()
         groups = [groups[0], (initials,)]

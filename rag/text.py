@@ -122,6 +122,18 @@ def names(text: str) -> set[str]:
     return out
 
 
+# Words a name may hold between its capitalised words ("Cyberspace Administration of China").
+NAME_JOINERS = frozenset({"of", "and", "for", "the", "de"})
+
+
+def written_as_name(phrase: str) -> bool:
+    """Each word capitalised, or a joiner between two words ("Cyberspace Administration of
+    China")."""
+    written = phrase.split()
+    return all(w[:1].isupper() or (w in NAME_JOINERS and 0 < i < len(written) - 1)
+               for i, w in enumerate(written))
+
+
 _OPENERS = frozenset("""this these that those such it its they their them he she his her
 however but also moreover furthermore thus therefore hence instead meanwhile yet still
 besides nevertheless likewise similarly then""".split())

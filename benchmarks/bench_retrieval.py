@@ -6,7 +6,8 @@ Then the fusion settings (RRF constant, candidates per retriever, document-level
 are chosen on test queries 1-150 only and reported on 151-300 and on all 300, beside the
 shipped settings. Usage:
   .venv/bin/python benchmarks/bench_retrieval.py [--keep DIR] [--no-textbook]
-(RAG_EMBED_PRECISION=bf16 in the environment builds and queries a bf16 index.)
+(RAG_EMBED_PRECISION=bf16 in the environment builds and queries a bf16 index; --exact
+searches it by brute force, so two indexes compare without HNSW's run-to-run noise.)
 
 --emulate-bf16 builds and queries a bf16 index at fp32 speed on a CPU without native bf16
 (where real bf16 runs 5-8 times slower than fp32): the weights are bf16, every product is
@@ -95,6 +96,10 @@ def main() -> None:
                         help="Skip the textbook pipeline (it builds a second index).")
     parser.add_argument("--emulate-bf16", action="store_true",
                         help="A bf16 index computed by rounding (see above).")
+    parser.add_argument("--exact", action="store_true",
+                        help="Dense search by brute force instead of Chroma's HNSW graph, "
+                             "which is built differently in each process and moves nDCG@10 "
+                             "by a few thousandths: to compare two indexes (fp32, bf16).")
     args = parser.parse_args()
     if args.emulate_bf16:
         os.environ["RAG_EMBED_PRECISION"] = "bf16"
@@ -116,7 +121,9 @@ def main() -> None:
     print(f"index: {report.chunks} chunks ({report.embedded} embedded now, "
           f"{report.seconds:.0f} s)")
     queries, qrels = scifact.queries_with_qrels()
-    reader = IndexReader(settings)
+    reader = IndexReader(settings, exact=args.exact)
+    if args.exact:
+        print("dense search: exact (brute force)")
     rows = []
     for mode in ("dense", "bm25", "hybrid"):
         retriever = HybridRetriever(reader=reader, k=3 * K, mode=mode)
@@ -187,7 +194,7 @@ def choose_fusion(reader, queries: dict[str, str], qrels) -> None:
     for qid in ids:  # the candidates once (the most any setting asks for), fused offline
         name, kw = reader.current()
         vector = reader.embeddings.embed_query(queries[qid])
-        dense = [(d.id, d.metadata["source"]) for d, _ in reader.store.search(name, vector, 100)
+        dense = [(d.id, d.metadata["source"]) for d, _ in reader.search(name, vector, 100)
                  if reader.is_live(d)]
         bm25 = [(cid, src) for cid, src, _ in kw.hits(queries[qid], 100)]
         cands[qid] = (dense, bm25)

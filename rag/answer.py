@@ -29,6 +29,7 @@ from rag.drafts import (ROLL_CALLS, Draft, comparison_draft, list_draft, names_d
                          overview_draft, topic_draft)
 from rag.summarize import document_sentences
 from rag.text import fold, listed, spell_out, unknown_acronyms
+from rag.indexer import settled
 from rag.retrieval import HybridRetriever, IndexReader
 
 _FOLLOW_UP = re.compile(r"^(and|but|so|also|what about|how about)\b|\b(it|its|they|them|their|"
@@ -74,6 +75,7 @@ class Pipeline:
     """Everything needed to answer: the live index, the retriever and a generator."""
 
     def __init__(self, settings: Settings, generator: str | None = None):
+        settings = settled(settings)  # auto: the precision the index was built with
         self.settings = settings
         self.reader = IndexReader(settings)
         self.generator: Generator = make_generator(settings, generator or settings.generator)

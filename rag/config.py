@@ -43,8 +43,9 @@ class Settings(BaseSettings):
                                   description="Chunks per model batch when indexing.")
     embed_precision: Precision = Field(
         "auto", description="auto | fp32 | bf16: the number format the model computes in; "
-                            "auto = bf16 where the CPU has it natively (AVX512-BF16 or AMX), "
-                            "else fp32. Recorded in the index; queries use the same.")
+                            "auto = what the existing index was built with, else bf16 where "
+                            "the CPU has it natively (AVX512-BF16 or AMX), else fp32. "
+                            "Recorded in the index; queries use the same.")
 
     # answering
     generator: GeneratorName = Field("extractive", description="extractive | local | openai.")

@@ -68,6 +68,22 @@ class SyncReport:
                 "seconds": round(self.seconds, 3)}
 
 
+def settled(settings: Settings) -> Settings:
+    """The settings with RAG_EMBED_PRECISION=auto made concrete: the precision the existing
+    index was built with (a rebuild included, so a running app's readers keep matching it),
+    else the CPU's own (bf16 where it is native). So an index built on one machine is read
+    and extended on another, and app instances on different CPUs share one Chroma server;
+    an explicit fp32 or bf16 that differs from the index's is still refused, and with
+    `rag index --rebuild` changes it."""
+    if settings.embed_precision != "auto":
+        return settings
+    built = Manifest(settings.index_dir, settings.collection).state()
+    precision = built.get("config", {}).get("precision")
+    if precision not in ("fp32", "bf16"):
+        precision = resolve_precision("auto")
+    return settings.model_copy(update={"embed_precision": precision})
+
+
 def index_config(settings: Settings) -> dict:
     """What must match between the index and the settings that query or extend it."""
     return {"embedding": model_id(), "precision": resolve_precision(settings.embed_precision),
@@ -294,6 +310,7 @@ def sync(settings: Settings, rebuild: bool = False, progress: Progress | None = 
     """
     started = time.perf_counter()
     progress = progress or (lambda *_: None)
+    settings = settled(settings)
     config = index_config(settings)
     with IndexLock(settings.index_dir):
         manifest = Manifest(settings.index_dir, settings.collection)

@@ -15,7 +15,7 @@ from pydantic import ConfigDict
 from rag import keyword
 from rag.config import Settings
 from rag.embeddings import QUERY_BATCH, query_embeddings
-from rag.indexer import index_config
+from rag.indexer import index_config, settled
 from rag.manifest import Manifest
 from rag.store import ChunkStore
 
@@ -36,6 +36,7 @@ class IndexReader:
     seen. Hits whose file version is not live are dropped (see rag.manifest)."""
 
     def __init__(self, settings: Settings, exact: bool = False):
+        settings = settled(settings)  # auto: the precision the index was built with
         self.settings = settings
         self.exact = exact  # dense search by brute force instead of Chroma's HNSW (below)
         self._everything: tuple | None = None

@@ -529,10 +529,48 @@ def test_a_reader_picks_up_each_sync_and_refuses_other_settings(settings, source
     other = IndexReader(settings.model_copy(update={"chunk_size": 400, "chunk_overlap": 40}))
     with pytest.raises(IndexMismatchError, match="chunk_size"):
         other.current()
-    bf16 = IndexReader(settings.model_copy(update={"embed_precision": "bf16"}))
-    if index_config(settings)["precision"] != "bf16":
-        with pytest.raises(IndexMismatchError, match="precision"):
-            bf16.current()
+    built = manifest(settings).state()["config"]["precision"]
+    other = IndexReader(settings.model_copy(update={
+        "embed_precision": "fp32" if built == "bf16" else "bf16"}))
+    with pytest.raises(IndexMismatchError, match="precision"):
+        other.current()
+
+
+def test_auto_precision_follows_the_index_it_finds(tmp_path, sources):
+    """An index built in the precision `auto` would not pick on this CPU (as on another
+    machine) is read, extended and answered from with `auto`, and keeps its precision;
+    without an index, `auto` is the CPU's choice."""
+    import torch
+
+    from rag.answer import Pipeline
+    from rag.embeddings import resolve_precision
+    from rag.indexer import settled
+    from rag.retrieval import HybridRetriever, IndexReader
+
+    mine = resolve_precision("auto")
+    theirs = "fp32" if mine == "bf16" else "bf16"
+    auto = Settings(sources_dir=sources, index_dir=tmp_path / "index")
+    assert settled(auto).embed_precision == mine  # no index yet
+    write_corpus(sources)
+    sync(auto.model_copy(update={"embed_precision": theirs}))
+    assert settled(auto).embed_precision == theirs
+    reader = IndexReader(auto)
+    model = reader.embeddings.vectors.embeddings
+    assert model.dtype == (torch.bfloat16 if theirs == "bf16" else torch.float32)
+    found = HybridRetriever(reader=reader, k=3, mode="dense").invoke("capybara by the lake")
+    assert found[0].metadata["source"] == "deep/nested/gamma.txt"
+    write(sources / "zeta.txt", "Zeta: the wombat sleeps in its burrow all day.")
+    report = sync(auto)
+    assert report.added == ["zeta.txt"]
+    assert manifest(auto).state()["config"]["precision"] == theirs
+    sync(auto, rebuild=True)  # a rebuild under auto keeps it too: running readers match
+    assert manifest(auto).state()["config"]["precision"] == theirs
+    pipeline = Pipeline(auto, generator="extractive")
+    assert pipeline.vectors.embeddings.dtype == model.dtype  # sentences as the index has them
+    reply = pipeline.ask("Where does the wombat sleep?")
+    assert "zeta.txt" in {c.source for c in reply.citations}
+    with pytest.raises(IndexMismatchError, match="precision"):
+        sync(auto.model_copy(update={"embed_precision": mine}))
 
 
 def test_a_change_that_keeps_some_chunks_keeps_them_live(tmp_path, sources):

@@ -223,6 +223,7 @@ def main() -> None:
     from conftest import free_port
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    work.mkdir(parents=True, exist_ok=True)  # --keep names a folder that may not exist yet
     vectors = load_vectors(args.vectors)
     port = free_port()
     chroma = Path(sys.executable).with_name("chroma")

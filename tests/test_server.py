@@ -9,8 +9,10 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -203,11 +205,24 @@ def test_a_sync_through_the_server_prepares_the_new_files_overview(served):
     note.write_text("The prepared note is about the ibis. The ibis wades in the estuary mud "
                     "at low tide.", encoding="utf-8")
     try:
-        assert httpx.post(f"{base}/api/index").status_code == 202
+        started = httpx.post(f"{base}/api/index")
+        assert started.status_code == 202
         deadline = time.monotonic() + 120
-        while not (set(folder.glob("*.npy")) - before) and time.monotonic() < deadline:
+        status = {}
+        while time.monotonic() < deadline:  # this sync done (not an earlier one)
+            status = httpx.get(f"{base}/api/index").json()
+            if status["job"] == started.json()["job"] and not status["running"]:
+                break
             time.sleep(0.2)
-        assert set(folder.glob("*.npy")) - before, "no sentence vectors stored after the sync"
+        assert status.get("last", {}).get("added") == 1, status
+
+        def the_notes() -> list[Path]:  # its two sentences' vectors (other files' may land too:
+            # the server prepares earlier tests' files at start, at low priority)
+            return [p for p in set(folder.glob("*.npy")) - before if np.load(p).shape[0] == 2]
+
+        while not the_notes() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert the_notes(), "no sentence vectors stored after the sync"
     finally:
         note.unlink()
         assert json.loads(rag(settings, base, "index", "--json", "-q").stdout)["removed"] == 1

@@ -21,11 +21,24 @@ _META_TAIL = re.compile(rf"(?:,?\s+(?:that|which) (?:is|are|was|were)|\s+(?:is|a
                         rf"|,?\s+(?:in|from|within|according to)\s+(?:{THIS} )?{DOC}(?=\W*$)"
                         r"|\s*[,;:-]\s*(?:please )?(?:list|enumerate|name) them(?: all)?(?=\W*$)",
                         re.I)
-# "What agencies are mentioned?": which agencies ("listed", "named" can be the content)
-_MENTIONED = re.compile(rf"^((?:what|which) [\w\s'-]{{1,40}}?)\s+(?:(?:is|are|was|were) "
-                        rf"mentioned|(?:does|do|did) (?:it|{THIS} {DOC}) (?:mention|name|list|"
+# "What agencies are mentioned?", "What are the main challenges discussed?", "List the
+# risks mentioned": which agencies, challenges, risks ("listed", "named" can be the content:
+# "the companies listed")
+_ASKED = r"(?:mentioned|discussed|described|covered|raised|highlighted|outlined|cited|referenced)"
+_MENTIONED = re.compile(rf"^((?:what|which) [\w\s'-]{{1,40}}?)(?:,?\s+(?:that|which))?"
+                        rf"\s+(?:(?:is|are|was|were) "
+                        rf"{_ASKED}|(?:does|do|did) (?:it|{THIS} {DOC}) (?:mention|name|list|"
                         rf"describe|discuss|cover|include|outline|talk about|refer to))(?=\W*$)",
                         re.I)
+_ASKED_TAIL = re.compile(rf"^((?:(?:what|which) (?:are|were) (?:all )?(?:the )?)?"
+                         rf"[\w\s'-]{{0,40}}?\w+s)\s+(?:(?:that|which) (?:are|were) )?"
+                         rf"{_ASKED}(?=\W*$)", re.I)
+# "What are the main challenges?": in a question that only asks for a list of things, the
+# words ranking them are about the asking ("main", "key"): no sentence says "main challenge"
+_RANKING = re.compile(r"^((?:what|which) (?:are|were) (?:all )?(?:the )?"
+                      r"(?:\d+ |two |three |four |five |six |seven |eight |nine |ten )?)"
+                      r"(?:(?:main|key|major|principal|primary|chief|biggest|important|central|"
+                      r"core|most important)\s+)+(?=(?:[\w'-]+\s+){0,2}[\w'-]+s\W*$)", re.I)
 _TELL = re.compile(r"^(?:please |can you |could you )?(?:describe|explain|tell (?:me|us) (?:more )?"
                    r"about|talk about|discuss|elaborate on|give (?:me |us )?(?:details|"
                    r"information|info) (?:on|about))\s+", re.I)
@@ -38,9 +51,13 @@ def searchable(question: str) -> str:
     article." -> "Which agencies?", "Describe the bureau." -> "What is the bureau?"
     (unchanged if too little would be left)."""
     q = _MENTIONED.sub(r"\1", _META_TAIL.sub("", _META_HEAD.sub("", question.strip())))
+    if re.match(r"(?:what|which) (?:are|were) ", q, re.I):  # "What are the risks raised?"
+        q = _ASKED_TAIL.sub(r"\1", q)
+        unranked = _RANKING.sub(r"\1", q)
+        q = unranked if words(unranked) else q  # "the most important things": keep them
     listed, told = _IMPERATIVE.match(q), _TELL.match(q)
     if listed:
-        q = "Which " + q[listed.end():].rstrip(" .!?") + "?"
+        q = "Which " + _ASKED_TAIL.sub(r"\1", q[listed.end():].rstrip(" .!?")) + "?"
     elif told:  # "Describe X." asks what X is; "Explain how X works." asks how
         rest = q[told.end():].rstrip(" .!?")
         q = (rest if _WH.match(rest) else "What is " + rest) + "?"

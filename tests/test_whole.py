@@ -504,6 +504,11 @@ def test_a_list_of_what_is_mentioned_searches_for_the_things_not_the_mentioning(
     result = pipeline.ask("What agencies are mentioned?")
     assert result.kind == "list" and not result.abstained
     assert "National Data Bureau" in result.answer
+    # "main" and "mentioned" are about the asking; no sentence says "main challenge"
+    result = pipeline.ask("What are the main challenges mentioned?")
+    assert result.kind == "list" and not result.abstained
+    assert "The key challenge facing Ma" in result.answer
+    assert unsupported_sentences(result) == 0
 
 
 @pytest.mark.parametrize("question, topic", [
@@ -674,6 +679,11 @@ def test_overviews_are_prepared_ahead_and_then_only_read(tmp_path_factory):
      "oversee?"),
     ("Can you list the government agencies referenced in the text?", "Which government "
      "agencies?"),
+    ("What are the main challenges mentioned?", "What are the challenges?"),
+    ("List the challenges discussed.", "Which challenges?"),
+    ("What are the risks that are raised?", "What are the risks?"),
+    ("What challenges are described?", "What challenges?"),
+    ("What were the three key reforms?", "What were the three reforms?"),
     # asking words only when they are about the asking
     ("How is the NDRC described?", "How is the NDRC described?"),
     ("Which agencies are mentioned?", "Which agencies?"),
@@ -681,6 +691,12 @@ def test_overviews_are_prepared_ahead_and_then_only_read(tmp_path_factory):
      "How many of Grainger Town's 450 buildings are listed?"),
     ("Name a luxury division of Toyota.", "Name a luxury division of Toyota."),
     ("What is in the news?", "What is in the news?"),
+    ("When was the bureau mentioned?", "When was the bureau mentioned?"),  # the verb asked
+    ("What are the companies listed?", "What are the companies listed?"),
+    ("What are the main exports of Brazil?", "What are the main exports of Brazil?"),
+    ("What are the most important things in this document?",  # nothing left unranked
+     "What are the most important things?"),
+    ("What is the main reason?", "What is the main reason?"),
     ("List them.", "List them."),  # nothing would be left to search for
 ])
 def test_words_about_the_asking_are_not_searched_for(question, searched):

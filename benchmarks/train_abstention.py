@@ -43,6 +43,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ["HF_HUB_OFFLINE"] = "1"
 # The shipped model was learned from fp32 vectors. On a CPU with native bf16 `auto` would
 # pick bf16, whose vectors differ in the 5th digit: pinned, the file reproduces on any CPU.
@@ -62,6 +63,7 @@ from rag.evidence import SENTENCE_FEATURES, candidates  # noqa: E402
 from rag.indexer import sync  # noqa: E402
 from rag.retrieval import HybridRetriever, IndexReader  # noqa: E402
 from rag.text import fold  # noqa: E402
+from reproduce import verdict  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "benchmarks"
 SQUAD2 = SHARED / "squad2" / "dev-v2.0.json"
@@ -311,8 +313,9 @@ def main() -> None:
     args = parser.parse_args()
     text = dumps(train(args.work))
     if args.check:
-        same = args.out.exists() and args.out.read_text(encoding="utf-8") == text
-        print("reproduced exactly" if same else f"differs from {args.out}")
+        same, how = verdict(args.out.read_text(encoding="utf-8") if args.out.exists()
+                            else None, text)
+        print(how if same else f"{args.out.name}: {how}")
         raise SystemExit(0 if same else 1)
     args.out.write_text(text, encoding="utf-8")
     print(f"wrote {args.out}")

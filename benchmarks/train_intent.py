@@ -39,6 +39,7 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from rag.embeddings import QUERY_BATCH, sentence_vectors  # noqa: E402
 from rag.intent import MODEL_PATH, by_patterns  # noqa: E402
+from reproduce import verdict  # noqa: E402
 from train_abstention import SQUAD1, SQUAD2, held_out  # noqa: E402  the same article split
 
 SQUAD = (SQUAD1, SQUAD2)
@@ -130,9 +131,10 @@ def main() -> None:
     args = parser.parse_args()
     text = dumps(train())
     if args.check:
-        if MODEL_PATH.read_text(encoding="utf-8") != text:
-            raise SystemExit(f"{MODEL_PATH.name} differs from what the data gives")
-        print("reproduced exactly")
+        same, how = verdict(MODEL_PATH.read_text(encoding="utf-8"), text)
+        if not same:
+            raise SystemExit(f"{MODEL_PATH.name} {how} from what the data gives")
+        print(how)
         return
     MODEL_PATH.write_text(text, encoding="utf-8")
     print(json.dumps(json.loads(text)["report"], indent=1))

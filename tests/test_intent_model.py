@@ -66,3 +66,19 @@ def test_training_is_deterministic_on_a_small_slice():
     assert data["report"]["counts"]["neg_train"] > 300  # the hand-written ones and the slice
     shipped = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
     assert set(shipped) == set(data) and len(shipped["coef"]) == 384
+
+
+def test_a_check_on_another_cpu_accepts_float_noise_and_nothing_else():
+    """`--check` of both training scripts (benchmarks/reproduce.py): byte for byte is
+    "exactly"; the 6th digit moved by another CPU's kernels passes and says so; another
+    value, key, length or string fails."""
+    verdict = benchmark_script("reproduce").verdict
+    shipped = json.dumps({"threshold": 0.41, "coef": [-0.55266, 2.23932], "name": "x"})
+    assert verdict(shipped, shipped) == (True, "reproduced exactly")
+    ok, how = verdict(shipped, shipped.replace("-0.55266", "-0.552662"))
+    assert ok and "floating-point noise" in how and "/coef[0]" in how
+    for changed in (shipped.replace("2.23932", "2.2403"), shipped.replace("0.41", "0.42"),
+                    shipped.replace(', 2.23932', ''), shipped.replace('"x"', '"y"'),
+                    shipped.replace('"name"', '"other"')):
+        assert not verdict(shipped, changed)[0], changed
+    assert not verdict(None, shipped)[0]

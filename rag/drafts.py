@@ -182,6 +182,10 @@ def comparison_draft(subjects: list[str], aspect: str, files: list[str],
         others = [o for o in subjects if o != subject]
         ranked, passages = ranked_for(f"{subject} {aspect}".strip(), files)
         found = side(subject, ranked, passages, taken, others)
+        for form in ([] if found else adjectives(subject)):  # "the West": "Western norms"
+            found = side(form, ranked, passages, taken, others)
+            if found:
+                break
         subject = _as_written(subject, [c.text for c in found])
         labels.append(subject)
         items = [(passages[c.passage], c.span) for c in found]
@@ -203,6 +207,19 @@ def comparison_draft(subjects: list[str], aspect: str, files: list[str],
     else:  # "A and B regarding X"
         heading = f"Comparison of {names} {by} {aspect}{scope}:"
     return Draft("comparison", heading, groups, files)
+
+
+def adjectives(subject: str) -> list[str]:
+    """The words a one-word place or people name makes as an adjective ("West" ->
+    "Western", "Europe" -> "European", "Japan" -> "Japanese", "China" -> "Chinese"), for a
+    side the sources only ever describe that way. Forms nobody writes are harmless: a side
+    keeps only sentences that name one."""
+    if not re.fullmatch(r"[A-Z][a-z]{2,}", subject):
+        return []
+    stems = [subject, subject[:-1]] if subject[-1] in "aey" else [subject]
+    return list(dict.fromkeys(stem + end for stem in stems
+                              for end in ("ern", "n", "an", "ese", "ian", "ish")
+                              if stem + end != subject))
 
 
 def _as_written(subject: str, texts: list[str]) -> str:

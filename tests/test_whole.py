@@ -572,6 +572,20 @@ def test_a_side_with_nothing_says_so_instead_of_abstaining(pipeline):
     assert "Yuan" in result.answer.split("Greta Thunberg:")[0]
 
 
+def test_a_side_the_sources_only_describe_with_its_adjective(pipeline):
+    """"the West" is only ever "Western norms" in the sample: that sentence is its side."""
+    from rag.drafts import adjectives
+
+    assert "Western" in adjectives("West") and "Chinese" in adjectives("China")
+    assert "European" in adjectives("Europe") and adjectives("Ma") == []
+    result = pipeline.ask("How does China's approach differ from the West?")
+    assert result.kind == "comparison" and not result.abstained
+    west = result.answer.split("\nWest:")[1]
+    assert "compared with Western norms" in west.split("\n[1]")[0]
+    assert "Nothing in the sources" not in result.answer
+    assert unsupported_sentences(result) == 0
+
+
 def test_list_items_each_on_a_line_and_cited(pipeline):
     result = pipeline.ask("What are the responsibilities of the National Data Bureau?")
     assert result.kind == "list" and not result.abstained

@@ -211,7 +211,8 @@ PEOPLE = [
                rf"{DOC}))? (?:{_NAMED}|mention|name|discuss|talk about|feature)" + END),
     re.compile(ASK + rf"(?:(?:list|name|enumerate) |(?:give|show|tell) (?:me |us )?){_EVERY}"
                rf"{_WHO}(?: {_NAMED})?" + BRIEF + END),
-    re.compile(rf"^who are (?:the|all the) (?:{_WHO}|(?:key |main )?figures)(?: {_NAMED})?" + END),
+    re.compile(rf"^who are (?:the|all the) (?:(?:key|main|important|principal|central|major|"
+               rf"notable|prominent|leading) )?(?:{_WHO}|figures)(?: {_NAMED})?" + END),
     re.compile(r"\bwho(?:'?s| is) who\b"),
 ]
 # The organisations a document names: "Which organisations are mentioned?", "What agencies

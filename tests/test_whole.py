@@ -737,6 +737,9 @@ def test_a_list_the_sources_cannot_vouch_for_is_an_abstention(pipeline):
     ("Which people are mentioned?", True),
     ("Name the people discussed in the document.", True),
     ("Who are the main characters?", True),
+    ("Who are the key people in the article?", True),
+    ("Who are the important figures in this report?", True),
+    ("Who are the key players in the market?", False),  # a fact about a market
     ("Name the persons that appear in the report, please.", True),
     ("Who is mentioned as the head of the NDB?", False),  # a fact about someone
     ("Which officials regulate ChatGPT?", False),

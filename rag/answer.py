@@ -24,6 +24,7 @@ from rag.generators import make_generator
 from rag.generators.base import Context, Generator
 from rag.generators.llm import NOT_FOUND
 from rag.intent import Intent, detect, named_files, unknown_files
+from rag.phrasings import asked_count
 from rag.rewrite import searchable
 from rag.drafts import (ROLL_CALLS, Draft, comparison_draft, list_draft, names_draft,
                          overview_draft, topic_draft)
@@ -224,7 +225,8 @@ class Pipeline:
         if intent.kind == "overview":
             _, kw = self.reader.current()
             return overview_draft(files, self.reader.chunks_of, self.document_vectors,
-                                  idf_of(kw.doc_freq, kw.n_docs), intent.part)
+                                  idf_of(kw.doc_freq, kw.n_docs), intent.part,
+                                  asked_count(question))
         if intent.kind == "comparison":
             subjects = [self._spelled(s, files) for s in intent.subjects]  # "NDB" as written
             return comparison_draft(subjects, intent.aspect, files,

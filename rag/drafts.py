@@ -99,10 +99,11 @@ Embed = Callable[[list[str]], np.ndarray]
 
 
 def overview_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
-                   embed: Embed, idf: Callable[[str], float], part: str = "") -> Draft:
-    """An overview of one file (3–7 sentences) or of several (PER_FILE each, up to
-    MAX_FILES of them); of how each ends (its conclusion) with part="end", of how it opens
-    with part="start"."""
+                   embed: Embed, idf: Callable[[str], float], part: str = "",
+                   count: int | None = None) -> Draft:
+    """An overview of one file (3–7 sentences, or `count` when the question asks for so
+    many: "in one sentence") or of several (PER_FILE each, up to MAX_FILES of them); of how
+    each ends (its conclusion) with part="end", of how it opens with part="start"."""
     shown = files[:MAX_FILES]
     groups = []
     for source in shown:
@@ -114,8 +115,8 @@ def overview_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
         vectors = embed([s.text for s in sents])
         start = ending(sents) if part == "end" else 0
         stop = opening(sents) if part == "start" else len(sents)
-        n = summary_length(sum(eligible(s) for s in sents[start:stop])) if len(shown) == 1 \
-            else PER_FILE
+        n = PER_FILE if len(shown) > 1 else count or summary_length(
+            sum(eligible(s) for s in sents[start:stop]))
         picked = [sents[i] for i in overview(sents, vectors, n, idf, start, stop)]
         groups.append(Group(f"{source}:" if len(shown) > 1 else None,
                             [(s.chunk, s.span) for s in picked]))

@@ -565,6 +565,30 @@ def test_a_topic_summary_quotes_what_the_sources_say_about_it(pipeline):
     assert missing.abstained and not missing.citations
 
 
+@pytest.mark.parametrize("question, count", [
+    ("Summarize it in one sentence", 1), ("Give me three bullet points summarising it", 3),
+    ("tl;dr in 2 lines", 2), ("Sum it up in a couple of sentences", 2),
+    ("What are the 5 key takeaways?", 5), ("Summarize the article", None),
+    ("Summarize in 50 words", None), ("Summarize the first two paragraphs", None),
+    ("Summarize it in 12 points", None),  # more than an overview gives: its own length
+])
+def test_the_number_of_sentences_a_question_asks_for(question, count):
+    from rag.phrasings import asked_count
+
+    assert asked_count(question) == count
+
+
+def test_an_overview_has_as_many_sentences_as_asked(pipeline):
+    def sentences(question):
+        result = pipeline.ask(question)
+        assert result.kind == "overview" and unsupported_sentences(result) == 0
+        return len([c for c, n in claims(result.answer) if n])
+
+    assert sentences("Summarize it in one sentence") == 1
+    assert sentences("Give me three bullet points summarising the article") == 3
+    assert 3 <= sentences("Summarize the article") <= 7
+
+
 def test_a_side_with_nothing_says_so_instead_of_abstaining(pipeline):
     result = pipeline.ask("Compare Yuan Jiajun and Greta Thunberg")
     assert result.kind == "comparison" and not result.abstained

@@ -39,6 +39,11 @@ _RANKING = re.compile(r"^((?:what|which) (?:are|were) (?:all )?(?:the )?"
                       r"(?:\d+ |two |three |four |five |six |seven |eight |nine |ten )?)"
                       r"(?:(?:main|key|major|principal|primary|chief|biggest|important|central|"
                       r"core|most important)\s+)+(?=(?:[\w'-]+\s+){0,2}[\w'-]+s\W*$)", re.I)
+# "What does the article say about X?": the document is the one asked about ("it"); a
+# word no sentence holds
+_DOC_SAYS = re.compile(rf"^(what (?:does|do|did|is|are|was|were)) (?:{THIS} )?{DOC}(?= (?:say|"
+                       r"says|said|mention|tell us|tell me|write|saying|mentioning) (?:about|on|"
+                       r"regarding|concerning) )", re.I)
 _TELL = re.compile(r"^(?:please |can you |could you )?(?:describe|explain|tell (?:me|us) (?:more )?"
                    r"about|talk about|discuss|elaborate on|give (?:me |us )?(?:details|"
                    r"information|info) (?:on|about))\s+", re.I)
@@ -51,6 +56,7 @@ def searchable(question: str) -> str:
     article." -> "Which agencies?", "Describe the bureau." -> "What is the bureau?"
     (unchanged if too little would be left)."""
     q = _MENTIONED.sub(r"\1", _META_TAIL.sub("", _META_HEAD.sub("", question.strip())))
+    q = _DOC_SAYS.sub(r"\1 it", q)
     if re.match(r"(?:what|which) (?:are|were) ", q, re.I):  # "What are the risks raised?"
         q = _ASKED_TAIL.sub(r"\1", q)
         unranked = _RANKING.sub(r"\1", q)

@@ -596,6 +596,14 @@ def test_a_side_with_nothing_says_so_instead_of_abstaining(pipeline):
     assert "Yuan" in result.answer.split("Greta Thunberg:")[0]
 
 
+def test_what_the_article_says_about_a_thing_is_searched_as_what_it_says(pipeline):
+    """"the article" in "What does the article say about ChatGPT?" is the document asked
+    about, a word no sentence holds: searched as "What does it say about ChatGPT?"."""
+    result = pipeline.ask("What does the article say about ChatGPT?")
+    assert result.kind == "factoid" and not result.abstained
+    assert "regulation of ChatGPT" in result.answer and unsupported_sentences(result) == 0
+
+
 def test_a_side_the_sources_only_describe_with_its_adjective(pipeline):
     """"the West" is only ever "Western norms" in the sample: that sentence is its side."""
     from rag.drafts import adjectives
@@ -718,6 +726,8 @@ def test_overviews_are_prepared_ahead_and_then_only_read(tmp_path_factory):
     ("Can you list the government agencies referenced in the text?", "Which government "
      "agencies?"),
     ("What are the main challenges mentioned?", "What are the challenges?"),
+    ("What does the article say about ChatGPT?", "What does it say about ChatGPT?"),
+    ("What did the report say on the budget?", "What did it say on the budget?"),
     ("List the challenges discussed.", "Which challenges?"),
     ("What are the risks that are raised?", "What are the risks?"),
     ("What challenges are described?", "What challenges?"),
@@ -730,6 +740,7 @@ def test_overviews_are_prepared_ahead_and_then_only_read(tmp_path_factory):
     ("Name a luxury division of Toyota.", "Name a luxury division of Toyota."),
     ("What is in the news?", "What is in the news?"),
     ("When was the bureau mentioned?", "When was the bureau mentioned?"),  # the verb asked
+    ("What is the article about?", "What is the article about?"),  # an overview, not this
     ("What are the companies listed?", "What are the companies listed?"),
     ("What are the main exports of Brazil?", "What are the main exports of Brazil?"),
     ("What are the most important things in this document?",  # nothing left unranked

@@ -24,9 +24,9 @@ BRIEF = (r"(?:,? (?:briefly|please|pls|plz|in (?:short|brief|a nutshell|plain (?
          r"newcomers?|(?:busy )?executives?|\w+-year-olds?))))?")
 # How many sentences an overview should have, when the question says: "in one sentence",
 # "three bullet points", "the 5 key takeaways" (rag.drafts.overview_draft).
-_NUMBERS = {"one": 1, "a single": 1, "two": 2, "a couple of": 2, "three": 3, "four": 4,
+NUMBERS = {"one": 1, "a single": 1, "two": 2, "a couple of": 2, "three": 3, "four": 4,
             "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
-_COUNT = re.compile(rf"\b({'|'.join(_NUMBERS)}|\d{{1,2}})\s+(?:(?:short|brief|key|main|"
+_COUNT = re.compile(rf"\b({'|'.join(NUMBERS)}|\d{{1,2}})\s+(?:(?:short|brief|key|main|"
                     r"bullet(?:ed)?|quick|simple)\s+)*(?:sentences?|points?|bullets?|"
                     r"takeaways?|lines?|highlights?|ideas?|things)\b", re.I)
 
@@ -38,7 +38,7 @@ def asked_count(question: str) -> int | None:
     if not m:
         return None
     word = m.group(1).lower()
-    n = int(word) if word.isdigit() else _NUMBERS[word]
+    n = int(word) if word.isdigit() else NUMBERS[word]
     return n if 1 <= n <= 10 else None
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from rag.phrasings import DOC, THIS
+from rag.phrasings import DOC, NUMBERS, THIS
 from rag.text import words
 
 # Words about the asking, not about the thing asked ("list ...", "... mentioned in the
@@ -35,8 +35,8 @@ _ASKED_TAIL = re.compile(rf"^((?:(?:what|which) (?:are|were) (?:all )?(?:the )?)
                          rf"{_ASKED}(?=\W*$)", re.I)
 # "What are the main challenges?": in a question that only asks for a list of things, the
 # words ranking them are about the asking ("main", "key"): no sentence says "main challenge"
-_RANKING = re.compile(r"^((?:what|which) (?:are|were) (?:all )?(?:the )?"
-                      r"(?:\d+ |two |three |four |five |six |seven |eight |nine |ten )?)"
+_RANKING = re.compile(rf"^((?:what|which) (?:are|were) (?:all )?(?:the )?"
+                      rf"(?:(?:\d+|{'|'.join(NUMBERS)}) )?)"
                       r"(?:(?:main|key|major|principal|primary|chief|biggest|important|central|"
                       r"core|most important)\s+)+(?=(?:[\w'-]+\s+){0,2}[\w'-]+s\W*$)", re.I)
 # "What does the article say about X?": the document is the one asked about ("it"); a

@@ -10,6 +10,7 @@ ABSOLUTE and more than RELATIVE of its size is.
 from __future__ import annotations
 
 import json
+import math
 
 RELATIVE = 1e-4
 ABSOLUTE = 1e-5
@@ -45,7 +46,7 @@ def verdict(shipped_text: str | None, fresh_text: str) -> tuple[bool, str]:
         return False, f"differs ({broken})"
     a, b, where = max(numbers, key=lambda n: abs(n[0] - n[1]))
     off = [w for x, y, w in numbers
-           if abs(x - y) > ABSOLUTE and abs(x - y) > RELATIVE * max(abs(x), abs(y))]
+           if not math.isclose(x, y, rel_tol=RELATIVE, abs_tol=ABSOLUTE)]
     if off:
         return False, f"differs ({len(off)} numbers, the first at {off[0]})"
     return True, (f"reproduced within floating-point noise, not byte for byte (another CPU's "

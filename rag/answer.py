@@ -23,8 +23,7 @@ from rag.embeddings import QUERY_BATCH, StoredVectors, sentence_vectors
 from rag.generators import make_generator
 from rag.generators.base import Context, Generator
 from rag.generators.llm import NOT_FOUND
-from rag.intent import Intent, detect, named_files, unknown_files
-from rag.phrasings import asked_count
+from rag.intent import Intent, asked_count, detect, named_files, unknown_files
 from rag.rewrite import searchable
 from rag.drafts import (ROLL_CALLS, Draft, comparison_draft, list_draft, names_draft,
                          overview_draft, topic_draft)

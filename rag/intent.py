@@ -14,10 +14,10 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from rag.loaders import SUPPORTED
-from rag.phrasings import (ASPECT, BRIEF, CLOSING_PART, COMPARE, DATES, END, ENDING, IN_TERMS,
-                           LEAD_IN, LIST, NOT_A_TOPIC, OPENING, OPENING_PART, ORGANISATIONS,
-                           OVERVIEW, OWNED, PEOPLE, PLACES, SAYS_ABOUT, SCOPE, SUMMARY_OF,
-                           THE_DOCUMENT)
+from rag.phrasings import (ASPECT, BRIEF, CLOSING_PART, COMPARE, COUNT, DATES, END, ENDING,
+                           IN_TERMS, LEAD_IN, LIST, NOT_A_TOPIC, NUMBERS, OPENING, OPENING_PART,
+                           ORGANISATIONS, OVERVIEW, OWNED, PEOPLE, PLACES, SAYS_ABOUT, SCOPE,
+                           SUMMARY_OF, THE_DOCUMENT)
 from rag.text import NAME_JOINERS, STOPWORDS, fold, terms, written_as_name
 
 MODEL_PATH = Path(__file__).with_name("intent_model.json")  # benchmarks/train_intent.py
@@ -191,6 +191,17 @@ def _shared_head(question: str, a: str, b: str) -> str:
             or (_is_name(question, a) and not first) or _is_name(question, rest[0])):
         return a
     return f"{a} {rest[1]}"
+
+
+def asked_count(question: str) -> int | None:
+    """The number of sentences a question asks for ("in one sentence" -> 1, "three bullet
+    points" -> 3), 1 to 10; None when it does not say."""
+    m = COUNT.search(question)
+    if not m:
+        return None
+    word = m.group(1).lower()
+    n = int(word) if word.isdigit() else NUMBERS[word]
+    return n if 1 <= n <= 10 else None
 
 
 def _listed(phrase: str) -> list[str]:

@@ -23,25 +23,12 @@ BRIEF = (r"(?:,? (?:briefly|please|pls|plz|in (?:short|brief|a nutshell|plain (?
          r"beginners?|lay ?(?:persons?|m[ae]n|readers?|audience)|children|child|kids?|"
          r"newcomers?|(?:busy )?executives?|\w+-year-olds?))))?")
 # How many sentences an overview should have, when the question says: "in one sentence",
-# "three bullet points", "the 5 key takeaways" (rag.drafts.overview_draft).
+# "three bullet points", "the 5 key takeaways" (rag.intent.asked_count).
 NUMBERS = {"one": 1, "a single": 1, "two": 2, "a couple of": 2, "three": 3, "four": 4,
-            "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
-_COUNT = re.compile(rf"\b({'|'.join(NUMBERS)}|\d{{1,2}})\s+(?:(?:short|brief|key|main|"
-                    r"bullet(?:ed)?|quick|simple)\s+)*(?:sentences?|points?|bullets?|"
-                    r"takeaways?|lines?|highlights?|ideas?|things)\b", re.I)
-
-
-def asked_count(question: str) -> int | None:
-    """The number of sentences a question asks for ("in one sentence" -> 1, "three bullet
-    points" -> 3), 1 to 10; None when it does not say."""
-    m = _COUNT.search(question)
-    if not m:
-        return None
-    word = m.group(1).lower()
-    n = int(word) if word.isdigit() else NUMBERS[word]
-    return n if 1 <= n <= 10 else None
-
-
+           "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+COUNT = re.compile(rf"\b({'|'.join(NUMBERS)}|\d{{1,2}})\s+(?:(?:short|brief|key|main|"
+                   r"bullet(?:ed)?|quick|simple)\s+)*(?:sentences?|points?|bullets?|"
+                   r"takeaways?|lines?|highlights?|ideas?|things)\b", re.I)
 OVERVIEW = [
     re.compile(ASK + r"(?:summari[sz]e|sum (?:it |this |that |them |everything )?up|recap|"
                r"outline|skim|digest|eli5|tl;? ?dr|pr[eé]cis)\b"),

@@ -573,7 +573,7 @@ def test_a_topic_summary_quotes_what_the_sources_say_about_it(pipeline):
     ("Summarize it in 12 points", None),  # more than an overview gives: its own length
 ])
 def test_the_number_of_sentences_a_question_asks_for(question, count):
-    from rag.phrasings import asked_count
+    from rag.intent import asked_count
 
     assert asked_count(question) == count
 

@@ -15,9 +15,9 @@ import numpy as np
 
 from rag.loaders import SUPPORTED
 from rag.phrasings import (ASPECT, BRIEF, CLOSING_PART, COMPARE, COUNT, DATES, END, ENDING,
-                           IN_TERMS, LEAD_IN, LIST, NOT_A_TOPIC, NUMBERS, OPENING, OPENING_PART,
-                           ORGANISATIONS, OVERVIEW, OWNED, PEOPLE, PLACES, SAYS_ABOUT, SCOPE,
-                           SUMMARY_OF, THE_DOCUMENT)
+                           IN_TERMS, LEAD_IN, LIST, METADATA, NOT_A_TOPIC, NUMBERS, OPENING,
+                           OPENING_PART, ORGANISATIONS, OVERVIEW, OWNED, PEOPLE, PLACES,
+                           SAYS_ABOUT, SCOPE, SUMMARY_OF, THE_DOCUMENT)
 from rag.text import NAME_JOINERS, STOPWORDS, fold, terms, written_as_name
 
 MODEL_PATH = Path(__file__).with_name("intent_model.json")  # benchmarks/train_intent.py
@@ -89,10 +89,12 @@ def detect(question: str, sources: list[str] | None = None,
     Args:
         embed: normalised vectors of texts. With it, a question the patterns leave as a
             factoid or a list is an overview if the learned classifier is confident of it
-            (intent_model.json; "Boil it down for me").
+            (intent_model.json; "Boil it down for me"), unless it asks about the document
+            as a thing (its title, author, date or length: phrasings.METADATA).
     """
     intent = by_patterns(question, sources)
     if embed is not None and intent.kind in ("factoid", "list") and not intent.part and \
+            not METADATA.search(fold(question)) and \
             overview_probability(embed([question])[0]) >= _overview_model()[2]:
         return Intent("overview", files=intent.files)
     return intent

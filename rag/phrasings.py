@@ -56,8 +56,12 @@ OVERVIEW = [
     re.compile(rf"\b(?:main|key|central|major|core|big|important) (?:points?|ideas?|themes?|"
                rf"topics?|arguments?|messages?|takeaways?|findings?|conclusions?|facts)(?: "
                rf"(?:covered|discussed|raised|made|addressed))?(?: (?:of|in|from|by) (?:{THIS} )?"
-               rf"{DOC})?" + BRIEF + END),
+               rf"{DOC})?(?: here)?" + BRIEF + END),
     re.compile(r"\b(?:key )?takeaways?" + END),
+    # an abstract asked for: "Provide an abstract.", "write an abstract for this paper"
+    re.compile(ASK + rf"(?:give|provide|write|produce|draft|prepare)(?: me| us)? (?:a|an|the) "
+               rf"(?:short |brief )?abstract(?: (?:of|for) (?:it|this|{THIS} {DOC}))?" + BRIEF
+               + END),
     re.compile(rf"\bwhat(?:'?s| is| are| was| were)? (?:{THIS} )?{DOC} (?:is |are |was )?"
                rf"{MAINLY}(?:about|on|saying|covering|concerned with|focused on|getting at|driving "
                r"at)" + END),
@@ -93,6 +97,17 @@ OVERVIEW = [
                rf"'s?) (?:main |overall |basic )?(?:angle|take|stance|position|perspective|"
                rf"viewpoint|point of view|slant)" + END),
 ]
+# Facts about the document as a thing, not what it says: its title, author, date, length.
+# A factoid, whatever the learned overview classifier thinks ("What is the title of the
+# article?" reads like "What is the subject of the article?" to it).
+METADATA = re.compile(rf"\b(?:(?:title|headline|author|authors|writer|publisher|byline|"
+                      rf"(?:publication|release) date|date|length|word count|(?:number of )?pages|"
+                      rf"language|format|file ?name) of (?:it|this|{THIS} {DOC})|who (?:wrote|"
+                      rf"authored|published|edited) (?:it|this|{THIS} {DOC})|when (?:was|were) "
+                      rf"(?:it|this|{THIS} {DOC}) (?:written|published|released|updated)|how "
+                      rf"(?:long|many pages|many words) (?:is|are|does) (?:it|this|{THIS} {DOC}))"
+                      rf"\b")
+
 # "Summarize the career of Ma": a summary of what the sources say about a topic, unless the
 # object is the document itself or its points ("summarize the main points of the report").
 SUMMARY_OF = re.compile(ASK + r"(?:summari[sz]e|condense|distil+|sum up|recap|outline|give "

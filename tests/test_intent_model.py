@@ -10,7 +10,8 @@ import pytest
 from conftest import ROOT, benchmark_script
 
 from rag.embeddings import sentence_vectors
-from rag.intent import MODEL_PATH, by_patterns, detect
+from rag.intent import MODEL_PATH, _overview_model, by_patterns, detect, overview_probability
+from rag.phrasings import METADATA
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +36,20 @@ def test_it_leaves_a_roll_call_of_people_or_organisations_alone(embed):
     # the classifier reads "What people are discussed in this piece?" as an overview
     for question in ("What people are discussed in this piece?", "Which organisations are named?"):
         assert detect(question, embed=embed).part in ("people", "organisations"), question
+
+
+@pytest.mark.parametrize("question", [
+    "What is the title of the article?", "What is the title of this document?"])
+def test_a_question_about_the_document_as_a_thing_stays_a_factoid(question, embed):
+    """Its title, author, date or length: the classifier reads "the title of the article"
+    as "the subject of the article" (rag.phrasings.METADATA keeps it out)."""
+    probability, threshold = overview_probability(embed([question])[0]), _overview_model()[2]
+    assert probability >= threshold  # else this tests nothing
+    assert detect(question, embed=embed).kind == "factoid"
+    for asked in ("Who wrote the report?", "When was this article published?",
+                  "How long is the document?", "What is the language of the text?"):
+        assert METADATA.search(asked.lower()), asked
+    assert not METADATA.search("what is the subject of the article?")
 
 
 def _questions(path: Path) -> list[str]:

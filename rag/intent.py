@@ -142,14 +142,16 @@ def _comparison(question: str, m: re.Match, files: list[str]) -> Intent | None:
     approach ... B's") or after the last side's name ("the A and B roles")."""
     a, b = _clean(m.group("a")), _clean(m.group("b"))
     aspect = _clean(m.groupdict().get("aspect") or "")
-    by = _original(question, m.group("ask")) + "?" if aspect else "of"
+    after = bool(aspect and m.groupdict().get("by"))  # "how do A and B differ in X"
+    by = m.group("by") if after else _original(question, m.group("ask")) + "?" if aspect \
+        else "of"
     terms_of = None if aspect else IN_TERMS.match(b)
     if terms_of:
         b = _clean(terms_of.group("who") or terms_of.group("name"))
         aspect = _clean(terms_of.group("aspect") or terms_of.group("topic"))
         by = terms_of.group("by") or terms_of.group("on")
     found = ASPECT.match(a)
-    if found and (not aspect or terms_of):  # "the views of A and B on X"
+    if found and (not aspect or terms_of or after):  # "the views of A and B on X"
         a = _clean(found.group("who"))
         aspect = " ".join(x for x in (found.group("aspect").strip(), aspect and by, aspect)
                           if x)
@@ -190,7 +192,8 @@ def _shared_head(question: str, a: str, b: str) -> str:
     rest = b.split()
     first = question.lstrip()[:len(a)].lower() == a  # capitalised only as the first word
     if (len(a.split()) != 1 or len(rest) < 2 or a.endswith("s") or rest[1] in STOPWORDS
-            or (_is_name(question, a) and not first) or _is_name(question, rest[0])):
+            or (_is_name(question, a) and not first) or _is_name(question, rest[0])
+            or _is_name(question, rest[1])):  # "Xinjiang vs southern China"
         return a
     return f"{a} {rest[1]}"
 

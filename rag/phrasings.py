@@ -166,6 +166,10 @@ OPENING = [
 CLOSING_PART = re.compile(rf"^{_WHOSE}{_CLOSING}{_OF_IT}" + END)
 OPENING_PART = re.compile(rf"^{_WHOSE}{_OPENING}{_OF_IT}" + END)
 SHORT = r"(?:[^\s,:?]+ ){0,3}[^\s,:?]+"  # a name or a short phrase: up to 4 words
+# what a comparison is about, after the verb: "how do A and B compare in their approaches to
+# X", "... differ in terms of X", "... have in common, and where do they differ, on X"
+_AFTER = (r"(?:,? (?P<by>in terms of|when it comes to|with (?:respect|regard) to|regarding|in|on|"
+          r"for|over|as) (?P<aspect>.+?))?")
 # A comparison is the question's whole point: it opens with it (or is just "A vs B").
 COMPARE = [
     re.compile(ASK + r"(?:compare|contrast)(?: and (?:compare|contrast))? (?P<a>[^,]+? to .+?) "
@@ -187,8 +191,9 @@ COMPARE = [
     re.compile(r"^how (?:similar|different|alike|comparable) (?:are|were|is|was) (?P<a>.+?) "
                r"(?:and|to|from|with) (?P<b>.+)"),
     re.compile(r"^(?:how|in what ways?) (?:do|did|does) (?P<a>.+?) and (?P<b>.+?) (?:differ|"
-               r"compare|contrast|stack up|measure up)" + END),
-    re.compile(r"^what (?:do|did|does) (?P<a>.+?) and (?P<b>.+?) have in common" + END),
+               r"compare|contrast|stack up|measure up)" + _AFTER + END),
+    re.compile(r"^what (?:do|did|does) (?P<a>.+?) and (?P<b>.+?) have in common(?:,? and (?:where|"
+               r"how) (?:do|did|does) (?:they|the two) differ)?" + _AFTER + END),
     re.compile(r"^(?:how|in (?:what|which) ways?) (?:are|were|is|was) (?P<a>.+?) and (?P<b>.+?) "
                r"(?:alike|similar|different|related)" + END),
     re.compile(rf"^(?P<a>{SHORT}) and (?P<b>{SHORT})\s*[:,-]+\s*(?:(?:the |their |any )?"
@@ -201,11 +206,15 @@ COMPARE = [
                r"who)(?: one)? (?P<aspect>.+?))" + END),
     re.compile(r"^(?!(?:what|who|how|why|when|where|which|whose|whom|did|does|do|is|are)\b)"
                r"(?P<a>(?:[^\s,?]+ ){0,3}[^\s,?]+) (?:vs\.?|versus|compared (?:to|with)) "
-               r"(?P<b>(?:[^\s,?:]+ ){0,3}[^\s,?:]+?)(?:\s*(?:[:,?]|\s-+)\s*(?:(?P<ask>(?:which|"
-               r"who|what)(?: one)? (?P<aspect>.+?))|how (?:are|were|do|does|did|is) (?:they|"
-               r"(?:the )?(?:two|both)|the (?:authors?|"
+               r"(?P<b>(?:[^\s,?:]+ ){0,3}[^\s,?:]+?)(?:\s*(?:[:,?]|\s[-–—]+)\s*(?:(?P<ask>"
+               r"(?:which|who|what)(?: one)? (?P<aspect>.+?))|how (?:are|were|do|does|did|is) "
+               r"(?:they|each|(?:the )?(?:two|both)|the (?:authors?|"
                + DOC + r")) .+?))?" + END),
 ]
+# a list asked for after the question: "..., list them", "...? Enumerate them.", "...? Give
+# me a list." (rag.rewrite leaves it out of what is searched for)
+LIST_TAIL = (r"(?:\s*[,;:-]|(?<=[?.!]))\s*(?:please )?(?:(?:list|enumerate|name) them(?: all)?|"
+             r"give (?:me |us )?(?:a |the )?(?:full |complete |short |bullet(?:ed)? )?list)")
 LIST = [
     re.compile(ASK + r"(?:list|name|enumerate|itemi[sz]e|give (?:me |us )?(?:an? (?:bullet(?:ed)? "
                r"|short |full |complete )?list of|all|the)|what (?:are|were) (?:the|all the|some "
@@ -213,7 +222,7 @@ LIST = [
                rf"(?:which|what) \w+s (?:does|do|did) (?:it|{THIS} {DOC}) (?:mention|name|list|"
                r"talk about|discuss|cover|refer to|describe|include|outline|identify|highlight|"
                r"cite))\b"),
-    re.compile(r"[,;:-]\s*(?:please )?(?:list|enumerate|name) them(?: all)?" + END),
+    re.compile(LIST_TAIL + END),
 ]
 # The people a document names: "Who is mentioned in the article?", "List the people discussed"
 # ("Which officials regulate ChatGPT?" asks a fact: only "mentioned", "named", ... or "in

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from rag.phrasings import DOC, NUMBERS, THIS
+from rag.phrasings import DOC, LIST_TAIL, NUMBERS, THIS
 from rag.text import words
 
 # Words about the asking, not about the thing asked ("list ...", "... mentioned in the
@@ -19,7 +19,7 @@ _META_TAIL = re.compile(rf"(?:,?\s+(?:that|which) (?:is|are|was|were)|\s+(?:is|a
                         rf"\s+(?:mentioned|named|listed|discussed|described|cited|covered|"
                         rf"referenced|referred to)\s+(?:in|by)\s+(?:{THIS} )?{DOC}(?=\W*$)"
                         rf"|,?\s+(?:in|from|within|according to)\s+(?:{THIS} )?{DOC}(?=\W*$)"
-                        r"|\s*[,;:-]\s*(?:please )?(?:list|enumerate|name) them(?: all)?(?=\W*$)",
+                        rf"|{LIST_TAIL}(?=\W*$)",
                         re.I)
 # "What agencies are mentioned?", "What are the main challenges discussed?", "List the
 # risks mentioned": which agencies, challenges, risks ("listed", "named" can be the content:
@@ -55,7 +55,10 @@ def searchable(question: str) -> str:
     """The question without the words about the asking: "List the agencies mentioned in the
     article." -> "Which agencies?", "Describe the bureau." -> "What is the bureau?"
     (unchanged if too little would be left)."""
-    q = _MENTIONED.sub(r"\1", _META_TAIL.sub("", _META_HEAD.sub("", question.strip())))
+    q = _META_HEAD.sub("", question.strip())
+    if (untailed := _META_TAIL.sub("", q)) != q:  # "... champion? Give me a list." -> "...?"
+        q = re.sub(r"([?!])[?.!]+$", r"\1", untailed)
+    q = _MENTIONED.sub(r"\1", q)
     q = _DOC_SAYS.sub(r"\1 it", q)
     if re.match(r"(?:what|which) (?:are|were) ", q, re.I):  # "What are the risks raised?"
         q = _ASKED_TAIL.sub(r"\1", q)

@@ -165,16 +165,32 @@ def mentions(subject: str, text: str) -> bool:
     """Whether text names the subject: any word of a name counts ("Ma" for "Ma Xingrui"), as
     a capitalised word ("data" in "data governance" is not the "Data" of "National Data
     Bureau"); a subject written in lower case, as any word."""
+    return first_mention(subject, text) is not None
+
+
+def first_mention(subject: str, text: str) -> int | None:
+    """Where text first names the subject (as `mentions` counts it), or None."""
     groups = name_groups(f"About {subject}")
-    if not groups:
-        groups, present = [tuple(words(subject))], set(words(text))
-    else:
-        present = set(words(" ".join(re.findall(r"(?<![\w'’-])[A-Z][\w'’-]*", text))))
     if len(groups) > 1 and written_as_name(subject):
         # "Cyberspace Administration of China": its head or its acronym ("CAC"), not "China"
         initials = "".join(w[0] for w in re.findall(r"[A-Z][\w'’-]*", subject)).lower()
         groups = [groups[0], (initials,)]
-    return any(any(w in present for w in group) for group in groups)
+    wanted = {w for group in groups or [tuple(words(subject))] for w in group}
+    for m in re.finditer(r"(?<![\w'’-])[A-Z][\w'’-]*" if groups else r"[\w'’-]+", text):
+        if set(words(m.group())) & wanted:
+            return m.start()
+    return None
+
+
+def _antecedent(before: str, sides: list[str]) -> str | None:
+    """The side a sentence opening with "He ..." leans on: of the sides the nearest sentence
+    before it names, the one named first ("Ma, like Yuan, is ... He became ...": Ma)."""
+    for s, e in reversed(sentences(before)):
+        found = [(at, side) for side in sides
+                 if (at := first_mention(side, before[s:e])) is not None]
+        if found:
+            return min(found)[1]
+    return None
 
 
 def side(subject: str, ranked: list[Candidate], passages: list[Document], taken: set,
@@ -189,7 +205,7 @@ def side(subject: str, ranked: list[Candidate], passages: list[Document], taken:
         text = passages[cand.passage].page_content
         before = text[max(0, cand.span[0] - 300):cand.span[0]]
         named = mentions(subject, cand.text) or (  # "He became ..." after a sentence naming him
-            dangles(cand.text) and mentions(subject, before)
+            dangles(cand.text) and _antecedent(before, [subject, *others]) == subject
             and not any(mentions(o, cand.text) for o in others))
         key = (passages[cand.passage].metadata["source"],
                passages[cand.passage].metadata["start"] + cand.span[0])

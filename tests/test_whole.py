@@ -146,6 +146,11 @@ def two_files(tmp_path_factory) -> Pipeline:
     ("What initiatives does it describe?", "list"),
     ("Give me a bullet list of the initiatives Yuan pursued.", "list"),
     ("What economic inputs does the government oversee, list them", "list"),
+    ("What fields did the labs work on? List them.", "list"),
+    ("Which initiatives did Yuan champion? Give me a list.", "list"),
+    ("What are the challenges? Enumerate them.", "list"),
+    ("Who gave me a list?", "factoid"),
+    ("How do prices compare in winter?", "factoid"),
     ("List the responsibilities of the National Data Bureau.", "list"),
     ("What are the tasks of the CAC?", "list"),
     ("When was the National Data Bureau established?", "factoid"),
@@ -221,7 +226,22 @@ def test_comparison_subjects_and_aspect():
             ("How do urban and rural areas differ?", ["urban areas", "rural areas"], "", "of"),
             ("Compare the roles of central and provincial governments",
              ["central governments", "provincial governments"], "roles", "of"),
-            ("Compare cats and small dogs", ["cats", "small dogs"], "", "of")]:
+            ("Compare cats and small dogs", ["cats", "small dogs"], "", "of"),
+            # ... nor a name: "southern China" is not "Xinjiang China"
+            ("Xinjiang vs southern China - how do they differ?", ["Xinjiang", "southern China"],
+             "", "of"),
+            ("Xinjiang vs southern China — how do they differ as places to invest?",
+             ["Xinjiang", "southern China"], "", "of"),
+            # what is compared, after the verb
+            ("How do Ma and Yuan compare in their approaches to the digital economy?",
+             ["Ma", "Yuan"], "their approaches to the digital economy", "in"),
+            ("How do Ma and Yuan differ on innovation?", ["Ma", "Yuan"], "innovation", "on"),
+            ("What do Ma and Yuan have in common, and where do they differ, in terms of "
+             "scientific background?", ["Ma", "Yuan"], "scientific background", "in terms of"),
+            ("How do the roles of the central government and the provinces differ in digital "
+             "policy?", ["central government", "provinces"], "roles in digital policy", "of"),
+            ("Shenzhen vs Zhejiang: how did each pioneer digital initiatives?",
+             ["Shenzhen", "Zhejiang"], "", "of")]:
         intent = detect(question)
         assert (intent.subjects, intent.aspect, intent.by) == (subjects, aspect, by), question
     assert detect("How do rocks on the Moon compare to those on Earth?").subjects == [
@@ -471,6 +491,34 @@ def test_a_sentence_with_only_the_word_both_sides_share_is_on_neither_side():
         at += len(text) + 1
     urban = side("urban areas", ranked, [passage], set(), ["rural areas"])
     assert [c.text for c in urban] == ["Urban areas grew fast."]
+
+
+def test_a_sentence_opening_with_he_belongs_to_the_side_named_first_before_it():
+    from rag.evidence import Candidate
+
+    texts = ["Ma, like Yuan, is a space scientist.", "He became governor of Guangdong.",
+             "Yuan led Zhejiang.", "He then moved to Chongqing."]
+    body = " ".join(texts)
+    passage = Document(page_content=body, metadata={"source": "a.txt", "start": 0})
+    ranked, at = [], 0
+    for text in texts:
+        ranked.append(Candidate(0, (at, at + len(text)), text, np.zeros(1), np.zeros(1)))
+        at += len(text) + 1
+    ma = side("Ma", ranked, [passage], set(), ["Yuan"])
+    yuan = side("Yuan", ranked, [passage], set(), ["Ma"])
+    assert "He became governor of Guangdong." in [c.text for c in ma]
+    assert "He became governor of Guangdong." not in [c.text for c in yuan]
+    assert "He then moved to Chongqing." in [c.text for c in yuan]
+
+
+def test_a_comparison_with_the_aspect_after_the_verb_keeps_each_side_its_own(pipeline):
+    result = pipeline.ask("How do Ma Xingrui and Yuan Jiajun compare in their approaches to "
+                          "the digital economy?")
+    assert result.kind == "comparison" and unsupported_sentences(result) == 0
+    assert result.answer.startswith("Comparison of Ma Xingrui and Yuan Jiajun in their "
+                                    "approaches to the digital economy in ")
+    ma, yuan = result.answer.split("\n\n[1]")[0].split("\nYuan Jiajun:")
+    assert "Shenzhen in 2015" not in yuan  # "He became ..." follows "Ma, like Yuan, ..."
 
 
 def test_a_word_both_sides_share_does_not_tell_them_apart(pipeline):
@@ -729,6 +777,9 @@ def test_overviews_are_prepared_ahead_and_then_only_read(tmp_path_factory):
     ("Give me a bullet list of the agencies.", "Which agencies?"),
     ("What inputs does the government oversee, list them", "What inputs does the government "
      "oversee?"),
+    ("Which initiatives did Yuan champion? Give me a list.", "Which initiatives did Yuan "
+     "champion?"),
+    ("What fields did the labs work on? List them.", "What fields did the labs work on?"),
     ("Can you list the government agencies referenced in the text?", "Which government "
      "agencies?"),
     ("What are the main challenges mentioned?", "What are the challenges?"),

@@ -4,6 +4,7 @@ heading and labels, each sentence cited, before verification (rag.citations.veri
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -182,12 +183,14 @@ def comparison_draft(subjects: list[str], aspect: str, files: list[str],
     for subject in subjects:
         others = [o for o in subjects if o != subject]
         ranked, passages = ranked_for(f"{subject} {aspect}".strip(), files)
+        subject = _as_written(subject, [p.page_content for p in passages])
         found = side(subject, ranked, passages, taken, others)
         for form in ([] if found else adjectives(subject)):  # "the West": "Western norms"
             found = side(form, ranked, passages, taken, others)
             if found:
                 break
-        subject = _as_written(subject, [c.text for c in found])
+        if not found:  # the sentences naming it also name a side shown above: show them again
+            found = side(subject, ranked, passages, set(), others)
         labels.append(subject)
         items = [(passages[c.passage], c.span) for c in found]
         note = "" if items else f"Nothing in the sources is about {subject}."
@@ -224,15 +227,16 @@ def adjectives(subject: str) -> list[str]:
 
 
 def _as_written(subject: str, texts: list[str]) -> str:
-    """A side typed in lower case ("shenzhen") as the sources write it, if they capitalise
-    it ("Shenzhen"); otherwise as typed."""
-    if subject != subject.lower():
+    """A side as the sources write it inside a sentence: typed in lower case ("shenzhen",
+    "western norms") where they capitalise it ("Shenzhen", "Western norms"), or capitalised
+    only because it opens the question ("Economic benefits versus ...") where they do not;
+    otherwise as typed."""
+    found = [m.group() for text in texts for m in re.finditer(
+        rf"(?<![\w'’-]){re.escape(subject)}(?![\w-])", text, re.I)
+        if not re.search(r"(?:^|[.!?]\s+|\n\s*)$", text[:m.start()])]  # not opening a sentence
+    if not found or subject in found:
         return subject
-    for text in texts:
-        m = re.search(rf"(?<![\w'’-]){re.escape(subject)}(?![\w-])", text, re.I)
-        if m and m.group() != subject:
-            return m.group()
-    return subject
+    return Counter(found).most_common(1)[0][0]
 
 
 def topic_draft(topic: str, ranked: list[Candidate], passages: list[Document],

@@ -220,8 +220,10 @@ def side(subject: str, ranked: list[Candidate], passages: list[Document], taken:
 
 def _distinct(subject: str, shared: set[str]) -> str:
     """The subject without the words all sides share (unless nothing would be left)."""
-    kept = [w for w in subject.split() if not set(words(w)) <= shared]
-    return " ".join(kept) if kept and len(kept) < len(subject.split()) else subject
+    kept = [w for w in subject.split() if not words(w) or not set(words(w)) <= shared]
+    # a word of no content ("of") stays: "Cyberspace Administration of China" is one name
+    return " ".join(kept) if words(" ".join(kept)) and len(kept) < len(subject.split()) \
+        else subject
 
 
 def list_items(ranked: list[Candidate]) -> list[Candidate]:

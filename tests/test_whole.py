@@ -511,6 +511,41 @@ def test_a_sentence_opening_with_he_belongs_to_the_side_named_first_before_it():
     assert "He then moved to Chongqing." in [c.text for c in yuan]
 
 
+def test_a_name_holding_of_is_not_found_by_its_last_word():
+    from rag.evidence import Candidate
+
+    texts = ["China's economy grew.", "The CAC enforces data rules.", "The bureau was set up."]
+    body = " ".join(texts)
+    passage = Document(page_content=body, metadata={"source": "a.txt", "start": 0})
+    ranked, at = [], 0
+    for text in texts:
+        ranked.append(Candidate(0, (at, at + len(text)), text, np.zeros(1), np.zeros(1)))
+        at += len(text) + 1
+    # "of" is shared by no side, so it is not dropped: the name stays whole ("CAC", not "China")
+    cac = side("Cyberspace Administration of China", ranked, [passage], set(),
+               ["National Data Bureau"])
+    assert [c.text for c in cac] == ["The CAC enforces data rules."]
+
+
+def test_a_side_is_searched_as_the_sources_write_it():
+    from rag.drafts import _as_written
+
+    texts = ["Economic benefits matter. China weighs economic benefits against control, "
+             "unlike Western norms, as in Shenzhen."]
+    assert _as_written("Economic benefits", texts) == "economic benefits"  # opened the question
+    assert _as_written("western norms", texts) == "Western norms"
+    assert _as_written("shenzhen", texts) == "Shenzhen"
+    assert _as_written("Ma Xingrui", texts) == "Ma Xingrui"  # not in them: as typed
+
+
+def test_a_side_named_only_beside_the_other_still_gets_its_sentence(pipeline):
+    result = pipeline.ask("how is china's approach to cyber governance different from western "
+                          "norms")
+    assert result.kind == "comparison" and unsupported_sentences(result) == 0
+    western = result.answer.split("\n\n[1]")[0].split("\nWestern norms:")[1]
+    assert "compared with Western norms" in western and "_Nothing" not in western
+
+
 def test_a_comparison_with_the_aspect_after_the_verb_keeps_each_side_its_own(pipeline):
     result = pipeline.ask("How do Ma Xingrui and Yuan Jiajun compare in their approaches to "
                           "the digital economy?")

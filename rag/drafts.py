@@ -15,7 +15,7 @@ from rag.citations import cite
 from rag.evidence import Candidate
 from rag.names import dates, organisations, people, places
 from rag.summarize import (LIST_ITEMS, document_sentences, eligible, ending, list_items,
-                           mentions, opening, overview, side, summary_length)
+                           mentions, naming, opening, overview, side, summary_length)
 from rag.text import name_groups
 
 PER_FILE = 2        # sentences per file in a collection-wide overview
@@ -262,9 +262,15 @@ def topic_draft(topic: str, ranked: list[Candidate], passages: list[Document],
 
 
 def list_draft(ranked: list[Candidate], passages: list[Document], confidence: float,
-               files: list[str]) -> Draft:
-    """The best sentences of a wider retrieval, one item per line, each cited. A list asks
-    for facts: its confidence is a factoid's (the caller abstains below the bar)."""
+               files: list[str], question: str = "") -> Draft:
+    """The best sentences of a wider retrieval, one item per line, each cited; when the
+    question names something ("Which initiatives did Yuan champion?"), only sentences that
+    name it or lean on one that does. A list asks for facts: its confidence is a factoid's
+    (the caller abstains below the bar)."""
+    names = [" ".join(w.capitalize() for w in group) for group in name_groups(question)]
+    if names:  # the question's own first word is not a name ("List", "Name", "Which")
+        named = {id(c) for name in names for c in naming(name, ranked, passages)}
+        ranked = [c for c in ranked if id(c) in named]
     items = [(passages[c.passage], c.span) for c in list_items(ranked)]
     note = "" if items else "No passage lists what the question asks."
     return Draft("list", f"List from {_scope(_sources(items))}:", [Group(None, items, note)],

@@ -182,12 +182,22 @@ def first_mention(subject: str, text: str) -> int | None:
     return None
 
 
-def _antecedent(before: str, sides: list[str]) -> str | None:
+def _antecedent(before: str, sides: list[str], names: set[str]) -> str | None:
     """The side a sentence opening with "He ..." leans on: of the sides the nearest sentence
-    before it names, the one named first ("Ma, like Yuan, is ... He became ...": Ma)."""
+    before it names, the one named first ("Ma, like Yuan, is ... He became ...": Ma); none
+    when a nearer sentence, or that one, opens with another name ("Ma, in Shenzhen, ..."
+    in a list about Yuan).
+
+    Args:
+        names: the folded words the text capitalises inside a sentence (so "Ma" opening a
+            sentence is a name, "Since" is not).
+    """
     for s, e in reversed(sentences(before)):
         found = [(at, side) for side in sides
                  if (at := first_mention(side, before[s:e])) is not None]
+        opener = re.match(r"[A-Z][\w'’-]*", before[s:e])
+        if opener and set(words(opener.group())) & names and (not found or min(found)[0] > 0):
+            return None
         if found:
             return min(found)[1]
     return None
@@ -201,21 +211,35 @@ def side(subject: str, ranked: list[Candidate], passages: list[Document], taken:
     shared = set.intersection(*(set(words(x)) for x in [subject, *others]))
     subject, others = _distinct(subject, shared), [_distinct(o, shared) for o in others]
     out = []
-    for cand in ranked:
-        text = passages[cand.passage].page_content
-        before = text[max(0, cand.span[0] - 300):cand.span[0]]
-        named = mentions(subject, cand.text) or (  # "He became ..." after a sentence naming him
-            dangles(cand.text) and _antecedent(before, [subject, *others]) == subject
-            and not any(mentions(o, cand.text) for o in others))
+    for cand in naming(subject, ranked, passages, others):
         key = (passages[cand.passage].metadata["source"],
                passages[cand.passage].metadata["start"] + cand.span[0])
-        if named and key not in taken and not any(
-                mentions(o, cand.text) and not mentions(subject, cand.text) for o in others):
+        if key not in taken:
             out.append(cand)
             taken.add(key)
         if len(out) == limit:
             break
     return sorted(out, key=lambda c: (c.passage, c.span[0]))
+
+
+def naming(subject: str, ranked: list[Candidate], passages: list[Document],
+           others: list[str] = ()) -> list[Candidate]:
+    """The candidates (in their order) that name the subject, or open by leaning on a
+    sentence that does ("He became ..."), and do not name only one of the others."""
+    out = []
+    names = {i: {w for group in name_groups(p.page_content) for w in group}
+             for i, p in enumerate(passages)}
+    for cand in ranked:
+        text = passages[cand.passage].page_content
+        before = text[max(0, cand.span[0] - 300):cand.span[0]]
+        named = mentions(subject, cand.text) or (  # "He became ..." after a sentence naming him
+            dangles(cand.text)
+            and _antecedent(before, [subject, *others], names[cand.passage]) == subject
+            and not any(mentions(o, cand.text) for o in others))
+        if named and not any(mentions(o, cand.text) and not mentions(subject, cand.text)
+                             for o in others):
+            out.append(cand)
+    return out
 
 
 def _distinct(subject: str, shared: set[str]) -> str:

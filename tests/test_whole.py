@@ -707,6 +707,25 @@ def test_a_side_the_sources_only_describe_with_its_adjective(pipeline):
     assert unsupported_sentences(result) == 0
 
 
+def test_a_list_about_someone_keeps_only_the_sentences_about_them():
+    from rag.drafts import list_draft
+    from rag.evidence import Candidate
+
+    texts = ["Yuan backed data markets, unlike Ma.", "He also courted tech firms.",
+             "Ma, in Shenzhen, pushed digital payments.", "He then moved to Xinjiang."]
+    body = " ".join(texts)
+    passage = Document(page_content=body, metadata={"source": "a.txt", "start": 0})
+    ranked, at = [], 0
+    for text, score in zip(texts, (0.9, 0.8, 0.7, 0.6)):
+        ranked.append(Candidate(0, (at, at + len(text)), text, np.zeros(1), np.zeros(0), score))
+        at += len(text) + 1
+    items = lambda q: [body[s:e] for group in list_draft(  # noqa: E731
+        ranked, [passage], 0.9, ["a.txt"], q).groups for _, (s, e) in group.items]
+    # "He" after "Yuan ..." is Yuan's; Ma's sentences are not (the first word is no name)
+    assert items("Which initiatives did Yuan champion? List them.") == texts[:2]
+    assert items("Which initiatives were championed?") == texts  # no name: no filter
+
+
 def test_list_items_each_on_a_line_and_cited(pipeline):
     result = pipeline.ask("What are the responsibilities of the National Data Bureau?")
     assert result.kind == "list" and not result.abstained

@@ -231,7 +231,8 @@ class Pipeline:
             return comparison_draft(subjects, intent.aspect, files,
                                     lambda q, f: self._search(q, f, max(k, 8))[:2], intent.by)
         if intent.part in ROLL_CALLS:  # the people, organisations, places or dates named
-            return names_draft(files, self.reader.chunks_of, intent.part)
+            return names_draft(files, self.reader.chunks_of, intent.part,
+                               self._spelled(intent.topic, files) if intent.topic else "")
         return list_draft(*self._search(question, files, 2 * k), files, question)
 
     def _whole(self, question: str, history: list[dict] | None, intent: Intent, k: int | None,

@@ -14,7 +14,7 @@ from langchain_core.documents import Document
 from rag.citations import cite
 from rag.evidence import Candidate
 from rag.names import dates, organisations, people, places
-from rag.summarize import (LIST_ITEMS, document_sentences, eligible, ending, list_items,
+from rag.summarize import (LIST_ITEMS, about, document_sentences, eligible, ending, list_items,
                            mentions, naming, opening, overview, side, summary_length)
 from rag.text import name_groups
 
@@ -139,16 +139,21 @@ ROLL_CALLS = {"people": (people, "People", "person", "people", ""),
 
 
 def names_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
-                kind: str = "people") -> Draft:
+                kind: str = "people", topic: str = "") -> Draft:
     """The people, organisations, places or dates each file names (rag.names), in the order
     it first names them (dates: earliest first), with that sentence cited; those first
-    named in the same sentence share it."""
+    named in the same sentence share it. With a topic ("a timeline of Ma's career"), only
+    in the sentences about it (rag.summarize.about)."""
     find, title, one, many, order = ROLL_CALLS[kind]
     shown = files[:MAX_FILES]
     groups = []
     for source in shown:
         sents = document_sentences(chunks_of(source))
-        named = find(sents)
+        if topic:
+            kept = about(topic, sents)
+            named = [(name, kept[i]) for name, i in find([sents[i] for i in kept])]
+        else:
+            named = find(sents)
         where = f" ({source})" if len(shown) > 1 else ""
         by_sentence: dict[int, list[str]] = {}
         for name, i in named[:MAX_NAMES]:
@@ -156,12 +161,16 @@ def names_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
         for i, names in by_sentence.items():
             sentence = sents[i]
             groups.append(Group(f"{', '.join(names)}{where}:", [(sentence.chunk, sentence.span)]))
-        if not named:
-            groups.append(Group(None, [], f"No {one} is named in {source}."))
+        if topic and not kept:
+            groups.append(Group(None, [], f"Nothing in {source} is about {topic}."))
+        elif not named:
+            where_named = f" in what {source} says about {topic}" if topic else f" in {source}"
+            groups.append(Group(None, [], f"No {one} is named{where_named}."))
         if len(named) > MAX_NAMES:
             groups.append(Group(None, [], f"{len(named) - MAX_NAMES} more {many} are named in "
                                           f"{source}; ask about one by name."))
-    return Draft("list", f"{title} named in {_scope(shown)}{order}:", groups, shown)
+    said = f"what {_scope(shown)} says about {topic}" if topic else _scope(shown)
+    return Draft("list", f"{title} named in {said}{order}:", groups, shown)
 
 
 Ranked = Callable[[str, list[str]], tuple[list[Candidate], list[Document]]]

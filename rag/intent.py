@@ -17,7 +17,7 @@ from rag.loaders import SUPPORTED
 from rag.phrasings import (ASPECT, BRIEF, CLOSING_PART, COMPARE, COUNT, DATES, END, ENDING,
                            IN_TERMS, LEAD_IN, LIST, METADATA, NOT_A_TOPIC, NUMBERS, OPENING,
                            OPENING_PART, ORGANISATIONS, OVERVIEW, OWNED, PEOPLE, PLACES,
-                           SAYS_ABOUT, SCOPE, SUMMARY_OF, THE_DOCUMENT)
+                           SAYS_ABOUT, SCOPE, SUMMARY_OF, THE_DOCUMENT, TIMELINE_OF)
 from rag.text import NAME_JOINERS, STOPWORDS, fold, terms, written_as_name
 
 MODEL_PATH = Path(__file__).with_name("intent_model.json")  # benchmarks/train_intent.py
@@ -132,6 +132,11 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
     for patterns, kind, part in _KINDS:
         if any(p.search(q) for p in patterns):
             return Intent(kind, files=files, part=part)
+    timeline = TIMELINE_OF.search(q)  # not "a timeline of the events in the article" (DATES)
+    if timeline and set(terms(timeline.group("topic"))) - NOT_A_TOPIC:
+        return Intent("list", files=files, part="dates",
+                      topic=_original(question, re.sub(r"[\s?.!,;:]+$", "",
+                                                        timeline.group("topic").strip())))
     return Intent("factoid", files=files)
 
 

@@ -274,6 +274,9 @@ ORGANISATIONS = _roll_call(_BODY)
 PLACES = _roll_call(r"(?:places?|locations?|cit(?:y|ies)|towns?|provinces?|regions?|"
                     r"countr(?:y|ies)|states|municipalit(?:y|ies)|territor(?:y|ies)|nations?|"
                     r"place names|geographic(?:al)? (?:locations|names))")
+# the dates of one topic: "Give me a timeline of Ma's career", "chronology of the reforms"
+TIMELINE_OF = re.compile(ASK + r"(?:(?:give|show|make|build|create|draw up) (?:me |us )?)?(?:a |"
+                         r"the )?(?:timeline|chronology) (?:of|for) (?P<topic>.+?)" + BRIEF + END)
 DATES = _roll_call(r"(?:dates|years|time ?periods|periods|decades|centuries)") + [
     re.compile(ASK + rf"(?:(?:give|show|make|build|create|draw up) (?:me |us )?)?(?:a |the )?"
                rf"(?:timeline|chronology)(?: of (?:the )?(?:events|dates)?(?: in)?(?: (?:it|"

@@ -182,6 +182,15 @@ def first_mention(subject: str, text: str) -> int | None:
     return None
 
 
+def about(topic: str, sents: list[Sentence]) -> list[int]:
+    """Indices of a document's sentences that name the topic, or open by leaning on one
+    that does ("He became ..." after "Ma, like Yuan, ...")."""
+    names = {w for group in name_groups(" ".join(s.text for s in sents)) for w in group}
+    return [i for i, s in enumerate(sents) if mentions(topic, s.text) or (
+        dangles(s.text) and _antecedent(" ".join(x.text for x in sents[max(0, i - 3):i]),
+                                        [topic], names) == topic)]
+
+
 def _antecedent(before: str, sides: list[str], names: set[str]) -> str | None:
     """The side a sentence opening with "He ..." leans on: of the sides the nearest sentence
     before it names, the one named first ("Ma, like Yuan, is ... He became ...": Ma); none

@@ -956,7 +956,8 @@ def test_organisations_are_named_whole_with_their_acronym():
     ("Give me a timeline", "dates"),
     ("Timeline of events in the article?", "dates"),
     ("Which cities did Ma lead?", ""),  # a fact
-    ("Give me a timeline of Ma's career", ""),  # a topic
+    ("Give me a timeline of Ma's career", "dates"),  # its dates, in what is said of Ma
+    ("What is the timeline of the project?", ""),  # a fact
     ("What year does the article mention?", ""),  # one thing asked
 ])
 def test_a_question_for_the_places_or_dates_a_document_names(question, part):
@@ -998,6 +999,20 @@ def test_which_places_and_a_timeline_list_them_with_the_sentence_naming_them(pip
     labels = [c for c, _ in claims(timeline.answer) if is_frame(c)]
     assert labels[1:] == ["1978:", "2015, 2017:", "2021:", "March 2023:"]  # after the heading
     assert unsupported_sentences(timeline) == 0
+
+
+def test_a_timeline_of_a_topic_lists_the_dates_of_the_sentences_about_it(pipeline):
+    assert detect("Give me a timeline of Ma's career").topic == "Ma's career"
+    result = pipeline.ask("Give me a timeline of Ma's career")
+    assert result.answer.startswith(f"Dates named in what {SAMPLE.name} says about Ma's "
+                                    "career, earliest first:")
+    labels = [c for c, _ in claims(result.answer) if is_frame(c)]
+    # "He became ... in 2015 ... in 2017" leans on "Ma, like Yuan, ..."; March 2023 is the
+    # bureau's, 1978 Shenzhen's reform
+    assert labels[1:] == ["2015, 2017:", "2021:"]
+    assert unsupported_sentences(result) == 0
+    unknown = pipeline.ask("Give me a timeline of the Roman Empire")
+    assert unknown.abstained and "nothing in" in unknown.answer and "Roman Empire" in unknown.answer
 
 
 def test_which_organisations_lists_them_with_the_sentence_naming_them(pipeline):

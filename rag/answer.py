@@ -7,7 +7,6 @@ then it is verified like any answer."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -24,16 +23,15 @@ from rag.generators import make_generator
 from rag.generators.base import Context, Generator
 from rag.generators.llm import NOT_FOUND
 from rag.intent import Intent, asked_count, detect, named_files, unknown_files
-from rag.rewrite import searchable
+from rag.rewrite import condense, searchable
 from rag.drafts import (ROLL_CALLS, Draft, comparison_draft, list_draft, names_draft,
                          overview_draft, topic_draft)
 from rag.summarize import document_sentences
 from rag.text import fold, listed, spell_out, unknown_acronyms
 from rag.indexer import settled
+from rag.names import usual_form
 from rag.retrieval import HybridRetriever, IndexReader
 
-_FOLLOW_UP = re.compile(r"^(and|but|so|also|what about|how about)\b|\b(it|its|they|them|their|"
-                        r"this|that|these|those|he|she|his|her|there|then)\b", re.I)
 ABSTAIN = "The indexed sources do not answer this question"
 
 
@@ -61,16 +59,6 @@ class AnswerResult:
         return data
 
 
-def condense(question: str, history: list[dict] | None) -> str:
-    """A standalone question: a short follow-up ("And when was it set up?") is joined to the
-    previous question so retrieval and answer checking see what "it" refers to."""
-    question = question.strip()
-    previous = [m["content"] for m in (history or []) if m.get("role") == "user"]
-    if previous and len(question.split()) <= 10 and _FOLLOW_UP.search(question):
-        return f"{previous[-1].strip()} {question}"
-    return question
-
-
 class Pipeline:
     """Everything needed to answer: the live index, the retriever and a generator."""
 
@@ -88,7 +76,7 @@ class Pipeline:
                                     sources=sources or None)
 
         def prepare(inp: dict) -> dict:
-            standalone = searchable(condense(inp["question"], inp.get("history")))
+            standalone = searchable(condense(inp["question"], inp.get("history"), self._usual))
             return {**inp, "standalone": standalone, "started": time.perf_counter()}
 
         def retrieve(inp: dict) -> dict:
@@ -188,6 +176,10 @@ class Pipeline:
                                     idf_of(kw.doc_freq, kw.n_docs))
         return ranked, passages, confidence
 
+    def _usual(self, name: str) -> str:
+        """A person named in full as the sources usually call them ("Ma Xingrui" -> "Ma")."""
+        return usual_form(name, self.reader.current()[1].doc_freq)
+
     def _spelled(self, phrase: str, files: list[str]) -> str:
         """The phrase with an acronym the sources never use spelled out as they write it
         (rag.text.spell_out), from the passages a search for the phrase finds."""
@@ -238,7 +230,7 @@ class Pipeline:
     def _whole(self, question: str, history: list[dict] | None, intent: Intent, k: int | None,
                sources: list[str] | None) -> Iterator[dict]:
         started = time.perf_counter()
-        standalone = searchable(condense(question, history))
+        standalone = searchable(condense(question, history, self._usual))
         draft = self.draft(standalone, intent, k, sources)
         if draft.confidence is not None and draft.confidence < self.settings.min_confidence:
             # a list nobody can vouch for is answered like any fact: here, an abstention

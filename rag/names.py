@@ -7,9 +7,10 @@ that first names them). Told from the text alone, without a model of names: see 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from rag.summarize import Sentence
-from rag.text import STOPWORDS, months
+from rag.text import STOPWORDS, fold, months, terms
 
 # Words that make a capitalised run an organisation ("National Data Bureau").
 _BODIES = frozenset("""university bureau commission administration council committee party
@@ -248,3 +249,14 @@ def dates(sents: list[Sentence]) -> list[tuple[str, int]]:
 
 _MONTH_ORDER = {m: n for n, m in enumerate(_MONTH.removeprefix("(?:").removesuffix(")")
                                            .split("|"), 1)}
+
+
+def usual_form(name: str, doc_freq: Callable[[str], int]) -> str:
+    """How the sources usually refer to a person named in full: the word of a 2- or 3-word
+    name found in most indexed chunks ("Ma Xingrui" -> "Ma", after the first mention the
+    text says "Ma" and "he"); any other name as it is ("National Data Bureau")."""
+    words = name.split()
+    if not 2 <= len(words) <= 3 or not all(w[:1].isupper() for w in words) or any(
+            fold(w) in _NOT_A_PERSON for w in words):
+        return name
+    return max(words, key=lambda w: max((doc_freq(t) for t in terms(w)), default=0))

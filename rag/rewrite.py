@@ -1,10 +1,12 @@
-"""Rewrite: the question as it is searched for, without the words about the asking ("List
-the agencies mentioned in the article." -> "Which agencies?"); rag.intent decides what kind
-of answer it wants."""
+"""Rewrite: the question as it is searched for: a follow-up read with the conversation
+("Where is he now?" after "Who is Yuan Jiajun?" -> "Where is Yuan Jiajun now?"), without
+the words about the asking ("List the agencies mentioned in the article." -> "Which
+agencies?"); rag.intent decides what kind of answer it wants."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from rag.phrasings import DOC, LIST_TAIL, NUMBERS, THIS
 from rag.text import words
@@ -74,3 +76,86 @@ def searchable(question: str) -> str:
         return question.strip()
     q = q[0].upper() + q[1:]
     return q if q.rstrip().endswith(("?", ".")) else q.rstrip() + "?"
+
+
+# Follow-ups: a pronoun stands for what the previous question was about, the first name it
+# holds ("What did Ma Xingrui do in Shenzhen?" is about Ma Xingrui); "And Ma?" asks the
+# previous question again about another; "Tell me more" asks about the same.
+_FOLLOW_UP = re.compile(r"^(and|but|so|also|what about|how about)\b|\b(it|its|they|them|their|"
+                        r"this|that|these|those|he|she|his|her|there|then)\b", re.I)
+_NAME = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w'’-]*)*")
+_SUBJECT = re.compile(r"\b(?:he|she|it|they|him|them)\b", re.I)
+_OWNER = re.compile(r"\b(?:his|its|their)\b|\bher\b(?=\s+(?!(?:in|on|at|to|for|with|by|from|"
+                    r"and|or|as|about)\b)[a-z])", re.I)
+_HER = re.compile(r"\bher\b", re.I)
+_ANOTHER = re.compile(r"^(?:(?:and|but|also),?\s+)?(?:(?:what|how) about\s+(?P<x>.+?)|(?<=and )"
+                      r"(?P<y>[^?,]{1,40}?))\W*$", re.I)
+_LEAD = re.compile(r"^(?:and|but|so|also),?\s+", re.I)
+_MORE = re.compile(r"^(?:(?:can you |please |could you )?tell (?:me|us) more|more|go on|"
+                   r"elaborate|what else)\W*$", re.I)
+
+
+def named(text: str) -> list[str]:
+    """The names a question holds, as written, in order: runs of capitalised words ("Ma
+    Xingrui", "National Data Bureau", "Cyberspace Administration of China"), not the
+    question's first word ("Who", "Compare")."""
+    out = []
+    for m in _NAME.finditer(text):
+        run = m.group()
+        if m.start() == 0 or re.search(r"[.?!]\s*$", text[:m.start()]):
+            run = run.split(None, 1)[1] if " " in run else ""
+        if run[:1].isupper():
+            out.append(re.sub(r"['’]s$", "", run))
+    return out
+
+
+def condense(question: str, history: list[dict] | None,
+             usual: Callable[[str], str] = lambda name: name) -> str:
+    """A standalone question from a follow-up and the conversation so far. A pronoun becomes
+    the name the previous question was about ("And when was it set up?" after "What is
+    the National Data Bureau?" -> "When was National Data Bureau set up?"; "he", "she",
+    "his", "her" as the sources usually call that person: `usual`), unless the
+    follow-up names something before it; "And Ma?" / "What about the CAC?" is the previous
+    question about that instead; without a name to go on, a short follow-up is joined to
+    the previous question, so retrieval sees what it refers to."""
+    question = question.strip()
+    users = [i for i, m in enumerate(history or []) if m.get("role") == "user"]
+    if not users:
+        return question
+    previous = condense(history[users[-1]]["content"], history[:users[-1]], usual)
+    about = named(previous)
+    if about:
+        topic = about[0]
+        another = _ANOTHER.match(question)
+        if another and not _SUBJECT.search(question) and not _OWNER.search(question):
+            other = (another.group("x") or another.group("y")).strip()
+            if len(other.split()) <= 5 and named(f"About {other}"):  # "And Ma?", not "And in 2017?"
+                at = previous.find(topic)
+                if re.search(r"\b(?:the|a|an)\s+$", previous[:at], re.I):  # "the NDB" -> "the CAC"
+                    other = re.sub(r"^(?:the|a|an)\s+", "", other, flags=re.I)
+                return previous[:at] + other + previous[at + len(topic):]
+        if _MORE.match(question):
+            return f"Tell me more about {topic}"
+        own = [question.find(n) for n in named(question)]
+        before = min(own, default=len(question))  # "Did Ma say he ...": he is Ma
+
+        def replaced(pattern: re.Pattern, by, q: str) -> str:
+            with_ = by if callable(by) else (lambda m: by)
+            return pattern.sub(lambda m: with_(m) if m.start() < before else m.group(), q)
+
+        person = usual(topic)
+
+        def who(m: re.Match) -> str:
+            return person if m.group().lower() in ("he", "she", "him", "her") else topic
+
+        def whose(m: re.Match) -> str:
+            return f"{person if m.group().lower() in ('his', 'her') else topic}'s"
+
+        resolved = replaced(_HER, person, replaced(_SUBJECT, who,
+                                                   replaced(_OWNER, whose, question)))
+        if resolved != question:
+            resolved = _LEAD.sub("", resolved)
+            return resolved[0].upper() + resolved[1:]
+    if len(question.split()) <= 10 and _FOLLOW_UP.search(question):
+        return f"{previous} {question}"
+    return question

@@ -101,9 +101,65 @@ def test_follow_up_uses_history(pipeline):
     first = "What will the National Data Bureau be responsible for?"
     history = [{"role": "user", "content": first},
                {"role": "assistant", "content": pipeline.ask(first).answer}]
-    assert condense("And when was it set up?", history).startswith(first)
+    assert condense("And when was it set up?", history) == "When was National Data Bureau set up?"
     result = pipeline.ask("And when was it set up?", history=history)
     assert "March 2023" in result.answer
+
+
+def _history(*questions: str) -> list[dict]:
+    out = []
+    for q in questions:
+        out += [{"role": "user", "content": q}, {"role": "assistant", "content": "An answer. [1]"}]
+    return out
+
+
+def test_a_follow_up_reads_its_pronoun_as_what_the_previous_question_was_about():
+    yuan = _history("Who is Yuan Jiajun?")
+    assert condense("Where is he now?", yuan) == "Where is Yuan Jiajun now?"
+    # the first name is what a question is about; the pronoun before any name of its own
+    ma = _history("What did Ma Xingrui do in Shenzhen?")
+    assert condense("When did he become governor of Guangdong?", ma) == \
+        "When did Ma Xingrui become governor of Guangdong?"
+    assert condense("What is his academic background?", ma) == \
+        "What is Ma Xingrui's academic background?"
+    # resolved through the turns before: "he" is still Yuan two questions later
+    chain = _history("Who is Yuan Jiajun?", "Where is he now?")
+    assert condense("What did he do in Zhejiang?", chain) == "What did Yuan Jiajun do in Zhejiang?"
+    # "And Ma?": the previous question about another; "Tell me more": about the same
+    assert condense("And Ma?", chain) == "Where is Ma now?"
+    assert condense("What about the CAC?", _history("What does the NDB do?")) == \
+        "What does the CAC do?"
+    assert condense("Tell me more", yuan) == "Tell me more about Yuan Jiajun"
+    assert condense("And in 2017?", chain) == "Where is Yuan Jiajun now? And in 2017?"  # joined
+    # nothing to resolve, or nothing named before: the question as asked, or joined
+    assert condense("Who leads Xinjiang?", yuan) == "Who leads Xinjiang?"
+    assert condense("and when was it set up?", _history("what is the budget?")) == \
+        "what is the budget? and when was it set up?"
+    assert condense("Where is he now?", []) == "Where is he now?"
+
+
+def test_a_person_is_called_as_the_sources_usually_call_them():
+    from rag.names import usual_form
+
+    freq = {"ma": 9, "xingrui": 1, "nation": 5, "data": 8, "bureau": 4}.get
+    usual = lambda name: usual_form(name, lambda t: freq(t, 0))  # noqa: E731
+    assert usual("Ma Xingrui") == "Ma"
+    assert usual("National Data Bureau") == "National Data Bureau"  # a body, not a person
+    assert usual("Ma") == "Ma"
+    ma = _history("What did Ma Xingrui do in Shenzhen?")
+    assert condense("When did he become governor?", ma, usual) == "When did Ma become governor?"
+    assert condense("What is his background?", ma, usual) == "What is Ma's background?"
+    bureau = _history("What is the National Data Bureau?")
+    assert condense("When was it set up?", bureau, usual) == "When was National Data Bureau set up?"
+
+
+def test_a_follow_up_about_a_person_is_answered_as_if_named(pipeline):
+    first = "Who is Yuan Jiajun?"
+    history = [{"role": "user", "content": first},
+               {"role": "assistant", "content": pipeline.ask(first).answer}]
+    result = pipeline.ask("Where is he now?", history=history)
+    assert result.standalone == "Where is Yuan now?"
+    assert "Chongqing" in result.answer and not result.abstained
 
 
 def test_empty_question_is_refused(pipeline):

@@ -50,7 +50,7 @@ def test_ask_with_history_sources_and_generator(server):
                {"role": "assistant", "content": "A bureau. [1]"}]
     data = http.post("/api/ask", json={"question": "And when was it established?",
                                        "history": history, "generator": "extractive"}).json()
-    assert data["standalone_question"].startswith("What is the National Data Bureau?")
+    assert data["standalone_question"] == "When was National Data Bureau established?"
     assert data["generator"] == "extractive" and "2023" in data["answer"]
     owls = http.post("/api/ask", json={"question": "How do barn owls hunt?",
                                        "sources": ["owls.md"]}).json()

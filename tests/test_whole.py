@@ -479,31 +479,30 @@ def test_comparison_groups_each_side_with_its_provinces(pipeline):
     assert "Zhejiang" in yuan or "Chongqing" in yuan
 
 
-def test_a_sentence_with_only_the_word_both_sides_share_is_on_neither_side():
+def _candidates(texts: list[str], scores: tuple[float, ...] = ()) -> tuple[list, Document]:
+    """One passage of these sentences, each a candidate (scored as given, best first)."""
     from rag.evidence import Candidate
 
-    texts = ["Coastal areas flooded.", "Urban areas grew fast.", "Rural areas shrank."]
     body = " ".join(texts)
     passage = Document(page_content=body, metadata={"source": "a.txt", "start": 0})
     ranked, at = [], 0
-    for text in texts:
-        ranked.append(Candidate(0, (at, at + len(text)), text, np.zeros(1), np.zeros(1)))
+    for text, score in zip(texts, scores or [0.0] * len(texts)):
+        ranked.append(Candidate(0, (at, at + len(text)), text, np.zeros(1), np.zeros(1), score))
         at += len(text) + 1
+    return ranked, passage
+
+
+def test_a_sentence_with_only_the_word_both_sides_share_is_on_neither_side():
+    texts = ["Coastal areas flooded.", "Urban areas grew fast.", "Rural areas shrank."]
+    ranked, passage = _candidates(texts)
     urban = side("urban areas", ranked, [passage], set(), ["rural areas"])
     assert [c.text for c in urban] == ["Urban areas grew fast."]
 
 
 def test_a_sentence_opening_with_he_belongs_to_the_side_named_first_before_it():
-    from rag.evidence import Candidate
-
     texts = ["Ma, like Yuan, is a space scientist.", "He became governor of Guangdong.",
              "Yuan led Zhejiang.", "He then moved to Chongqing."]
-    body = " ".join(texts)
-    passage = Document(page_content=body, metadata={"source": "a.txt", "start": 0})
-    ranked, at = [], 0
-    for text in texts:
-        ranked.append(Candidate(0, (at, at + len(text)), text, np.zeros(1), np.zeros(1)))
-        at += len(text) + 1
+    ranked, passage = _candidates(texts)
     ma = side("Ma", ranked, [passage], set(), ["Yuan"])
     yuan = side("Yuan", ranked, [passage], set(), ["Ma"])
     assert "He became governor of Guangdong." in [c.text for c in ma]
@@ -512,15 +511,8 @@ def test_a_sentence_opening_with_he_belongs_to_the_side_named_first_before_it():
 
 
 def test_a_name_holding_of_is_not_found_by_its_last_word():
-    from rag.evidence import Candidate
-
     texts = ["China's economy grew.", "The CAC enforces data rules.", "The bureau was set up."]
-    body = " ".join(texts)
-    passage = Document(page_content=body, metadata={"source": "a.txt", "start": 0})
-    ranked, at = [], 0
-    for text in texts:
-        ranked.append(Candidate(0, (at, at + len(text)), text, np.zeros(1), np.zeros(1)))
-        at += len(text) + 1
+    ranked, passage = _candidates(texts)
     # "of" is shared by no side, so it is not dropped: the name stays whole ("CAC", not "China")
     cac = side("Cyberspace Administration of China", ranked, [passage], set(),
                ["National Data Bureau"])
@@ -709,16 +701,11 @@ def test_a_side_the_sources_only_describe_with_its_adjective(pipeline):
 
 def test_a_list_about_someone_keeps_only_the_sentences_about_them():
     from rag.drafts import list_draft
-    from rag.evidence import Candidate
 
     texts = ["Yuan backed data markets, unlike Ma.", "He also courted tech firms.",
              "Ma, in Shenzhen, pushed digital payments.", "He then moved to Xinjiang."]
-    body = " ".join(texts)
-    passage = Document(page_content=body, metadata={"source": "a.txt", "start": 0})
-    ranked, at = [], 0
-    for text, score in zip(texts, (0.9, 0.8, 0.7, 0.6)):
-        ranked.append(Candidate(0, (at, at + len(text)), text, np.zeros(1), np.zeros(0), score))
-        at += len(text) + 1
+    ranked, passage = _candidates(texts, (0.9, 0.8, 0.7, 0.6))
+    body = passage.page_content
     items = lambda q: [body[s:e] for group in list_draft(  # noqa: E731
         ranked, [passage], 0.9, ["a.txt"], q).groups for _, (s, e) in group.items]
     # "He" after "Yuan ..." is Yuan's; Ma's sentences are not (the first word is no name)

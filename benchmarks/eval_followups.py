@@ -1,14 +1,20 @@
-"""Follow-up questions, as a chat user asks them: every answerable question of our sample
-sets that names a person ("When did Ma Xingrui become governor of Guangdong?") is asked
-after "Who is Ma Xingrui?", with the name turned into "he" or "his" ("When did he become
-governor of Guangdong?"). Prints, per follow-up, whether it was answered with a gold
-answer, and the totals, beside the same questions asked with the name (no history).
+"""Follow-up questions, as a chat user asks them.
 
-    .venv/bin/python benchmarks/eval_followups.py   # about 1 min on the sample index
+- Made from our sets: every answerable question of our sample sets that names a person
+  ("When did Ma Xingrui become governor of Guangdong?") is asked after "Who is Ma
+  Xingrui?", with the name turned into "he" or "his" ("When did he become governor of
+  Guangdong?"), beside the same questions asked with the name (no history).
+- Written as conversations: eval/sample_conversations.jsonl, 12 chats of 3-4 turns written
+  by someone who saw only the sample, never the code; each turn with its answer.
+
+Prints, per follow-up, how it was read and whether a gold answer was given, and the totals.
+
+    .venv/bin/python benchmarks/eval_followups.py   # under a minute on the sample index
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -23,6 +29,7 @@ from rag.text import fold  # noqa: E402
 
 SETS = [ROOT / "eval" / name for name in ("sample_qa.jsonl", "sample_fresh.jsonl",
                                           "sample_train.jsonl")]
+CONVERSATIONS = ROOT / "eval" / "sample_conversations.jsonl"
 PEOPLE = {"Ma Xingrui": ("Ma Xingrui", "Ma"), "Yuan Jiajun": ("Yuan Jiajun", "Yuan"),
           "Xi Jinping": ("Xi Jinping", "Xi")}
 
@@ -65,6 +72,30 @@ def main() -> None:
     print(f"\n{n} follow-ups from {', '.join(p.name for p in SETS)}")
     print("| asked | answered | right |\n|---|---|---|")
     for key, (answered, right) in totals.items():
+        print(f"| {key} | {answered}/{n} | {right}/{n} |")
+    conversations(pipeline)
+
+
+def conversations(pipeline: Pipeline) -> None:
+    """The written chats, each turn asked with the conversation before it."""
+    counts = {"first turns": [0, 0, 0], "follow-ups": [0, 0, 0]}
+    for line in CONVERSATIONS.read_text(encoding="utf-8").splitlines():
+        history: list[dict] = []
+        for k, turn in enumerate(json.loads(line)["turns"]):
+            result = pipeline.ask(turn["question"], history=history)
+            right = not result.abstained and fold(turn["answer"]) in fold(result.answer)
+            tally = counts["follow-ups" if k else "first turns"]
+            tally[0] += 1
+            tally[1] += not result.abstained
+            tally[2] += right
+            if k:
+                mark = "right" if right else "abstained" if result.abstained else "wrong"
+                print(f"{mark:9s} {turn['question']}  (read as: {result.standalone})")
+            history += [{"role": "user", "content": turn["question"]},
+                        {"role": "assistant", "content": result.answer}]
+    print(f"\n{CONVERSATIONS.name}")
+    print("| turns | answered | right |\n|---|---|---|")
+    for key, (n, answered, right) in counts.items():
         print(f"| {key} | {answered}/{n} | {right}/{n} |")
 
 

@@ -26,10 +26,10 @@ from rag.intent import Intent, asked_count, detect, named_files, unknown_files
 from rag.rewrite import condense, searchable
 from rag.drafts import (ROLL_CALLS, Draft, comparison_draft, list_draft, names_draft,
                          overview_draft, topic_draft)
-from rag.summarize import document_sentences
-from rag.text import fold, listed, spell_out, unknown_acronyms
+from rag.summarize import Sentence, document_sentences
+from rag.text import fold, listed, sentences, spell_out, unknown_acronyms, words
 from rag.indexer import settled
-from rag.names import usual_form
+from rag.names import people, usual_form
 from rag.retrieval import HybridRetriever, IndexReader
 
 ABSTAIN = "The indexed sources do not answer this question"
@@ -69,6 +69,7 @@ class Pipeline:
         self.generator: Generator = make_generator(settings, generator or settings.generator)
         self.vectors = sentence_vectors(QUERY_BATCH, settings.embed_precision)
         self.document_vectors = StoredVectors(settings.index_dir / "sentences", self.vectors)
+        self._persons: dict[tuple, bool] = {}  # (index, name) -> whether a person
 
     def chain(self, k: int | None = None, sources: list[str] | None = None) -> Runnable:
         """{"question": str, "history": [{"role", "content"}]} -> stream of event dicts."""
@@ -76,7 +77,8 @@ class Pipeline:
                                     sources=sources or None)
 
         def prepare(inp: dict) -> dict:
-            standalone = searchable(condense(inp["question"], inp.get("history"), self._usual))
+            standalone = searchable(condense(inp["question"], inp.get("history"),
+                                             self._usual, self._is_person))
             return {**inp, "standalone": standalone, "started": time.perf_counter()}
 
         def retrieve(inp: dict) -> dict:
@@ -176,6 +178,18 @@ class Pipeline:
                                     idf_of(kw.doc_freq, kw.n_docs))
         return ranked, passages, confidence
 
+    def _is_person(self, name: str) -> bool:
+        """Whether the sources refer to a name as a person ("he", "his" after it:
+        rag.names.people), in the passages a search for it finds; remembered per index."""
+        key = (self.reader.current()[0], self.reader.current()[1].n_docs, name)
+        if key not in self._persons:
+            passages = HybridRetriever(reader=self.reader, k=self.settings.top_k).invoke(name)
+            sents = [Sentence(p, span, False) for p in passages
+                     for span in sentences(p.page_content)]
+            found = {w for person, _ in people(sents) for w in words(person)}
+            self._persons[key] = bool(set(words(name)) & found)
+        return self._persons[key]
+
     def _usual(self, name: str) -> str:
         """A person named in full as the sources usually call them ("Ma Xingrui" -> "Ma")."""
         return usual_form(name, self.reader.current()[1].doc_freq)
@@ -230,7 +244,7 @@ class Pipeline:
     def _whole(self, question: str, history: list[dict] | None, intent: Intent, k: int | None,
                sources: list[str] | None) -> Iterator[dict]:
         started = time.perf_counter()
-        standalone = searchable(condense(question, history, self._usual))
+        standalone = searchable(condense(question, history, self._usual, self._is_person))
         draft = self.draft(standalone, intent, k, sources)
         if draft.confidence is not None and draft.confidence < self.settings.min_confidence:
             # a list nobody can vouch for is answered like any fact: here, an abstention

@@ -95,14 +95,15 @@ _MORE = re.compile(r"^(?:(?:can you |please |could you )?tell (?:me|us) more|mor
                    r"elaborate|what else)\W*$", re.I)
 
 
-def named(text: str) -> list[str]:
+def named(text: str, openers: bool = False) -> list[str]:
     """The names a question holds, as written, in order: runs of capitalised words ("Ma
     Xingrui", "National Data Bureau", "Cyberspace Administration of China"), not the
-    question's first word ("Who", "Compare")."""
+    question's first word ("Who", "Compare"); with `openers`, a sentence's first word too
+    (in an answer: "Ma, like Yuan, ...")."""
     out = []
     for m in _NAME.finditer(text):
         run = m.group()
-        if m.start() == 0 or re.search(r"[.?!]\s*$", text[:m.start()]):
+        if not openers and (m.start() == 0 or re.search(r"[.?!]\s*$", text[:m.start()])):
             run = run.split(None, 1)[1] if " " in run else ""
         if run[:1].isupper():
             out.append(re.sub(r"['’]s$", "", run))
@@ -110,49 +111,68 @@ def named(text: str) -> list[str]:
 
 
 def condense(question: str, history: list[dict] | None,
-             usual: Callable[[str], str] = lambda name: name) -> str:
-    """A standalone question from a follow-up and the conversation so far. A pronoun becomes
-    the name the previous question was about ("And when was it set up?" after "What is
-    the National Data Bureau?" -> "When was National Data Bureau set up?"; "he", "she",
-    "his", "her" as the sources usually call that person: `usual`), unless the
-    follow-up names something before it; "And Ma?" / "What about the CAC?" is the previous
-    question about that instead; without a name to go on, a short follow-up is joined to
-    the previous question, so retrieval sees what it refers to."""
+             usual: Callable[[str], str] = lambda name: name,
+             is_person: Callable[[str], bool] = lambda name: True) -> str:
+    """A standalone question from a follow-up and the conversation so far.
+
+    A pronoun becomes what the previous question was about: "it"/"its" the first name it
+    holds that is not a person ("And when was it set up?" after "What is the National Data
+    Bureau?" -> "When was National Data Bureau set up?"); "he", "she", "his", "her" the
+    first person it names, else the first the previous answer names (after "Who led
+    Chang'e 3?"), called as the sources usually call them (`usual`: "Ma"). A pronoun after
+    a name of the follow-up's own is left alone ("Did Ma say he ..."). "And Ma?" / "What
+    about the CAC?" is the previous question about that instead; "Tell me more" asks about
+    the same. Without a name to go on, a short follow-up is joined to the previous question,
+    so retrieval sees what it refers to.
+
+    Args:
+        usual: a person's name as the sources usually write it (rag.names.usual_form).
+        is_person: whether the sources refer to a name as a person (he, his, ...).
+    """
     question = question.strip()
     users = [i for i, m in enumerate(history or []) if m.get("role") == "user"]
     if not users:
         return question
-    previous = condense(history[users[-1]]["content"], history[:users[-1]], usual)
+    last = users[-1]
+    previous = condense(history[last]["content"], history[:last], usual, is_person)
     about = named(previous)
+    answered = history[last + 1]["content"] if last + 1 < len(history) else ""
+    people = [n for n in about if is_person(n)] or [
+        n for n in named(answered, openers=True) if is_person(n)]
+    things = [n for n in about if n not in people] or about
     if about:
         topic = about[0]
         another = _ANOTHER.match(question)
         if another and not _SUBJECT.search(question) and not _OWNER.search(question):
             other = (another.group("x") or another.group("y")).strip()
-            if len(other.split()) <= 5 and named(f"About {other}"):  # "And Ma?", not "And in 2017?"
+            if len(other.split()) <= 5 and other[:1].isupper():  # "And Ma?", not "And in 2017?"
                 at = previous.find(topic)
-                if re.search(r"\b(?:the|a|an)\s+$", previous[:at], re.I):  # "the NDB" -> "the CAC"
+                return previous[:at] + other + previous[at + len(topic):]
+            if len(other.split()) <= 5 and re.match(r"(?:the|a|an)\s+[A-Z]", other, re.I):
+                at = previous.find(topic)  # "What about the CAC?" after "the NDB"
+                if re.search(r"\b(?:the|a|an)\s+$", previous[:at], re.I):
                     other = re.sub(r"^(?:the|a|an)\s+", "", other, flags=re.I)
                 return previous[:at] + other + previous[at + len(topic):]
         if _MORE.match(question):
             return f"Tell me more about {topic}"
+    if about or people:
         own = [question.find(n) for n in named(question)]
         before = min(own, default=len(question))  # "Did Ma say he ...": he is Ma
+        person = usual(people[0]) if people else None
+        thing = things[0] if things else None
 
-        def replaced(pattern: re.Pattern, by, q: str) -> str:
-            with_ = by if callable(by) else (lambda m: by)
-            return pattern.sub(lambda m: with_(m) if m.start() < before else m.group(), q)
+        def referent(pronoun: str) -> str | None:
+            return person if pronoun.lower() in ("he", "she", "him", "his", "her") else thing
 
-        person = usual(topic)
+        def replace(pattern: re.Pattern, q: str, owner: bool = False) -> str:
+            def one(m: re.Match) -> str:
+                who = referent(m.group())
+                if who is None or m.start() >= before:
+                    return m.group()
+                return f"{who}'s" if owner else who
+            return pattern.sub(one, q)
 
-        def who(m: re.Match) -> str:
-            return person if m.group().lower() in ("he", "she", "him", "her") else topic
-
-        def whose(m: re.Match) -> str:
-            return f"{person if m.group().lower() in ('his', 'her') else topic}'s"
-
-        resolved = replaced(_HER, person, replaced(_SUBJECT, who,
-                                                   replaced(_OWNER, whose, question)))
+        resolved = replace(_HER, replace(_SUBJECT, replace(_OWNER, question, owner=True)))
         if resolved != question:
             resolved = _LEAD.sub("", resolved)
             return resolved[0].upper() + resolved[1:]

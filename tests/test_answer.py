@@ -153,6 +153,30 @@ def test_a_person_is_called_as_the_sources_usually_call_them():
     assert condense("When was it set up?", bureau, usual) == "When was National Data Bureau set up?"
 
 
+def test_he_is_a_person_and_it_is_not():
+    person = {"Ma", "Yuan", "Ma Xingrui"}.__contains__
+    chang_e = [{"role": "user", "content": "Who led Chang'e 3?"},
+               {"role": "assistant", "content": "Ma, like Yuan, led Chang'e 3. [1]"}]
+    # the question names no person: "he" is the first person the answer names
+    assert condense("When did he become governor?", chang_e, is_person=person) == \
+        "When did Ma become governor?"
+    # "it" is the first thing the previous question names that is not a person
+    assert condense("What is its population?", _history("What did Ma do in Shenzhen?"),
+                    is_person=person) == "What is Shenzhen's population?"
+    city = _history("What is the population of Chongqing?")
+    assert condense("Who is its party secretary?", city, is_person=person) == \
+        "Who is Chongqing's party secretary?"
+    city += [{"role": "user", "content": "Who is its party secretary?"},
+             {"role": "assistant", "content": "Now, in Chongqing, Yuan will lead. [1]"}]
+    assert condense("What was his background?", city, is_person=person) == \
+        "What was Yuan's background?"  # not "Chongqing's"
+
+
+def test_the_sources_tell_a_person_from_a_place(pipeline):
+    assert pipeline._is_person("Ma") and pipeline._is_person("Yuan Jiajun")
+    assert not pipeline._is_person("Chongqing") and not pipeline._is_person("Chang'e")
+
+
 def test_a_follow_up_about_a_person_is_answered_as_if_named(pipeline):
     first = "Who is Yuan Jiajun?"
     history = [{"role": "user", "content": first},

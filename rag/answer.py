@@ -151,6 +151,10 @@ class Pipeline:
                 f"The index is empty: add documents to {self.settings.sources_dir} and run "
                 "`rag index`.")
         intent = detect(question, embed=self.vectors)
+        if history and intent.kind == "factoid" and len(question.split()) <= 6:
+            # "Tell me more" (a summary of what the last question was about), "And Ma?"
+            # after a summary or a comparison: the kind of what it stands for
+            intent = detect(condense(question, history, self._usual, self._is_person))
         if intent.kind != "factoid":  # only these are scoped by the file names a question says
             indexed = list(self.reader.sources())
             intent.files = named_files(question, indexed)

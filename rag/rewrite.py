@@ -80,7 +80,7 @@ def searchable(question: str) -> str:
 
 # Follow-ups: a pronoun stands for what the previous question was about, the first name it
 # holds ("What did Ma Xingrui do in Shenzhen?" is about Ma Xingrui); "And Ma?" asks the
-# previous question again about another; "Tell me more" asks about the same.
+# previous question again about another; "Tell me more" asks for a summary about the same.
 _FOLLOW_UP = re.compile(r"^(and|but|so|also|what about|how about)\b|\b(it|its|they|them|their|"
                         r"this|that|these|those|he|she|his|her|there|then)\b", re.I)
 _NAME = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w'’-]*)*")
@@ -93,6 +93,11 @@ _ANOTHER = re.compile(r"^(?:(?:and|but|also),?\s+)?(?:(?:what|how) about\s+(?P<x
 _LEAD = re.compile(r"^(?:and|but|so|also),?\s+", re.I)
 _MORE = re.compile(r"^(?:(?:can you |please |could you )?tell (?:me|us) more|more|go on|"
                    r"elaborate|what else)\W*$", re.I)
+
+
+def asks_for_more(question: str) -> bool:
+    """ "Tell me more", "go on", "what else?": more about what the last question was about."""
+    return bool(_MORE.match(question.strip()))
 
 
 def named(text: str, openers: bool = False) -> list[str]:
@@ -121,8 +126,8 @@ def condense(question: str, history: list[dict] | None,
     first person it names, else the first the previous answer names (after "Who led
     Chang'e 3?"), called as the sources usually call them (`usual`: "Ma"). A pronoun after
     a name of the follow-up's own is left alone ("Did Ma say he ..."). "And Ma?" / "What
-    about the CAC?" is the previous question about that instead; "Tell me more" asks about
-    the same. Without a name to go on, a short follow-up is joined to the previous question,
+    about the CAC?" is the previous question about that instead; "Tell me more" asks for a
+    summary of what the sources say about the same. Without a name to go on, a short follow-up is joined to the previous question,
     so retrieval sees what it refers to.
 
     Args:
@@ -153,8 +158,8 @@ def condense(question: str, history: list[dict] | None,
                 if re.search(r"\b(?:the|a|an)\s+$", previous[:at], re.I):
                     other = re.sub(r"^(?:the|a|an)\s+", "", other, flags=re.I)
                 return previous[:at] + other + previous[at + len(topic):]
-        if _MORE.match(question):
-            return f"Tell me more about {topic}"
+        if asks_for_more(question):  # a summary of it, not the same answer again
+            return f"Summarize what the sources say about {topic}"
     if about or people:
         own = [question.find(n) for n in named(question)]
         before = min(own, default=len(question))  # "Did Ma say he ...": he is Ma

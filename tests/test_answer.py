@@ -129,7 +129,7 @@ def test_a_follow_up_reads_its_pronoun_as_what_the_previous_question_was_about()
     assert condense("And Ma?", chain) == "Where is Ma now?"
     assert condense("What about the CAC?", _history("What does the NDB do?")) == \
         "What does the CAC do?"
-    assert condense("Tell me more", yuan) == "Tell me more about Yuan Jiajun"
+    assert condense("Tell me more", yuan) == "Summarize what the sources say about Yuan Jiajun"
     assert condense("And in 2017?", chain) == "Where is Yuan Jiajun now? And in 2017?"  # joined
     # nothing to resolve, or nothing named before: the question as asked, or joined
     assert condense("Who leads Xinjiang?", yuan) == "Who leads Xinjiang?"
@@ -170,6 +170,21 @@ def test_he_is_a_person_and_it_is_not():
              {"role": "assistant", "content": "Now, in Chongqing, Yuan will lead. [1]"}]
     assert condense("What was his background?", city, is_person=person) == \
         "What was Yuan's background?"  # not "Chongqing's"
+
+
+def test_tell_me_more_summarizes_what_the_last_question_was_about(pipeline):
+    first = "Who is Yuan Jiajun?"
+    history = [{"role": "user", "content": first},
+               {"role": "assistant", "content": pipeline.ask(first).answer}]
+    more = pipeline.ask("Tell me more", history=history)
+    assert more.kind == "overview" and not more.abstained and unsupported_sentences(more) == 0
+    assert more.answer.startswith("Summary of what china-digital-economy-governance.txt says "
+                                  "about Yuan Jiajun:")
+    assert len(more.citations) >= 1 and more.answer.count("Yuan") >= 3
+    history += [{"role": "user", "content": "Tell me more"},
+                {"role": "assistant", "content": more.answer}]
+    other = pipeline.ask("And Ma?", history=history)  # the same kind, about another
+    assert other.kind == "overview" and "says about Ma:" in other.answer.split("\n")[0]
 
 
 def test_the_sources_tell_a_person_from_a_place(pipeline):

@@ -185,7 +185,8 @@ class Pipeline:
     def _is_person(self, name: str) -> bool:
         """Whether the sources refer to a name as a person ("he", "his" after it:
         rag.names.people), in the passages a search for it finds; remembered per index."""
-        key = (self.reader.current()[0], self.reader.current()[1].n_docs, name)
+        collection, kw = self.reader.current()
+        key = (collection, kw.n_docs, name)
         if key not in self._persons:
             passages = HybridRetriever(reader=self.reader, k=self.settings.top_k).invoke(name)
             sents = [Sentence(p, span, False) for p in passages

@@ -148,8 +148,12 @@ def _comparison(question: str, m: re.Match, files: list[str]) -> Intent | None:
     a, b = _clean(m.group("a")), _clean(m.group("b"))
     aspect = _clean(m.groupdict().get("aspect") or "")
     after = bool(aspect and m.groupdict().get("by"))  # "how do A and B differ in X"
-    by = m.group("by") if after else _original(question, m.group("ask")) + "?" if aspect \
-        else "of"
+    if after:
+        by = m.group("by")
+    elif aspect:  # "Which is bigger, A or B?"
+        by = _original(question, m.group("ask")) + "?"
+    else:
+        by = "of"
     terms_of = None if aspect else IN_TERMS.match(b)
     if terms_of:
         b = _clean(terms_of.group("who") or terms_of.group("name"))

@@ -127,8 +127,8 @@ def condense(question: str, history: list[dict] | None,
     Chang'e 3?"), called as the sources usually call them (`usual`: "Ma"). A pronoun after
     a name of the follow-up's own is left alone ("Did Ma say he ..."). "And Ma?" / "What
     about the CAC?" is the previous question about that instead; "Tell me more" asks for a
-    summary of what the sources say about the same. Without a name to go on, a short follow-up is joined to the previous question,
-    so retrieval sees what it refers to.
+    summary of what the sources say about the same. Without a name to go on, a short
+    follow-up is joined to the previous question, so retrieval sees what it refers to.
 
     Args:
         usual: a person's name as the sources usually write it (rag.names.usual_form).
@@ -150,12 +150,10 @@ def condense(question: str, history: list[dict] | None,
         another = _ANOTHER.match(question)
         if another and not _SUBJECT.search(question) and not _OWNER.search(question):
             other = (another.group("x") or another.group("y")).strip()
-            if len(other.split()) <= 5 and other[:1].isupper():  # "And Ma?", not "And in 2017?"
+            # a name ("And Ma?", "What about the CAC?"), not "And in 2017?"
+            if len(other.split()) <= 5 and re.match(r"(?:(?:[Tt]he|[Aa]n?)\s+)?[A-Z]", other):
                 at = previous.find(topic)
-                return previous[:at] + other + previous[at + len(topic):]
-            if len(other.split()) <= 5 and re.match(r"(?:the|a|an)\s+[A-Z]", other, re.I):
-                at = previous.find(topic)  # "What about the CAC?" after "the NDB"
-                if re.search(r"\b(?:the|a|an)\s+$", previous[:at], re.I):
+                if re.search(r"\b(?:the|a|an)\s+$", previous[:at], re.I):  # "the NDB"
                     other = re.sub(r"^(?:the|a|an)\s+", "", other, flags=re.I)
                 return previous[:at] + other + previous[at + len(topic):]
         if asks_for_more(question):  # a summary of it, not the same answer again

@@ -129,6 +129,8 @@ def test_a_follow_up_reads_its_pronoun_as_what_the_previous_question_was_about()
     assert condense("And Ma?", chain) == "Where is Ma now?"
     assert condense("What about the CAC?", _history("What does the NDB do?")) == \
         "What does the CAC do?"
+    assert condense("and the budget?", _history("What does the NDB do?")) == \
+        "What does the NDB do? and the budget?"  # not a name: joined, not swapped in
     assert condense("Tell me more", yuan) == "Summarize what the sources say about Yuan Jiajun"
     assert condense("And in 2017?", chain) == "Where is Yuan Jiajun now? And in 2017?"  # joined
     # nothing to resolve, or nothing named before: the question as asked, or joined

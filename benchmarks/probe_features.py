@@ -42,6 +42,7 @@ from rag.evidence import candidates  # noqa: E402
 CACHE = HERE / "results" / "probe_features.pkl"
 SEED_DEV = T.ROOT.parent / "shared" / "eval" / "seed_qa_dev.jsonl"
 FRESH = T.ROOT / "eval" / "sample_fresh.jsonl"  # written by someone who never saw the code
+FRESH2 = T.ROOT / "eval" / "sample_fresh2.jsonl"  # paraphrases, by another such helper
 
 
 def _askers(work: Path) -> dict[str, T.Asker]:
@@ -77,6 +78,7 @@ def _sets() -> dict[str, tuple[str, list[dict], Callable[[dict], bool]]]:
         "sample_dev": ("sample", about_sample(T.NATURAL_DEV), never),
         "seed_dev": ("sample", about_sample(SEED_DEV), never),
         "sample_fresh": ("sample", about_sample(FRESH), never),
+        "sample_fresh2": ("sample", about_sample(FRESH2), never),
     }
 
 
@@ -125,7 +127,10 @@ def probe(work: Path, weight: float) -> None:
     print(f"natural weight {weight:g}, threshold {threshold:.2f}; out-of-fold AUC "
           f"{auc(list(oof), y):.4f}")
     print("| set | questions | AUC | answered | abstained |\n|---|---|---|---|---|")
-    for name in ("held_squad2", "standin", "sample_dev", "seed_dev", "sample_fresh"):
+    for name in ("held_squad2", "standin", "sample_dev", "seed_dev", "sample_fresh",
+                 "sample_fresh2"):
+        if name not in sets:
+            continue
         conf = T.confidences(model, sets[name])
         pos = np.array([d["answerable"] for d in sets[name]])
         print(f"| {name} | {len(pos)} | {auc(list(conf), list(pos)):.4f} | "

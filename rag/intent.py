@@ -17,7 +17,7 @@ from rag.loaders import SUPPORTED
 from rag.phrasings import (ASPECT, BRIEF, CLOSING_PART, COMPARE, COUNT, DATES, END, ENDING,
                            IN_TERMS, LEAD_IN, LIST, METADATA, NOT_A_TOPIC, NUMBERS, OPENING,
                            OPENING_PART, ORGANISATIONS, OVERVIEW, OWNED, PEOPLE, PLACES,
-                           SAYS_ABOUT, SCOPE, SUMMARY_OF, THE_DOCUMENT, TIMELINE_OF)
+                           PART_ON, SAYS_ABOUT, SCOPE, SUMMARY_OF, THE_DOCUMENT, TIMELINE_OF)
 from rag.text import NAME_JOINERS, STOPWORDS, fold, terms, written_as_name
 
 MODEL_PATH = Path(__file__).with_name("intent_model.json")  # benchmarks/train_intent.py
@@ -120,7 +120,7 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
     q = _FILE_NAME.sub("the document", q)  # "what is notes.pdf about?" asks about a document
     summary_of = SUMMARY_OF.search(q)
     if summary_of:
-        topic = SAYS_ABOUT.sub("", summary_of.group("topic"))
+        topic = PART_ON.sub("", SAYS_ABOUT.sub("", summary_of.group("topic")))
         for part, words in (("end", CLOSING_PART), ("start", OPENING_PART)):
             if words.match(topic):  # "summarize the conclusion": a part of the document
                 return Intent("overview", files=files, part=part)

@@ -110,10 +110,14 @@ METADATA = re.compile(rf"\b(?:(?:title|headline|author|authors|writer|publisher|
 
 # "Summarize the career of Ma": a summary of what the sources say about a topic, unless the
 # object is the document itself or its points ("summarize the main points of the report").
-SUMMARY_OF = re.compile(ASK + r"(?:summari[sz]e|condense|distil+|sum up|recap|outline|give "
-                        r"(?:me |us )?(?:a |an |the )?(?:brief |short |quick |one-paragraph )?"
-                        r"(?:summary|overview|rundown|recap|synopsis) of) (?P<topic>.+?)"
-                        + BRIEF + END)
+SUMMARY_OF = re.compile(ASK + r"(?:summari[sz]e|condense|distil+|sum up|recap|outline|(?:give "
+                        r"(?:me |us )?|what(?:'?s| is) )(?:a |an |the )?(?:brief |short |quick |"
+                        r"one-paragraph )?(?:summary|overview|rundown|recap|synopsis|gist) of) "
+                        r"(?P<topic>.+?)" + BRIEF + END)
+# "the section on Yuan": the topic is Yuan.
+PART_ON = re.compile(r"^(?:the |this |that )?(?:section|part|passage|bit|portion|paragraphs?|"
+                     r"chapter)s? (?:on|about|regarding|concerning|covering|dealing with|that "
+                     r"(?:deals? with|covers?|discuss(?:es)?|talks? about)) ")
 SAYS_ABOUT = re.compile(rf"^what (?:it|they|{THIS} (?:{DOC}|authors?)) (?:says?|said|writes?|"
                         rf"wrote|tells? (?:me|us)|covers?) (?:about|on|regarding|concerning) ")
 NOT_A_TOPIC = frozenset(terms("""main key major important central core overall general whole

@@ -4,8 +4,10 @@
   ("When did Ma Xingrui become governor of Guangdong?") is asked after "Who is Ma
   Xingrui?", with the name turned into "he" or "his" ("When did he become governor of
   Guangdong?"), beside the same questions asked with the name (no history).
-- Written as conversations: eval/sample_conversations.jsonl, 12 chats of 3-4 turns written
-  by someone who saw only the sample, never the code; each turn with its answer.
+- Written as conversations, each turn with its answer, by helpers who saw only the sample,
+  never the code: eval/sample_conversations.jsonl (12 chats of 3-4 turns) and
+  eval/sample_conversations2.jsonl (15 chats, written later, with more "there", "that ..."
+  and bare "Why?" follow-ups).
 
 Prints, per follow-up, how it was read and whether a gold answer was given, and the totals.
 
@@ -29,7 +31,9 @@ from rag.text import fold  # noqa: E402
 
 SETS = [ROOT / "eval" / name for name in ("sample_qa.jsonl", "sample_fresh.jsonl",
                                           "sample_train.jsonl")]
-CONVERSATIONS = ROOT / "eval" / "sample_conversations.jsonl"
+CONVERSATIONS = [ROOT / "eval" / name for name in ("sample_conversations.jsonl",
+                                                   "sample_conversations2.jsonl",
+                                                   "sample_conversations3.jsonl")]
 PEOPLE = {"Ma Xingrui": ("Ma Xingrui", "Ma"), "Yuan Jiajun": ("Yuan Jiajun", "Yuan"),
           "Xi Jinping": ("Xi Jinping", "Xi")}
 
@@ -73,13 +77,15 @@ def main() -> None:
     print("| asked | answered | right |\n|---|---|---|")
     for key, (answered, right) in totals.items():
         print(f"| {key} | {answered}/{n} | {right}/{n} |")
-    conversations(pipeline)
+    for path in CONVERSATIONS:
+        conversations(pipeline, path)
 
 
-def conversations(pipeline: Pipeline) -> None:
+def conversations(pipeline: Pipeline, path: Path) -> None:
     """The written chats, each turn asked with the conversation before it."""
     counts = {"first turns": [0, 0, 0], "follow-ups": [0, 0, 0]}
-    for line in CONVERSATIONS.read_text(encoding="utf-8").splitlines():
+    print(f"\n{path.name}")
+    for line in path.read_text(encoding="utf-8").splitlines():
         history: list[dict] = []
         for k, turn in enumerate(json.loads(line)["turns"]):
             result = pipeline.ask(turn["question"], history=history)
@@ -93,7 +99,7 @@ def conversations(pipeline: Pipeline) -> None:
                 print(f"{mark:9s} {turn['question']}  (read as: {result.standalone})")
             history += [{"role": "user", "content": turn["question"]},
                         {"role": "assistant", "content": result.answer}]
-    print(f"\n{CONVERSATIONS.name}")
+    print(f"\n{path.name}, totals")
     print("| turns | answered | right |\n|---|---|---|")
     for key, (n, answered, right) in counts.items():
         print(f"| {key} | {answered}/{n} | {right}/{n} |")

@@ -8,7 +8,7 @@ then it is verified like any answer."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
 from langchain_core.documents import Document
@@ -29,7 +29,7 @@ from rag.drafts import (ROLL_CALLS, Draft, comparison_draft, list_draft, names_d
 from rag.summarize import Sentence, document_sentences
 from rag.text import fold, listed, sentences, spell_out, unknown_acronyms, words
 from rag.indexer import settled
-from rag.names import people, usual_form
+from rag.names import people, places, usual_form
 from rag.retrieval import HybridRetriever, IndexReader
 
 ABSTAIN = "The indexed sources do not answer this question"
@@ -69,7 +69,7 @@ class Pipeline:
         self.generator: Generator = make_generator(settings, generator or settings.generator)
         self.vectors = sentence_vectors(QUERY_BATCH, settings.embed_precision)
         self.document_vectors = StoredVectors(settings.index_dir / "sentences", self.vectors)
-        self._persons: dict[tuple, bool] = {}  # (index, name) -> whether a person
+        self._named_as: dict[tuple, bool] = {}  # (index, name, kind) -> whether it is one
 
     def chain(self, k: int | None = None, sources: list[str] | None = None) -> Runnable:
         """{"question": str, "history": [{"role", "content"}]} -> stream of event dicts."""
@@ -77,8 +77,7 @@ class Pipeline:
                                     sources=sources or None)
 
         def prepare(inp: dict) -> dict:
-            standalone = searchable(condense(inp["question"], inp.get("history"),
-                                             self._usual, self._is_person))
+            standalone = searchable(self._condense(inp["question"], inp.get("history")))
             return {**inp, "standalone": standalone, "started": time.perf_counter()}
 
         def retrieve(inp: dict) -> dict:
@@ -154,7 +153,7 @@ class Pipeline:
         if history and intent.kind == "factoid" and len(question.split()) <= 6:
             # "Tell me more" (a summary of what the last question was about), "And Ma?"
             # after a summary or a comparison: the kind of what it stands for
-            intent = detect(condense(question, history, self._usual, self._is_person))
+            intent = detect(self._condense(question, history))
         if intent.kind != "factoid":  # only these are scoped by the file names a question says
             indexed = list(self.reader.sources())
             intent.files = named_files(question, indexed)
@@ -182,18 +181,31 @@ class Pipeline:
                                     idf_of(kw.doc_freq, kw.n_docs))
         return ranked, passages, confidence
 
+    def _condense(self, question: str, history: list[dict] | None) -> str:
+        """The follow-up as a standalone question (rag.rewrite.condense), with what the
+        sources say of the names it leans on."""
+        return condense(question, history, self._usual, self._is_person, self._is_place)
+
     def _is_person(self, name: str) -> bool:
         """Whether the sources refer to a name as a person ("he", "his" after it:
         rag.names.people), in the passages a search for it finds; remembered per index."""
+        return self._is_a(name, people)
+
+    def _is_place(self, name: str) -> bool:
+        """Whether the sources write a name where a place goes ("in Xinjiang", "party
+        secretary of Shenzhen": rag.names.places), in the passages a search for it finds."""
+        return self._is_a(name, places)
+
+    def _is_a(self, name: str, find: Callable[[list[Sentence]], list[tuple[str, int]]]) -> bool:
         collection, kw = self.reader.current()
-        key = (collection, kw.n_docs, name)
-        if key not in self._persons:
+        key = (collection, kw.n_docs, name, find.__name__)
+        if key not in self._named_as:
             passages = HybridRetriever(reader=self.reader, k=self.settings.top_k).invoke(name)
             sents = [Sentence(p, span, False) for p in passages
                      for span in sentences(p.page_content)]
-            found = {w for person, _ in people(sents) for w in words(person)}
-            self._persons[key] = bool(set(words(name)) & found)
-        return self._persons[key]
+            found = {w for person, _ in find(sents) for w in words(person)}
+            self._named_as[key] = bool(set(words(name)) & found)
+        return self._named_as[key]
 
     def _usual(self, name: str) -> str:
         """A person named in full as the sources usually call them ("Ma Xingrui" -> "Ma")."""
@@ -249,7 +261,7 @@ class Pipeline:
     def _whole(self, question: str, history: list[dict] | None, intent: Intent, k: int | None,
                sources: list[str] | None) -> Iterator[dict]:
         started = time.perf_counter()
-        standalone = searchable(condense(question, history, self._usual, self._is_person))
+        standalone = searchable(self._condense(question, history))
         draft = self.draft(standalone, intent, k, sources)
         if draft.confidence is not None and draft.confidence < self.settings.min_confidence:
             # a list nobody can vouch for is answered like any fact: here, an abstention

@@ -91,6 +91,25 @@ _HER = re.compile(r"\bher\b", re.I)
 _ANOTHER = re.compile(r"^(?:(?:and|but|also),?\s+)?(?:(?:what|how) about\s+(?P<x>.+?)|(?<=and )"
                       r"(?P<y>[^?,]{1,40}?))\W*$", re.I)
 _LEAD = re.compile(r"^(?:and|but|so|also),?\s+", re.I)
+# A follow-up that is only a question word ("Why?", "How so?", "To do what?") asks it of the
+# previous question.
+_BARE = re.compile(r"^(?:(?:and|but|so),?\s+)?(?:why(?: not| so)?|how(?: so| come)?|when|where|"
+                   r"(?:to|in order to) do what|for what|what for|in what way|like what)\W*$", re.I)
+# "there" as a place, not "there is", "are there"
+_THERE = re.compile(r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )\bthere\b(?!\s+(?:is|are|was|"
+                    r"were|be|been|will|would|has|have|had|seems?|remains?|exists?)\b)", re.I)
+_WHERE = re.compile(r"^\W*(?:(?:and|but|so),?\s+)?(?:where|(?:in )?(?:which|what) (?:province|city|"
+                    r"region|country|place|town|state|area)s?)\b", re.I)
+# "that region", "this city": the place, as "there" is
+_THAT_PLACE = re.compile(r"\b(?:that|this|the same)\s+(?:province|region|city|place|country|"
+                         r"town|state|municipality|megacity)\b", re.I)
+# "it" that stands for nothing: "why is it inevitable that ...", "it's hard to ..."
+_EXPLETIVE_AFTER = re.compile(r"(?:'s|\s+(?:is|was|seems|seemed|would be|will be|has been))?\s+"
+                              r"(?:\w+\s+){0,2}?(?:that|to|whether)\b", re.I)
+# A fragment, the question word inside ("Respect from whom?", "After which year?", "since
+# when?"): the previous question's missing part
+_FRAGMENT = re.compile(r"^(?!\W*(?:who|whom|whose|what|which|when|where|why|how)\b)[^?.!]{0,40}"
+                       r"\b(?:who|whom|whose|what|which|when|where|why|how)\b[^?.!]*\?\W*$", re.I)
 _MORE = re.compile(r"^(?:(?:can you |please |could you )?tell (?:me|us) more|more|go on|"
                    r"elaborate|what else)\W*$", re.I)
 
@@ -117,7 +136,8 @@ def named(text: str, openers: bool = False) -> list[str]:
 
 def condense(question: str, history: list[dict] | None,
              usual: Callable[[str], str] = lambda name: name,
-             is_person: Callable[[str], bool] = lambda name: True) -> str:
+             is_person: Callable[[str], bool] = lambda name: True,
+             is_place: Callable[[str], bool] = lambda name: True) -> str:
     """A standalone question from a follow-up and the conversation so far.
 
     A pronoun becomes what the previous question was about: "it"/"its" the first name it
@@ -127,19 +147,24 @@ def condense(question: str, history: list[dict] | None,
     Chang'e 3?"), called as the sources usually call them (`usual`: "Ma"). A pronoun after
     a name of the follow-up's own is left alone ("Did Ma say he ..."). "And Ma?" / "What
     about the CAC?" is the previous question about that instead; "Tell me more" asks for a
-    summary of what the sources say about the same. Without a name to go on, a short
-    follow-up is joined to the previous question, so retrieval sees what it refers to.
+    summary of what the sources say about the same. "They", "them", "their" are the first two
+    people the previous question (else its answer) names ("Ma and Yuan"), never one thing;
+    an "it" that stands for nothing stays ("why is it inevitable that ..."). "There" and
+    "that city" are a place (`_place`). Without a name to go on, a short follow-up is joined
+    to the previous question, so retrieval sees what it refers to; so is a bare question word
+    ("Why?") or a fragment with one inside ("Respect from whom?").
 
     Args:
         usual: a person's name as the sources usually write it (rag.names.usual_form).
         is_person: whether the sources refer to a name as a person (he, his, ...).
+        is_place: whether the sources write a name where a place goes ("in Xinjiang").
     """
     question = question.strip()
     users = [i for i, m in enumerate(history or []) if m.get("role") == "user"]
     if not users:
         return question
     last = users[-1]
-    previous = condense(history[last]["content"], history[:last], usual, is_person)
+    previous = condense(history[last]["content"], history[:last], usual, is_person, is_place)
     about = named(previous)
     answered = history[last + 1]["content"] if last + 1 < len(history) else ""
     people = [n for n in about if is_person(n)] or [
@@ -158,27 +183,61 @@ def condense(question: str, history: list[dict] | None,
                 return previous[:at] + other + previous[at + len(topic):]
         if asks_for_more(question):  # a summary of it, not the same answer again
             return f"Summarize what the sources say about {topic}"
-    if about or people:
+    placed = _THERE.search(question) or _THAT_PLACE.search(question)
+    where = _place(previous, answered, is_place) if placed else None
+    if about or people or where:
         own = [question.find(n) for n in named(question)]
         before = min(own, default=len(question))  # "Did Ma say he ...": he is Ma
         person = usual(people[0]) if people else None
         thing = things[0] if things else None
+        group = _two_people(about, answered, is_person, usual)
 
         def referent(pronoun: str) -> str | None:
-            return person if pronoun.lower() in ("he", "she", "him", "his", "her") else thing
+            if pronoun.lower() in ("he", "she", "him", "his", "her"):
+                return person
+            if pronoun.lower() in ("they", "them", "their"):  # two people, never one thing
+                return group
+            return thing
 
         def replace(pattern: re.Pattern, q: str, owner: bool = False) -> str:
             def one(m: re.Match) -> str:
                 who = referent(m.group())
-                if who is None or m.start() >= before:
+                if who is None or m.start() >= before or (
+                        m.group().lower() == "it" and _EXPLETIVE_AFTER.match(q, m.end())):
                     return m.group()
                 return f"{who}'s" if owner else who
             return pattern.sub(one, q)
 
         resolved = replace(_HER, replace(_SUBJECT, replace(_OWNER, question, owner=True)))
+        if where:
+            resolved = _THAT_PLACE.sub(where, _THERE.sub(f"in {where}", resolved))
         if resolved != question:
             resolved = _LEAD.sub("", resolved)
             return resolved[0].upper() + resolved[1:]
-    if len(question.split()) <= 10 and _FOLLOW_UP.search(question):
+    if len(question.split()) <= 10 and (_FOLLOW_UP.search(question) or _BARE.match(question)) \
+            or len(question.split()) <= 6 and _FRAGMENT.match(question):
         return f"{previous} {question}"
     return question
+
+
+def _two_people(about: list[str], answered: str, is_person: Callable[[str], bool],
+                usual: Callable[[str], str]) -> str | None:
+    """What "they" stands for: the first two people the previous question names, else the
+    first two its answer names ("Ma and Yuan"), or None."""
+    for names in (about, named(answered, openers=True)):
+        found = list(dict.fromkeys(usual(n) for n in names if is_person(n)))
+        if len(found) >= 2:
+            return f"{found[0]} and {found[1]}"
+    return None
+
+
+def _place(previous: str, answered: str, is_place: Callable[[str], bool]) -> str | None:
+    """What "there" stands for: the place a "where" question was answered with (the answer's
+    first place the question does not name), else the first place the previous question
+    names, else the first its answer names."""
+    if _WHERE.match(previous):
+        asked = set(named(previous))
+        found = [n for n in named(answered) if n not in asked and is_place(n)]
+        if found:
+            return found[0]
+    return next((n for n in named(previous) + named(answered) if is_place(n)), None)

@@ -174,6 +174,65 @@ def test_he_is_a_person_and_it_is_not():
         "What was Yuan's background?"  # not "Chongqing's"
 
 
+def test_there_is_the_place_the_conversation_was_at():
+    place = {"Xinjiang", "Shenzhen", "Chongqing"}.__contains__
+    person = {"Ma", "Ma Xingrui", "Yuan"}.__contains__
+    where = [{"role": "user", "content": "Where has Ma Xingrui served since 2021?"},
+             {"role": "assistant", "content": "Since 2021, Ma has been party secretary of "
+                                              "Xinjiang. [1]"}]
+    # after a "where" question: the place it was answered with
+    assert condense("What does his appointment there suggest?", where, is_person=person,
+                    is_place=place) == "What does Ma Xingrui's appointment in Xinjiang suggest?"
+    # else the place the previous question is at; never a name that is not a place
+    assert condense("Who was party secretary there?", _history("What happened in Shenzhen?"),
+                    is_person=person, is_place=place) == "Who was party secretary in Shenzhen?"
+    regulation = _history("What does the regulation of ChatGPT require?")
+    assert condense("How is it enforced there?", regulation, is_person=person,
+                    is_place=place) == "How is ChatGPT enforced there?"
+    # "there is", "are there": not a place
+    city = _history("What is the population of Chongqing?")
+    assert condense("Is there a budget?", city, is_person=person, is_place=place) == \
+        "What is the population of Chongqing? Is there a budget?"
+    # "that city" is the place too; with none in the question, the answer's first place
+    assert condense("What is that city known for?", city, is_person=person,
+                    is_place=place) == "What is Chongqing known for?"
+    led = [{"role": "user", "content": "Who championed digital currency?"},
+           {"role": "assistant", "content": "In Shenzhen, Ma championed it. [1]"}]
+    assert condense("What else happened there?", led, is_person=person, is_place=place) == \
+        "What else happened in Shenzhen?"
+
+
+def test_they_are_two_people_and_an_empty_it_is_left_alone():
+    person = {"Ma Xingrui", "Yuan Jiajun", "Ma", "Yuan"}.__contains__
+    usual = {"Ma Xingrui": "Ma", "Yuan Jiajun": "Yuan"}.get
+    both = [{"role": "user", "content": "Which scientists pioneered the digital economy?"},
+            {"role": "assistant", "content": "Ma Xingrui and Yuan Jiajun were pioneers. [1]"}]
+    assert condense("Which provinces did they lead?", both, lambda n: usual(n, n),
+                    is_person=person) == "Which provinces did Ma and Yuan lead?"
+    # one thing is never "they": joined instead
+    bureau = _history("What does the National Data Bureau regulate?")
+    assert condense("what do they want?", bureau, is_person=person) == \
+        "What does the National Data Bureau regulate? what do they want?"
+    # "it" standing for nothing stays
+    assert condense("Why is it inevitable that lines blur in its work?", bureau,
+                    is_person=person) == \
+        "Why is it inevitable that lines blur in National Data Bureau's work?"
+
+
+def test_a_bare_question_word_asks_it_of_the_previous_question():
+    centre = _history("What centre did Ma Xingrui help establish in Guangdong?")
+    assert condense("Why?", centre) == \
+        "What centre did Ma Xingrui help establish in Guangdong? Why?"
+    assert condense("To do what?", centre).endswith("Guangdong? To do what?")
+    assert condense("how so?", centre).endswith("Guangdong? how so?")
+    assert condense("Why?", []) == "Why?"
+    # a fragment with the question word inside is the previous question's missing part
+    assert condense("respect from whom?", centre).endswith("Guangdong? respect from whom?")
+    assert condense("After which year?", centre).endswith("Guangdong? After which year?")
+    assert condense("Which year was it?", centre) != "Which year was it?"  # "it": resolved
+    assert condense("Who founded Tesla?", centre) == "Who founded Tesla?"  # a whole question
+
+
 def test_tell_me_more_summarizes_what_the_last_question_was_about(pipeline):
     first = "Who is Yuan Jiajun?"
     history = [{"role": "user", "content": first},
@@ -192,6 +251,8 @@ def test_tell_me_more_summarizes_what_the_last_question_was_about(pipeline):
 def test_the_sources_tell_a_person_from_a_place(pipeline):
     assert pipeline._is_person("Ma") and pipeline._is_person("Yuan Jiajun")
     assert not pipeline._is_person("Chongqing") and not pipeline._is_person("Chang'e")
+    assert pipeline._is_place("Xinjiang") and pipeline._is_place("Chongqing")
+    assert not pipeline._is_place("ChatGPT") and not pipeline._is_place("Ma Xingrui")
 
 
 def test_a_follow_up_about_a_person_is_answered_as_if_named(pipeline):

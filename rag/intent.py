@@ -14,11 +14,11 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from rag.loaders import SUPPORTED
-from rag.phrasings import (ASPECT, BRIEF, CLOSING_PART, COMPARE, COUNT, DATES, END, ENDING,
+from rag.phrasings import (ASPECT, BRIEF, CLOSING_PART, COMPARE, COUNT, DATES, DOC_ON, END, ENDING,
                            IN_TERMS, LEAD_IN, LIST, METADATA, NOT_A_TOPIC, NUMBERS, OPENING,
-                           OPENING_PART, ORGANISATIONS, OVERVIEW, OWNED, PEOPLE, PLACES,
-                           PART_ON, SAYS_ABOUT, SCOPE, SUMMARY_OF, THE_DOCUMENT, TIMELINE_OF)
-from rag.text import NAME_JOINERS, STOPWORDS, fold, terms, written_as_name
+                           OPENING_PART, ORGANISATIONS, OVERVIEW, OWNED, PART_ON, PEOPLE, PLACES,
+                           SAYS_ABOUT, SCOPE, SUMMARY_OF, THE_DOCUMENT, TIMELINE_OF)
+from rag.text import NAME_JOINERS, STOPWORDS, fold, name_groups, terms, written_as_name
 
 MODEL_PATH = Path(__file__).with_name("intent_model.json")  # benchmarks/train_intent.py
 
@@ -129,6 +129,12 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
                 and not THE_DOCUMENT.match(topic)):  # "the document for my boss"
             topic = re.sub(r"[\s?.!,;:]+$", "", topic.strip())
             return Intent("overview", files=files, topic=_original(question, topic))
+    on = DOC_ON.search(q)
+    if on:
+        topic = re.sub(r"[\s?.!,;:]+$", "", PART_ON.sub("", on.group("topic")).strip())
+        if set(terms(topic)) - NOT_A_TOPIC and not THE_DOCUMENT.match(topic) and not (
+                _DOC_PART.match(topic)) and _bare(_original(question, topic)):
+            return Intent("overview", files=files, topic=_original(question, topic))
     for patterns, kind, part in _KINDS:
         if any(p.search(q) for p in patterns):
             return Intent(kind, files=files, part=part)
@@ -140,17 +146,30 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
     return Intent("factoid", files=files)
 
 
+_DOC_PART = re.compile(r"^(?:the |its )?(?:intro|introduction|opening|beginning|start|conclusion|"
+                       r"ending|end)\b")
+
+
+def _bare(topic: str) -> bool:
+    """A topic that is a name alone ("Yuan", "the National Data Bureau") or holds none ("data
+    governance"): what the sources say about it is a summary. "Guangdong's GDP" or "the NDB's
+    budget" asks a fact about a name: the factoid path (it can abstain)."""
+    plain = re.sub(r"^(?:the|a|an)\s+", "", topic.strip(), flags=re.I)
+    return "'" not in plain and "’" not in plain and (
+        written_as_name(plain) or not name_groups(f"About {plain}"))
+
+
 def _comparison(question: str, m: re.Match, files: list[str]) -> Intent | None:
     """The sides, aspect and wording of a comparison pattern's match (None if the sides
     are not distinct): the aspect may come before the sides ("the careers of A and B"),
     after them ("A and B regarding X"), inside a possessive ("A's and B's careers", "A's
     approach ... B's") or after the last side's name ("the A and B roles")."""
     a, b = _clean(m.group("a")), _clean(m.group("b"))
-    aspect = _clean(m.groupdict().get("aspect") or "")
+    aspect = _clean(m.groupdict().get("aspect") or m.groupdict().get("short") or "")
     after = bool(aspect and m.groupdict().get("by"))  # "how do A and B differ in X"
     if after:
         by = m.group("by")
-    elif aspect:  # "Which is bigger, A or B?"
+    elif aspect and m.groupdict().get("ask"):  # "Which is bigger, A or B?"
         by = _original(question, m.group("ask")) + "?"
     else:
         by = "of"

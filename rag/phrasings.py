@@ -111,7 +111,9 @@ METADATA = re.compile(rf"\b(?:(?:title|headline|author|authors|writer|publisher|
 # "Summarize the career of Ma": a summary of what the sources say about a topic, unless the
 # object is the document itself or its points ("summarize the main points of the report").
 SUMMARY_OF = re.compile(ASK + r"(?:summari[sz]e|condense|distil+|sum up|recap|outline|(?:give "
-                        r"(?:me |us )?|what(?:'?s| is) )(?:a |an |the )?(?:brief |short |quick |"
+                        r"(?:me |us )?|what(?:'?s| is) |(?=an? |the |brief |short |quick |"
+                        r"summary |overview |rundown |synopsis |gist ))(?:a |an |the )?(?:brief "
+                        r"|short |quick |"
                         r"one-paragraph )?(?:summary|overview|rundown|recap|synopsis|gist) of) "
                         r"(?P<topic>.+?)" + BRIEF + END)
 # "the section on Yuan": the topic is Yuan.
@@ -120,6 +122,15 @@ PART_ON = re.compile(r"^(?:the |this |that )?(?:section|part|passage|bit|portion
                      r"(?:deals? with|covers?|discuss(?:es)?|talks? about)) ")
 SAYS_ABOUT = re.compile(rf"^what (?:it|they|{THIS} (?:{DOC}|authors?)) (?:says?|said|writes?|"
                         rf"wrote|tells? (?:me|us)|covers?) (?:about|on|regarding|concerning) ")
+# "What does the article say about Yuan?", "What's the article's take on X?", "Tell me about
+# the part on Xinjiang": what the document says about a topic (rag.intent: a bare name or a
+# topic without one, not "Guangdong's GDP")
+DOC_ON = re.compile(rf"^(?:so |and )?(?:what (?:does|do|did) (?:it|{THIS} (?:{DOC}|authors?|"
+                    rf"writers?)) (?:say|tell (?:me|us)|write|claim|argue|report|note|have to say)"
+                    rf" (?:about|on|regarding|concerning)|what(?:'?s| is| are) (?:its|{THIS} "
+                    rf"(?:{DOC}|authors?)'s?) (?:take|view|views|position|stance|angle|line|"
+                    rf"perspective) on|(?:please |can you |could you )?tell (?:me|us) (?:more )?"
+                    rf"about) (?P<topic>.+?)" + BRIEF + END)
 NOT_A_TOPIC = frozenset(terms("""main key major important central core overall general whole
 entire essential essence point idea finding takeaway argument theme message highlight
 conclusion content thing everything all what says said about cover discuss study research
@@ -128,13 +139,16 @@ result summary overview here presented raised made contained covered discussed
 # The document itself, then only what the summary is for or how it is to look ("the document
 # for my boss", "the article to three bullet points"), not a topic within it ("the report's
 # findings", "the paper on X").
-THE_DOCUMENT = re.compile(rf"^(?:it|this|that|{THIS} {DOC})(?:$|\s+(?:for|to|into|in|as|so)\b)")
+THE_DOCUMENT = re.compile(rf"^(?:it|this|that|{THIS} (?:(?:entire|whole|full|complete) )?{DOC})"
+                          r"(?:$|,|\s+(?:for|to|into|in|as|so|section|paragraph|part)\b)")
 # An overview of how the document ends: its conclusion.
 _OF_IT = rf"(?: (?:of|in) (?:it|{THIS} {DOC}))?"
 _WHOSE = rf"(?:the |its |{THIS} {DOC}'s )?"
 _PARTS = r"(?:part|section|paragraphs?|lines?|sentences?|remarks|words|thoughts)"
-_CLOSING = rf"(?:conclusions?|ending|end|(?:final|closing|last|concluding) {_PARTS})"
-_OPENING = rf"(?:introduction|intro|opening|beginning|start|(?:first|opening|introductory) {_PARTS})"
+_CLOSING = (rf"(?:(?:conclusions?|ending|end|final|closing|last|concluding) {_PARTS}|"
+            r"conclusions?|ending|end)")
+_OPENING = (rf"(?:(?:introduction|intro|opening|first|introductory) {_PARTS}|introduction|"
+            r"intro|opening|beginning|start)")
 ENDING = [
     re.compile(rf"^(?:what (?:is|are|was|were) |what's )?(?:the |its |{THIS} {DOC}'s )?(?:main |"
                rf"overall |final )?(?:conclusions?|verdict)(?: (?:of|in|from) (?:it|{THIS} "
@@ -197,12 +211,13 @@ COMPARE = [
     re.compile(r"^(?:how|in what ways?) (?:do|did|does) (?P<a>.+?) and (?P<b>.+?) (?:differ|"
                r"compare|contrast|stack up|measure up)" + _AFTER + END),
     re.compile(r"^what (?:do|did|does) (?P<a>.+?) and (?P<b>.+?) have in common(?:,? and (?:where|"
-               r"how) (?:do|did|does) (?:they|the two) differ)?" + _AFTER + END),
+               r"how) (?:do|did|does) (?:they|the two) differ)?" + _AFTER + r"(?: here)?" + END),
     re.compile(r"^(?:how|in (?:what|which) ways?) (?:are|were|is|was) (?P<a>.+?) and (?P<b>.+?) "
                r"(?:alike|similar|different|related)" + END),
-    re.compile(rf"^(?P<a>{SHORT}) and (?P<b>{SHORT})\s*[:,-]+\s*(?:(?:the |their |any )?"
+    re.compile(rf"^(?P<a>{SHORT}) and (?P<b>{SHORT})\s*[:,\-–—]+\s*(?:(?:the |their |any )?"
                r"(?:similarit(?:y|ies)|differences?|contrasts?)|compared?|contrasted|vs\.?|how do "
-               r"they (?:differ|compare)|what do they have in common)" + END),
+               r"they (?:differ|compare)|how (?:are|were) they (?:similar|different|alike)(?: and "
+               r"(?:similar|different))?(?: .+)?|what do they have in common)" + END),
     # "Which is bigger, A or B?", "A or B: who led a lunar mission?" (the rest is the aspect)
     re.compile(rf"^(?P<ask>(?:which|who|what)(?: \w+)? (?P<aspect>(?:[^\s,:]+ ){{0,3}}[^\s,:]+))"
                rf"\s*[,:]\s*(?P<a>{SHORT}(?:, {SHORT})*),? or (?P<b>{SHORT})" + END),
@@ -211,22 +226,27 @@ COMPARE = [
     re.compile(r"^(?!(?:what|who|how|why|when|where|which|whose|whom|did|does|do|is|are)\b)"
                r"(?P<a>(?:[^\s,?]+ ){0,3}[^\s,?]+) (?:vs\.?|versus|compared (?:to|with)) "
                r"(?P<b>(?:[^\s,?:]+ ){0,3}[^\s,?:]+?)(?:\s*(?:[:,?]|\s[-–—]+)\s*(?:(?P<ask>"
-               r"(?:which|who|what)(?: one)? (?P<aspect>.+?))|how (?:are|were|do|does|did|is) "
-               r"(?:they|each|(?:the )?(?:two|both)|the (?:authors?|"
-               + DOC + r")) .+?))?" + END),
+               r"(?:which|who|what)(?: one)? (?P<aspect>.+?))|(?:how|where|why|in what ways?) "
+               r"(?:are|were|do|does|did|is) (?:they|each|(?:the )?(?:two|both)|the (?:authors?|"
+               + DOC + r")) .+?|(?P<short>(?:[^\s?]+ ){0,2}[^\s?]+)))?" + END),
 ]
 # a list asked for after the question: "..., list them", "...? Enumerate them.", "...? Give
 # me a list." (rag.rewrite leaves it out of what is searched for)
 LIST_TAIL = (r"(?:\s*[,;:-]|(?<=[?.!]))\s*(?:please )?(?:(?:list|enumerate|name) them(?: all)?|"
-             r"give (?:me |us )?(?:a |the )?(?:full |complete |short |bullet(?:ed)? )?list)")
+             r"give (?:me |us )?(?:a |the )?(?:full |complete |short |bullet(?:ed)? )?list|"
+             r"(?:as |in )?(?:a )?bullet(?:ed)? list(?: please)?)")
 LIST = [
     re.compile(ASK + r"(?:list|name|enumerate|itemi[sz]e|give (?:me |us )?(?:an? (?:bullet(?:ed)? "
                r"|short |full |complete )?list of|all|the)|what (?:are|were) (?:the|all the|some "
-               r"of the|some)|(?:which|what) \w+ (?:are|were) (?:there|mentioned|listed|named)|"
+               r"of the|some)|(?:which|what) \w+ (?:are|were) (?:there|mentioned|listed|named)|which of .+? (?:does|do|"
+               rf"did) (?:it|{THIS} {DOC}) (?:mention|name|list|cite|identify)|"
                rf"(?:which|what) \w+s (?:does|do|did) (?:it|{THIS} {DOC}) (?:mention|name|list|"
                r"talk about|discuss|cover|refer to|describe|include|outline|identify|highlight|"
                r"cite))\b"),
     re.compile(LIST_TAIL + END),
+    # "What challenges are identified?" (not "Which Doctors were highlighted on ...")
+    re.compile(rf"^(?:which|what) \w+ (?:are|were) (?:identified|discussed|described|highlighted|"
+               rf"raised|cited|outlined)(?: (?:in|by) (?:it|{THIS} (?:{DOC}|authors?)))?" + END),
 ]
 # The people a document names: "Who is mentioned in the article?", "List the people discussed"
 # ("Which officials regulate ChatGPT?" asks a fact: only "mentioned", "named", ... or "in
@@ -277,7 +297,7 @@ ORGANISATIONS = _roll_call(_BODY)
 # years the article mentions" ("What year does the article mention?" asks for one).
 PLACES = _roll_call(r"(?:places?|locations?|cit(?:y|ies)|towns?|provinces?|regions?|"
                     r"countr(?:y|ies)|states|municipalit(?:y|ies)|territor(?:y|ies)|nations?|"
-                    r"place names|geographic(?:al)? (?:locations|names))")
+                    r"place names?|geographic(?:al)? (?:locations|names))")
 # the dates of one topic: "Give me a timeline of Ma's career", "chronology of the reforms"
 TIMELINE_OF = re.compile(ASK + r"(?:(?:give|show|make|build|create|draw up) (?:me |us )?)?(?:a |"
                          r"the )?(?:timeline|chronology) (?:of|for) (?P<topic>.+?)" + BRIEF + END)

@@ -16,7 +16,7 @@ from rag.text import words
 _IMPERATIVE = re.compile(r"^(?:please |can you |could you |would you )?(?:list|enumerate|itemi[sz]e|"
                          r"give (?:me |us )?(?:an? (?:bullet(?:ed)? |short |full |complete )?list "
                          r"of|all(?: of)?)|show(?: me| us)?|name (?:all|the|"
-                         r"all the))\s+(?:all (?:of )?)?(?:the )?", re.I)
+                         r"all the))\s+(?:(?:all|every) (?:of )?)?(?:the )?", re.I)
 _META_TAIL = re.compile(rf"(?:,?\s+(?:that|which) (?:is|are|was|were)|\s+(?:is|are|was|were))?"
                         rf"\s+(?:mentioned|named|listed|discussed|described|cited|covered|"
                         rf"referenced|referred to)\s+(?:in|by)\s+(?:{THIS} )?{DOC}(?=\W*$)"
@@ -26,7 +26,8 @@ _META_TAIL = re.compile(rf"(?:,?\s+(?:that|which) (?:is|are|was|were)|\s+(?:is|a
 # "What agencies are mentioned?", "What are the main challenges discussed?", "List the
 # risks mentioned": which agencies, challenges, risks ("listed", "named" can be the content:
 # "the companies listed")
-_ASKED = r"(?:mentioned|discussed|described|covered|raised|highlighted|outlined|cited|referenced)"
+_ASKED = (r"(?:mentioned|discussed|described|covered|raised|highlighted|outlined|cited|referenced|"
+          r"identified)")
 _MENTIONED = re.compile(rf"^((?:what|which) [\w\s'-]{{1,40}}?)(?:,?\s+(?:that|which))?"
                         rf"\s+(?:(?:is|are|was|were) "
                         rf"{_ASKED}|(?:does|do|did) (?:it|{THIS} {DOC}) (?:mention|name|list|"

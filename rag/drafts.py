@@ -240,12 +240,24 @@ def _as_written(subject: str, texts: list[str]) -> str:
     "western norms") where they capitalise it ("Shenzhen", "Western norms"), or capitalised
     only because it opens the question ("Economic benefits versus ...") where they do not;
     otherwise as typed."""
-    found = [m.group() for text in texts for m in re.finditer(
-        rf"(?<![\w'’-]){re.escape(subject)}(?![\w-])", text, re.I)
-        if not re.search(r"(?:^|[.!?]\s+|\n\s*)$", text[:m.start()])]  # not opening a sentence
-    if not found or subject in found:
+    found = _inside(subject, texts)
+    if found and subject not in found:
+        return Counter(found).most_common(1)[0][0]
+    if found or subject != subject.lower():
         return subject
-    return Counter(found).most_common(1)[0][0]
+    # a phrase typed in lower case, not in the sources as such ("ma's approach to business"):
+    # each word they only ever write capitalised is a name ("Ma's approach to business")
+    def recased(m: re.Match) -> str:
+        forms = set(_inside(m.group(), texts))
+        return forms.pop() if len(forms) == 1 and not forms & {m.group()} else m.group()
+    return re.sub(r"[^\W\d_]+", recased, subject)
+
+
+def _inside(phrase: str, texts: list[str]) -> list[str]:
+    """Each way the texts write a phrase (any case) inside a sentence, not opening one."""
+    return [m.group() for text in texts for m in re.finditer(
+        rf"(?<![\w'’-]){re.escape(phrase)}(?![\w-])", text, re.I)
+        if not re.search(r"(?:^|[.!?]\s+|\n\s*)$", text[:m.start()])]
 
 
 def topic_draft(topic: str, ranked: list[Candidate], passages: list[Document],

@@ -537,6 +537,10 @@ def test_a_side_is_searched_as_the_sources_write_it():
     assert _as_written("western norms", texts) == "Western norms"
     assert _as_written("shenzhen", texts) == "Shenzhen"
     assert _as_written("Ma Xingrui", texts) == "Ma Xingrui"  # not in them: as typed
+    # a phrase typed in lower case: the words the sources only write capitalised are names
+    texts.append("During Ma’s tenure, business grew; Ma courted private business.")
+    assert _as_written("ma's approach to business", texts) == "Ma's approach to business"
+    assert _as_written("shenzhen and control", texts) == "Shenzhen and control"
 
 
 def test_a_side_named_only_beside_the_other_still_gets_its_sentence(pipeline):

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from langchain_core.documents import Document
 
-from rag.text import fold, months, name_groups, names, negated, numbers, sentences, terms, words
+from rag.text import (fold, months, name_groups, names, negated, numbers, sentences, spelling,
+                      terms, words)
 
 # What kind of answer a question asks for, from its wording.
 _TYPES = [
@@ -70,8 +71,10 @@ class Query:
 
     @classmethod
     def of(cls, question: str, idf: Callable[[str], float]) -> "Query":
-        q_terms = list(dict.fromkeys(terms(question)))
         seq = terms(question)
+        if expansion_asked(question):  # "stand for", "short for": the asking, not the asked
+            seq = [t for t in seq if t not in _EXPANSION_WORDS]
+        q_terms = list(dict.fromkeys(seq))
         return cls(question, question_type(question), q_terms,
                    np.array([idf(t) for t in q_terms], dtype=float), name_groups(question),
                    numbers(question), negated(question), set(zip(seq, seq[1:])))
@@ -101,10 +104,28 @@ def question_type(question: str) -> str | None:
     return None
 
 
+# "What does CAC stand for?", "What is QED short for?", "the full name of the ASER"
+_EXPANSION = re.compile(r"\bwhat (?:does|did|do) (?:the )?(?:acronym |abbreviation |initials )?"
+                        r"[\"'‘“]?(?P<a>[A-Za-z]{2,8})[\"'’”]? stand for|\bwhat is (?:the )?"
+                        r"(?P<b>(?-i:[A-Z]{2,8})) (?:short|an? (?:acronym|abbreviation)) for|\bthe "
+                        r"full name of (?:the )?(?P<c>(?-i:[A-Z]{2,8}))\b", re.I)
+
+
+_EXPANSION_WORDS = frozenset(terms("stand short acronym abbreviation initials full name"))
+
+
+def expansion_asked(question: str) -> str | None:
+    """The acronym a question asks to have spelled out ("CAC"), or None."""
+    m = _EXPANSION.search(question)
+    return next(filter(None, m.groups()), None) if m else None
+
+
 def has_type(text: str, kind: str | None, question: str) -> bool:
-    """Whether text holds an answer of the kind asked (beyond what the question says)."""
+    """Whether text holds an answer of the kind asked (beyond what the question says): for
+    "What does CAC stand for?", the words whose initials spell it."""
     if kind is None:
-        return True
+        acronym = expansion_asked(question)
+        return acronym is None or bool(spelling(acronym.upper(), text))
     if kind == "number":
         return bool(quantities(text) - quantities(question))
     if kind == "date":

@@ -199,13 +199,15 @@ def spell_out(question: str, texts: list[str], known: Callable[[str], bool]) -> 
         known: whether the index holds a term (as `terms` writes it).
     """
     for acronym in unknown_acronyms(question, known):
-        spelled = next(filter(None, (_spelled(acronym, t) for t in texts)), None)
+        spelled = next(filter(None, (spelling(acronym, t) for t in texts)), None)
         if spelled:
             question = re.sub(rf"\b{acronym}(?=s?\b)", lambda _: spelled, question)
     return question
 
 
-def _spelled(acronym: str, text: str) -> str | None:
+def spelling(acronym: str, text: str) -> str | None:
+    """The run of capitalised words in text whose initials spell the acronym ("Cyberspace
+    Administration of China" for "CAC"; joining words such as "of" skipped), or None."""
     tokens = list(_TOKEN.finditer(text))
     for i, first in enumerate(tokens):
         if first.group()[0] != acronym[0]:

@@ -248,6 +248,12 @@ def test_tell_me_more_summarizes_what_the_last_question_was_about(pipeline):
     assert other.kind == "overview" and "says about Ma:" in other.answer.split("\n")[0]
 
 
+def test_an_acronym_is_spelled_out_by_the_sentence_that_spells_it(pipeline):
+    result = pipeline.ask("What does CAC stand for?")
+    assert not result.abstained and "Cyberspace Administration of China (CAC)" in result.answer
+    assert unsupported_sentences(result) == 0
+
+
 def test_the_sources_tell_a_person_from_a_place(pipeline):
     assert pipeline._is_person("Ma") and pipeline._is_person("Yuan Jiajun")
     assert not pipeline._is_person("Chongqing") and not pipeline._is_person("Chang'e")

@@ -90,6 +90,22 @@ def test_a_year_after_a_month_is_a_date_not_a_count():
     assert has_type("It was set up in March 2023.", "date", "When was it set up?")
 
 
+def test_an_acronym_asked_to_be_spelled_out_wants_the_words_that_spell_it():
+    from rag.evidence import Query, expansion_asked, has_type
+
+    assert expansion_asked("What does CAC stand for?") == "CAC"
+    assert expansion_asked("what does the acronym 'LEM' stand for") == "LEM"
+    assert expansion_asked("What is QED short for?") == "QED"
+    assert expansion_asked("What is the full name of the ASER?") == "ASER"
+    assert expansion_asked("What does the CAC do?") is None
+    asked = "What does CAC stand for?"
+    assert has_type("the Cyberspace Administration of China (CAC) was brought", None, asked)
+    assert not has_type("The CAC’s function as an enforcer is prominent.", None, asked)
+    assert has_type("The CAC’s function as an enforcer is prominent.", None, "Who runs it?")
+    # "stand for" is the asking: not a term a sentence should hold
+    assert Query.of(asked, lambda t: 1.0).terms == terms("CAC")
+
+
 def test_which_city_with_a_city_in_the_text(pipeline):
     answered(pipeline, "Which city did Okafor curate maritime collections in?", "Liverpool")
 

@@ -203,7 +203,7 @@ class Pipeline:
             passages = HybridRetriever(reader=self.reader, k=self.settings.top_k).invoke(name)
             sents = [Sentence(p, span, False) for p in passages
                      for span in sentences(p.page_content)]
-            found = {w for person, _ in find(sents) for w in words(person)}
+            found = {w for one, _ in find(sents) for w in words(one)}
             self._named_as[key] = bool(set(words(name)) & found)
         return self._named_as[key]
 

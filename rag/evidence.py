@@ -107,10 +107,8 @@ def question_type(question: str) -> str | None:
 # "What does CAC stand for?", "What is QED short for?", "the full name of the ASER"
 _EXPANSION = re.compile(r"\bwhat (?:does|did|do) (?:the )?(?:acronym |abbreviation |initials )?"
                         r"[\"'‘“]?(?P<a>[A-Za-z]{2,8})[\"'’”]? stand for|\bwhat is (?:the )?"
-                        r"(?P<b>(?-i:[A-Z]{2,8})) (?:short|an? (?:acronym|abbreviation)) for|\bthe "
-                        r"full name of (?:the )?(?P<c>(?-i:[A-Z]{2,8}))\b", re.I)
-
-
+                        r"(?P<b>(?-i:[A-Z]{2,8})) (?:short|an? (?:acronym|abbreviation)) for|"
+                        r"\bthe full name of (?:the )?(?P<c>(?-i:[A-Z]{2,8}))\b", re.I)
 _EXPANSION_WORDS = frozenset(terms("stand short acronym abbreviation initials full name"))
 
 

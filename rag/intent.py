@@ -14,10 +14,10 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from rag.loaders import SUPPORTED
-from rag.phrasings import (ASPECT, BRIEF, CLOSING_PART, COMPARE, COUNT, DATES, DOC_ON, END, ENDING,
-                           IN_TERMS, LEAD_IN, LIST, METADATA, NOT_A_TOPIC, NUMBERS, OPENING,
-                           OPENING_PART, ORGANISATIONS, OVERVIEW, OWNED, PART_ON, PEOPLE, PLACES,
-                           SAYS_ABOUT, SCOPE, SUMMARY_OF, THE_DOCUMENT, TIMELINE_OF)
+from rag.phrasings import (ASPECT, BRIEF, CLOSING_PART, COMPARE, COUNT, DATES, DOC_ON, END,
+                           ENDING, IN_TERMS, LEAD_IN, LIST, METADATA, NOT_A_TOPIC, NUMBERS,
+                           OPENING, OPENING_PART, ORGANISATIONS, OVERVIEW, OWNED, PART_ON, PEOPLE,
+                           PLACES, SAYS_ABOUT, SCOPE, SUMMARY_OF, THE_DOCUMENT, TIMELINE_OF)
 from rag.text import NAME_JOINERS, STOPWORDS, fold, name_groups, terms, written_as_name
 
 MODEL_PATH = Path(__file__).with_name("intent_model.json")  # benchmarks/train_intent.py

@@ -110,12 +110,12 @@ METADATA = re.compile(rf"\b(?:(?:title|headline|author|authors|writer|publisher|
 
 # "Summarize the career of Ma": a summary of what the sources say about a topic, unless the
 # object is the document itself or its points ("summarize the main points of the report").
+# ("give me the gist of X", "what is the summary of X", or the noun alone: "overview of X")
 SUMMARY_OF = re.compile(ASK + r"(?:summari[sz]e|condense|distil+|sum up|recap|outline|(?:give "
                         r"(?:me |us )?|what(?:'?s| is) |(?=an? |the |brief |short |quick |"
-                        r"summary |overview |rundown |synopsis |gist ))(?:a |an |the )?(?:brief "
-                        r"|short |quick |"
-                        r"one-paragraph )?(?:summary|overview|rundown|recap|synopsis|gist) of) "
-                        r"(?P<topic>.+?)" + BRIEF + END)
+                        r"summary |overview |rundown |synopsis |gist ))(?:a |an |the )?"
+                        r"(?:brief |short |quick |one-paragraph )?(?:summary|overview|rundown|"
+                        r"recap|synopsis|gist) of) (?P<topic>.+?)" + BRIEF + END)
 # "the section on Yuan": the topic is Yuan.
 PART_ON = re.compile(r"^(?:the |this |that )?(?:section|part|passage|bit|portion|paragraphs?|"
                      r"chapter)s? (?:on|about|regarding|concerning|covering|dealing with|that "
@@ -238,8 +238,9 @@ LIST_TAIL = (r"(?:\s*[,;:-]|(?<=[?.!]))\s*(?:please )?(?:(?:list|enumerate|name)
 LIST = [
     re.compile(ASK + r"(?:list|name|enumerate|itemi[sz]e|give (?:me |us )?(?:an? (?:bullet(?:ed)? "
                r"|short |full |complete )?list of|all|the)|what (?:are|were) (?:the|all the|some "
-               r"of the|some)|(?:which|what) \w+ (?:are|were) (?:there|mentioned|listed|named)|which of .+? (?:does|do|"
-               rf"did) (?:it|{THIS} {DOC}) (?:mention|name|list|cite|identify)|"
+               r"of the|some)|(?:which|what) \w+ (?:are|were) (?:there|mentioned|listed|named)|"
+               rf"which of .+? (?:does|do|did) (?:it|{THIS} {DOC}) (?:mention|name|list|cite|"
+               r"identify)|"
                rf"(?:which|what) \w+s (?:does|do|did) (?:it|{THIS} {DOC}) (?:mention|name|list|"
                r"talk about|discuss|cover|refer to|describe|include|outline|identify|highlight|"
                r"cite))\b"),

@@ -191,7 +191,8 @@ def condense(question: str, history: list[dict] | None,
         before = min(own, default=len(question))  # "Did Ma say he ...": he is Ma
         person = usual(people[0]) if people else None
         thing = things[0] if things else None
-        group = _two_people(about, answered, is_person, usual)
+        plural = re.search(r"\b(?:they|them|their)\b", question, re.I)
+        group = _two_people(about, answered, is_person, usual) if plural else None
 
         def referent(pronoun: str) -> str | None:
             if pronoun.lower() in ("he", "she", "him", "his", "her"):

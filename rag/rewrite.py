@@ -99,18 +99,18 @@ _BARE = re.compile(r"^(?:(?:and|but|so),?\s+)?(?:why(?: not| so)?|how(?: so| com
 # "there" as a place, not "there is", "are there"
 _THERE = re.compile(r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )\bthere\b(?!\s+(?:is|are|was|"
                     r"were|be|been|will|would|has|have|had|seems?|remains?|exists?)\b)", re.I)
-_WHERE = re.compile(r"^\W*(?:(?:and|but|so),?\s+)?(?:where|(?:in )?(?:which|what) (?:province|city|"
-                    r"region|country|place|town|state|area)s?)\b", re.I)
-# "that region", "this city": the place, as "there" is
-_THAT_PLACE = re.compile(r"\b(?:that|this|the same)\s+(?:province|region|city|place|country|"
-                         r"town|state|municipality|megacity)\b", re.I)
+_PLACE_NOUN = r"(?:province|region|city|cities|place|country|countries|town|state|municipality)"
+_WHERE = re.compile(rf"^\W*(?:(?:and|but|so),?\s+)?(?:where|(?:in )?(?:which|what) (?:area|"
+                    rf"{_PLACE_NOUN})s?)\b", re.I)
+# "that region", "this city": the place, as "there" is ("that area" is often a field)
+_THAT_PLACE = re.compile(rf"\b(?:that|this|the same)\s+(?:megacity|{_PLACE_NOUN})\b", re.I)
 # "it" that stands for nothing: "why is it inevitable that ...", "it's hard to ..."
 _EXPLETIVE_AFTER = re.compile(r"(?:'s|\s+(?:is|was|seems|seemed|would be|will be|has been))?\s+"
                               r"(?:\w+\s+){0,2}?(?:that|to|whether)\b", re.I)
 # A fragment, the question word inside ("Respect from whom?", "After which year?", "since
 # when?"): the previous question's missing part
-_FRAGMENT = re.compile(r"^(?!\W*(?:who|whom|whose|what|which|when|where|why|how)\b)[^?.!]{0,40}"
-                       r"\b(?:who|whom|whose|what|which|when|where|why|how)\b[^?.!]*\?\W*$", re.I)
+_ASKING = r"(?:who|whom|whose|what|which|when|where|why|how)"
+_FRAGMENT = re.compile(rf"^(?!\W*{_ASKING}\b)[^?.!]{{0,40}}\b{_ASKING}\b[^?.!]*\?\W*$", re.I)
 _MORE = re.compile(r"^(?:(?:can you |please |could you )?tell (?:me|us) more|more|go on|"
                    r"elaborate|what else)\W*$", re.I)
 

@@ -268,6 +268,10 @@ def topic_draft(topic: str, ranked: list[Candidate], passages: list[Document],
     else its confidence is a factoid's (the caller abstains below the bar)."""
     if name_groups(f"About {topic}"):  # sentences that name it, or follow one that does
         chosen = side(topic, ranked, passages, set(), [], LIST_ITEMS)
+        for form in ([] if chosen else adjectives(re.sub(r"^the\s+", "", topic))):
+            chosen = side(form, ranked, passages, set(), [], LIST_ITEMS)  # "Western norms"
+            if chosen:
+                break
         confidence = None if chosen else 0.0
     else:
         chosen = list_items(ranked)

@@ -730,6 +730,11 @@ def test_a_side_the_sources_only_describe_with_its_adjective(pipeline):
     assert "compared with Western norms" in west.split("\n[1]")[0]
     assert "Nothing in the sources" not in result.answer
     assert unsupported_sentences(result) == 0
+    # so is a topic's: what the text says about the West is its "Western norms" sentence
+    result = pipeline.ask("What does the text say about the West?")
+    assert result.kind == "overview" and not result.abstained
+    assert "compared with Western norms" in result.answer
+    assert pipeline.ask("What does the text say about Europe?").abstained  # nobody wrote it
 
 
 def test_a_list_about_someone_keeps_only_the_sentences_about_them():

@@ -4,11 +4,12 @@ each sentence quoted from the documents and cited, with the real index, embeddin
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
 import pytest
-from conftest import SAMPLE, index_sample
+from conftest import ROOT, SAMPLE, index_sample
 from langchain_core.documents import Document
 
 from rag.answer import Pipeline
@@ -390,6 +391,11 @@ def test_overview_of_the_sample(pipeline, question):
     assert any("scientist" in claim for claim, _ in said)  # the scientist Politburo members
     assert any("National Data Bureau" in claim for claim, _ in said)  # the NDB and its role
     assert not any(dangles(claim) for claim, _ in said)  # each sentence reads on its own
+    # key points listed by someone who saw only the article: at least 4 of 5 (the bar)
+    key = json.loads((ROOT / "eval" / "sample_keypoints.json").read_text(encoding="utf-8"))
+    covered = [p["point"] for p in key["points"]
+               if any(phrase in claim for phrase in p["phrases"] for claim, _ in said)]
+    assert len(covered) >= 4, covered
 
 
 @pytest.mark.parametrize("question, part", [

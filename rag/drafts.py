@@ -13,10 +13,10 @@ from langchain_core.documents import Document
 
 from rag.citations import cite
 from rag.evidence import Candidate
-from rag.names import dates, organisations, people, places
+from rag.names import dates, described_as, organisations, people, places
 from rag.summarize import (LIST_ITEMS, about, document_sentences, eligible, ending, list_items,
                            mentions, naming, opening, overview, side, summary_length)
-from rag.text import name_groups
+from rag.text import listed, name_groups
 
 PER_FILE = 2        # sentences per file in a collection-wide overview
 MAX_FILES = 5       # files covered by a collection-wide overview
@@ -130,6 +130,8 @@ def overview_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
     return Draft("overview", heading, groups, shown)
 
 
+PLACE_KINDS_PLURAL = {"city": "cities", "country": "countries", "municipality": "municipalities"}
+
 # kind -> (what finds them, heading, one, many, their order)
 ROLL_CALLS = {"people": (people, "People", "person", "people", ""),
               "organisations": (organisations, "Organisations", "organisation", "organisations",
@@ -139,11 +141,12 @@ ROLL_CALLS = {"people": (people, "People", "person", "people", ""),
 
 
 def names_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
-                kind: str = "people", topic: str = "") -> Draft:
+                kind: str = "people", topic: str = "", place_kind: str | None = None) -> Draft:
     """The people, organisations, places or dates each file names (rag.names), in the order
     it first names them (dates: earliest first), with that sentence cited; those first
     named in the same sentence share it. With a topic ("a timeline of Ma's career"), only
-    in the sentences about it (rag.summarize.about)."""
+    in the sentences about it (rag.summarize.about). With a kind of place ("Which provinces
+    are mentioned?"), only the places a file calls that (rag.names.described_as), if any."""
     find, title, one, many, order = ROLL_CALLS[kind]
     shown = files[:MAX_FILES]
     groups = []
@@ -154,6 +157,18 @@ def names_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
             named = [(name, kept[i]) for name, i in find([sents[i] for i in kept])]
         else:
             named = find(sents)
+        others = []
+        if place_kind:
+            texts = [s.text for s in sents]
+            called = [(n, i) for n, i in named if described_as(n, place_kind, texts)]
+            plural = PLACE_KINDS_PLURAL.get(place_kind, f"{place_kind}s")
+            if called:
+                others = [n for n, _ in named if (n, _) not in called]
+                named = called
+                title, one, many = plural.capitalize(), place_kind, plural
+            else:
+                groups.append(Group(None, [], f"{source} calls no place a {place_kind}; "
+                                              "these are all the places it names."))
         where = f" ({source})" if len(shown) > 1 else ""
         by_sentence: dict[int, list[str]] = {}
         for name, i in named[:MAX_NAMES]:
@@ -169,6 +184,9 @@ def names_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
         if len(named) > MAX_NAMES:
             groups.append(Group(None, [], f"{len(named) - MAX_NAMES} more {many} are named in "
                                           f"{source}; ask about one by name."))
+        if others:  # the document may not call every one of them so ("the hub of Shenzhen")
+            groups.append(Group(None, [], f"Other places {source} names, without calling them "
+                                          f"{many}: {listed(others)}."))
     said = f"what {_scope(shown)} says about {topic}" if topic else _scope(shown)
     return Draft("list", f"{title} named in {said}{order}:", groups, shown)
 

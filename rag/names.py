@@ -219,6 +219,30 @@ def places(sents: list[Sentence]) -> list[tuple[str, int]]:
     return list(found.items())
 
 
+# The kinds of place a question may ask for, each with the words a text uses for it.
+PLACE_KINDS = {"province": r"provinces?|provincial", "city": r"cit(?:y|ies)|megacit(?:y|ies)",
+               "country": r"countr(?:y|ies)|nations?", "region": r"regions?|regional",
+               "state": r"states?", "town": r"towns?|villages?",
+               "municipality": r"municipalit(?:y|ies)"}
+
+
+def asked_place_kind(question: str) -> str | None:
+    """The kind of place a question asks for ("Which provinces ...?" -> "province"), if any."""
+    return next((kind for kind, word in PLACE_KINDS.items()
+                 if re.search(rf"\b(?:{word})\b", question, re.I)), None)
+
+
+def described_as(place: str, kind: str, texts: list[str]) -> bool:
+    """Whether the texts call a place a kind of place right beside it: "the (eastern)
+    province of Zhejiang", "provincial party secretaries in Guangdong", "cities like
+    Shenzhen", "Guangdong province", "Chongqing, a politically critical megacity"."""
+    word, name = PLACE_KINDS[kind], re.escape(re.sub(r"^the\s+", "", place))
+    near = re.compile(rf"\b(?:{word})\b(?:\s+\S+){{0,3}}?\s+(?:of|in|like|such as|including)\s+"
+                      rf"(?:the\s+)?{name}\b|\b{name}\s+(?:{word})\b|\b{name},\s+(?:an?|the)\s+"
+                      rf"(?:(?!of\b|in\b)[\w-]+\s+){{0,3}}?(?:{word})\b", re.I)
+    return any(near.search(text) for text in texts)
+
+
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|" \
          r"December)"
 # A year where a date goes ("in 2015", "since 2021", "in March 2023", "the 1990s"), or a

@@ -1021,12 +1021,36 @@ def test_dates_are_listed_earliest_first_as_written():
                             ("March 2023", 0)]
 
 
+def test_a_kind_of_place_is_what_the_text_calls_it():
+    from rag.names import asked_place_kind, described_as
+
+    texts = ["Yuan won respect in the eastern province of Zhejiang.",
+             "They were provincial party secretaries in Guangdong and Zhejiang.",
+             "Now, in Chongqing, a politically critical megacity, he leads.",
+             "He led the tech and innovation hub of Shenzhen, a city of Guangdong province."]
+    assert described_as("Zhejiang", "province", texts)
+    assert described_as("Guangdong", "province", texts)  # "provincial ... in" and "X province"
+    assert described_as("Chongqing", "city", texts)
+    assert not described_as("Shenzhen", "province", texts)
+    assert not described_as("Chongqing", "province", texts)
+    assert asked_place_kind("Which provinces are mentioned?") == "province"
+    assert asked_place_kind("list all the cities mentioned") == "city"
+    assert asked_place_kind("List every place name in the text.") is None
+
+
 def test_which_places_and_a_timeline_list_them_with_the_sentence_naming_them(pipeline):
-    result = pipeline.ask("Which provinces are mentioned?")
+    result = pipeline.ask("Which places are mentioned?")
     assert result.answer.startswith(f"Places named in {SAMPLE.name}:")
     labels = [c for c, _ in claims(result.answer) if is_frame(c)]
     assert "Guangdong, Zhejiang:" in labels and "Xinjiang:" in labels
     assert "Chongqing:" in labels and not any("Bureau" in label for label in labels)
+    assert result.citations and unsupported_sentences(result) == 0
+    # a kind of place: those the text calls so, then the others by name only
+    result = pipeline.ask("Which provinces are mentioned?")
+    assert result.answer.startswith(f"Provinces named in {SAMPLE.name}:")
+    labels = [c for c, _ in claims(result.answer) if is_frame(c)]
+    assert "Guangdong, Zhejiang:" in labels and "Chongqing:" not in labels
+    assert "without calling them provinces: China, Shenzhen" in result.answer
     assert result.citations and unsupported_sentences(result) == 0
     timeline = pipeline.ask("Give me a timeline")
     assert timeline.answer.startswith(f"Dates named in {SAMPLE.name}, earliest first:")

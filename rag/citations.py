@@ -23,7 +23,7 @@ MIN_OVERLAP = 0.6  # share of a sentence's content words its passage window must
 # "Summary of a.txt:") and a note in underscores ("_Nothing in the sources about X._").
 # Only whole-document answers put them in (verify(..., frames=True)); an LLM's cannot.
 _LABEL = re.compile(r"[^\n\[\]]{1,150}:")
-_NOTE = re.compile(r"_[^_\n\[\]]{1,300}_")
+_NOTE = re.compile(r"_[^\n\[\]]{1,600}_")  # a file name may hold "_"
 
 
 @dataclass

@@ -16,7 +16,7 @@ from rag.evidence import Candidate
 from rag.names import dates, described_as, organisations, people, places
 from rag.summarize import (LIST_ITEMS, about, document_sentences, eligible, ending, list_items,
                            mentions, naming, opening, overview, side, summary_length)
-from rag.text import listed, name_groups
+from rag.text import name_groups
 
 PER_FILE = 2        # sentences per file in a collection-wide overview
 MAX_FILES = 5       # files covered by a collection-wide overview
@@ -185,8 +185,9 @@ def names_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
             groups.append(Group(None, [], f"{len(named) - MAX_NAMES} more {many} are named in "
                                           f"{source}; ask about one by name."))
         if others:  # the document may not call every one of them so ("the hub of Shenzhen")
+            more = f" and {len(others) - MAX_NAMES} more" if len(others) > MAX_NAMES else ""
             groups.append(Group(None, [], f"Other places {source} names, without calling them "
-                                          f"{many}: {listed(others)}."))
+                                          f"{many}: {', '.join(others[:MAX_NAMES])}{more}."))
     said = f"what {_scope(shown)} says about {topic}" if topic else _scope(shown)
     return Draft("list", f"{title} named in {said}{order}:", groups, shown)
 

@@ -219,27 +219,40 @@ def places(sents: list[Sentence]) -> list[tuple[str, int]]:
     return list(found.items())
 
 
-# The kinds of place a question may ask for, each with the words a text uses for it.
-PLACE_KINDS = {"province": r"provinces?|provincial", "city": r"cit(?:y|ies)|megacit(?:y|ies)",
-               "country": r"countr(?:y|ies)|nations?", "region": r"regions?|regional",
-               "state": r"states?", "town": r"towns?|villages?",
-               "municipality": r"municipalit(?:y|ies)"}
+# The kinds of place a question may ask for: the nouns a text uses for each, and an
+# adjective that, before "in", says the same ("provincial party secretaries in Guangdong").
+PLACE_KINDS = {"province": (r"provinces?", "provincial"),
+               "city": (r"cit(?:y|ies)|megacit(?:y|ies)", "municipal"),
+               "country": (r"countr(?:y|ies)|nations?", None),
+               "region": (r"regions?", None), "state": (r"states?", None),
+               "town": (r"towns?|villages?", None),
+               "municipality": (r"municipalit(?:y|ies)", "municipal")}
+# up to 2 words before the noun, in lower case and not ranking it: "the eastern province of
+# Zhejiang", not "the largest city of Poland" (Poland holds the city)
+_DESCRIBING = r"(?:(?!\w*est\b|most\b|second\b|third\b|only\b)(?-i:[a-z][\w-]*)\s+){0,2}?"
 
 
 def asked_place_kind(question: str) -> str | None:
     """The kind of place a question asks for ("Which provinces ...?" -> "province"), if any."""
-    return next((kind for kind, word in PLACE_KINDS.items()
-                 if re.search(rf"\b(?:{word})\b", question, re.I)), None)
+    return next((kind for kind, (nouns, _) in PLACE_KINDS.items()
+                 if re.search(rf"\b(?:{nouns})\b", question, re.I)), None)
 
 
 def described_as(place: str, kind: str, texts: list[str]) -> bool:
-    """Whether the texts call a place a kind of place right beside it: "the (eastern)
-    province of Zhejiang", "provincial party secretaries in Guangdong", "cities like
-    Shenzhen", "Guangdong province", "Chongqing, a politically critical megacity"."""
-    word, name = PLACE_KINDS[kind], re.escape(re.sub(r"^the\s+", "", place))
-    near = re.compile(rf"\b(?:{word})\b(?:\s+\S+){{0,3}}?\s+(?:of|in|like|such as|including)\s+"
-                      rf"(?:the\s+)?{name}\b|\b{name}\s+(?:{word})\b|\b{name},\s+(?:an?|the)\s+"
-                      rf"(?:(?!of\b|in\b)[\w-]+\s+){{0,3}}?(?:{word})\b", re.I)
+    """Whether the texts call a place a kind of place right beside it: "the eastern
+    province of Zhejiang", "cities like Shenzhen", "Guangdong province", "Chongqing, a
+    politically critical megacity", "provincial party secretaries in Guangdong"; not "the
+    largest city of Poland" or "Long Beach, the United States"."""
+    nouns, adjective = PLACE_KINDS[kind]
+    name = re.escape(re.sub(r"^the\s+", "", place))
+    forms = [rf"\bthe\s+{_DESCRIBING}(?:{nouns})\s+of\s+(?:the\s+)?{name}\b",
+             rf"\b(?:{nouns})\s+(?:like|such as|including)\s+(?:the\s+)?{name}\b",
+             rf"\b{name}\s+(?:{nouns})\b",
+             rf"\b{name},\s+(?:an?|the)\s+(?:(?!of\b|in\b)(?-i:[a-z][\w-]*)\s+){{0,3}}?"
+             rf"(?:{nouns})\b"]
+    if adjective:
+        forms.append(rf"\b{adjective}(?:\s+\S+){{0,3}}?\s+in\s+(?:the\s+)?{name}\b")
+    near = re.compile("|".join(forms), re.I)
     return any(near.search(text) for text in texts)
 
 

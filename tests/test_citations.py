@@ -81,3 +81,12 @@ def test_every_passage_sentence_supports_itself(text, i):
     s, e = spans[min(i, len(spans) - 1)]
     found = support(text[s:e], text)
     assert found is not None and found[0] == 1.0
+
+
+def test_a_note_may_name_a_file_with_underscores():
+    from rag.citations import is_frame
+
+    assert is_frame("_Nothing in my_notes.txt is about Ma._")
+    assert is_frame("Southern_California.txt:")
+    assert not is_frame("Ma led Chang'e 3.")
+    assert not is_frame("_An unfinished note")

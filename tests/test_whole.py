@@ -1033,6 +1033,10 @@ def test_a_kind_of_place_is_what_the_text_calls_it():
     assert described_as("Chongqing", "city", texts)
     assert not described_as("Shenzhen", "province", texts)
     assert not described_as("Chongqing", "province", texts)
+    # a place that holds the city, or a name after a comma, is not one
+    assert not described_as("Poland", "city", ["Warsaw is the largest city of Poland."])
+    assert described_as("Warsaw", "city", ["He lived in the old city of Warsaw."])
+    assert not described_as("Long Beach", "state", ["Ports at Long Beach, the United States."])
     assert asked_place_kind("Which provinces are mentioned?") == "province"
     assert asked_place_kind("list all the cities mentioned") == "city"
     assert asked_place_kind("List every place name in the text.") is None

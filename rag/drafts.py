@@ -13,7 +13,7 @@ from langchain_core.documents import Document
 
 from rag.citations import cite
 from rag.evidence import Candidate
-from rag.names import dates, described_as, organisations, people, places
+from rag.names import PLACE_PLURALS, dates, described_as, organisations, people, places
 from rag.summarize import (LIST_ITEMS, about, document_sentences, eligible, ending, list_items,
                            mentions, naming, opening, overview, side, summary_length)
 from rag.text import name_groups
@@ -130,8 +130,6 @@ def overview_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
     return Draft("overview", heading, groups, shown)
 
 
-PLACE_KINDS_PLURAL = {"city": "cities", "country": "countries", "municipality": "municipalities"}
-
 # kind -> (what finds them, heading, one, many, their order)
 ROLL_CALLS = {"people": (people, "People", "person", "people", ""),
               "organisations": (organisations, "Organisations", "organisation", "organisations",
@@ -161,7 +159,7 @@ def names_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
         if place_kind:
             texts = [s.text for s in sents]
             called = [(n, i) for n, i in named if described_as(n, place_kind, texts)]
-            plural = PLACE_KINDS_PLURAL.get(place_kind, f"{place_kind}s")
+            plural = PLACE_PLURALS.get(place_kind, f"{place_kind}s")
             if called:
                 others = [n for n, _ in named if (n, _) not in called]
                 named = called

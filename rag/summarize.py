@@ -3,8 +3,9 @@ the choice of the documents' own sentences that answer them (rag.drafts composes
 them).
 
 An overview picks the sentences most central to the document (cosine to the mean of its
-sentence embeddings, paragraph openings slightly favoured, sentences that open by leaning
-on the one before disfavoured), one per stretch of the document
+sentence embeddings, paragraph openings and sentences that introduce an abbreviated term
+slightly favoured, sentences that open by leaning on the one before disfavoured), one per
+stretch of the document
 so the beginning, the middle and the conclusion are all heard, with MMR against repeating
 what is already chosen. A comparison retrieves for each side separately and groups the
 sentences that mention it; a list gathers the best-scoring sentences of a wider retrieval.
@@ -22,7 +23,8 @@ import numpy as np
 from langchain_core.documents import Document
 
 from rag.evidence import Candidate, is_heading
-from rag.text import dangles, fold, name_groups, sentences, terms, words, written_as_name
+from rag.text import (dangles, fold, name_groups, sentences, spelling, terms, words,
+                      written_as_name)
 
 # Chosen on the even-numbered half of the SQuAD 1.1 dev articles, reported on the other half
 # (benchmarks/bench_summary.py; README "Whole-document questions").
@@ -31,6 +33,7 @@ SALIENCE = 0.2      # weight of the sentence's share of the document's own key t
 MMR_LAMBDA = 0.9    # weight of centrality against similarity to sentences already chosen
 MIN_WORDS = 6       # shorter sentences rarely summarise anything
 DANGLING = 0.1      # penalty for a sentence that opens by leaning on the one before
+ABBREVIATES = 0.1   # bonus for a sentence that spells out a term the document then abbreviates
 PER_SIDE = 3        # sentences per side of a comparison
 END_SHARE = 0.8     # a conclusion starts with the first paragraph in the last fifth
 START_SHARE = 0.2   # an opening ends where the first paragraph after the first fifth starts
@@ -122,12 +125,31 @@ def salience(sents: list[Sentence], idf: Callable[[str], float]) -> np.ndarray:
     return (raw - raw.min()) / (np.ptp(raw) or 1.0) if len(raw) else raw
 
 
+_ABBREVIATION = re.compile(r"\(([A-Z][A-Za-z]*[A-Z])\)")
+
+
+def abbreviates(sents: list[Sentence]) -> np.ndarray:
+    """1 for a sentence that spells a term out and gives its abbreviation, which the
+    document then uses again ("the Cyberspace Administration of China (CAC) was ..." and
+    later "The CAC's function ..."): the writer judged the term worth a short name. 0 else."""
+    out = np.zeros(len(sents))
+    for i, sent in enumerate(sents):
+        for m in _ABBREVIATION.finditer(sent.text):
+            short = m.group(1)
+            rest = " ".join([sent.text[m.end():], *(s.text for s in sents[i + 1:])])
+            if spelling(short, sent.text[:m.start()]) and re.search(rf"\b{short}\b", rest):
+                out[i] = 1.0
+                break
+    return out
+
+
 def overview(sents: list[Sentence], vectors: np.ndarray, n: int,
              idf: Callable[[str], float] | None = None, start: int = 0,
              stop: int | None = None) -> list[int]:
     """Indices of the n sentences that best represent the document, in document order:
     centrality (cosine to the mean sentence), key-term salience, a paragraph-opening bonus,
-    a penalty for a sentence that does not read alone (`dangles`); one per stretch of the
+    a bonus for spelling out a term the document abbreviates (`abbreviates`), a penalty for
+    a sentence that does not read alone (`dangles`); one per stretch of the
     document, with MMR against repeating a chosen sentence.
 
     Args:
@@ -147,6 +169,7 @@ def overview(sents: list[Sentence], vectors: np.ndarray, n: int,
     if idf is not None:
         score = score + SALIENCE * salience(sents, idf)
     score = score - DANGLING * np.array([dangles(s.text) for s in sents])
+    score = score + ABBREVIATES * abbreviates(sents)
     n = min(n, len(ok))
     stretch = {i: min(n - 1, k * n // len(ok)) for k, i in enumerate(ok)}
     chosen: list[int] = []

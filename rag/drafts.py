@@ -16,7 +16,7 @@ from rag.evidence import Candidate
 from rag.names import PLACE_PLURALS, dates, described_as, organisations, people, places
 from rag.summarize import (LIST_ITEMS, about, document_sentences, eligible, ending, list_items,
                            mentions, naming, opening, overview, side, summary_length)
-from rag.text import name_groups
+from rag.text import dangles, name_groups, sentences
 
 PER_FILE = 2        # sentences per file in a collection-wide overview
 MAX_FILES = 5       # files covered by a collection-wide overview
@@ -295,12 +295,33 @@ def topic_draft(topic: str, ranked: list[Candidate], passages: list[Document],
     picked = sorted(chosen, key=lambda c: (
         passages[c.passage].metadata["source"], passages[c.passage].metadata.get("page") or 0,
         passages[c.passage].metadata["start"] + c.span[0]))
-    items = [(passages[c.passage], c.span) for c in picked]
+    items = _lead_ins([(passages[c.passage], c.span) for c in picked])
     note = "" if items else f"No passage is about {topic}."
     quoted = _sources(items) or files
     says = f"{quoted[0]} says" if len(quoted) == 1 else f"{len(quoted)} files say"
     return Draft("overview", f"Summary of what {says} about {topic}:",
                  [Group(None, items, note)], files, confidence)
+
+
+def _lead_ins(items: list[tuple[Document, tuple[int, int]]]
+              ) -> list[tuple[Document, tuple[int, int]]]:
+    """The items, each that opens by leaning on the sentence before it ("This is clearly
+    seen, for example, with ... ChatGPT") preceded by that sentence, when its passage holds
+    it and it is not an item already: a summary should not quote "This" without its "this"."""
+    def where(chunk: Document, span: tuple[int, int]) -> tuple:
+        meta = chunk.metadata
+        return meta.get("source"), meta.get("page") or 0, meta.get("start", 0) + span[0]
+
+    quoted = {where(*item) for item in items}
+    out: list[tuple[Document, tuple[int, int]]] = []
+    for chunk, span in items:
+        text = chunk.page_content
+        before = sentences(text[:span[0]])
+        if dangles(text[span[0]:span[1]]) and before and where(chunk, before[-1]) not in quoted:
+            out.append((chunk, before[-1]))
+            quoted.add(where(chunk, before[-1]))
+        out.append((chunk, span))
+    return out
 
 
 def list_draft(ranked: list[Candidate], passages: list[Document], confidence: float,

@@ -133,7 +133,10 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
     if on:
         topic = re.sub(r"[\s?.!,;:]+$", "", PART_ON.sub("", on.group("topic")).strip())
         if set(terms(topic)) - NOT_A_TOPIC and not THE_DOCUMENT.match(topic) and not (
-                _DOC_PART.match(topic)) and _bare(_original(question, topic)):
+                _DOC_PART.match(topic)) and (_bare(_original(question, topic)) or (
+                    on.group("view") and not _OWNED.search(topic))):
+            # the document's view on something is a summary of it, "its take on ChatGPT
+            # regulation" too; a fact about a name's own thing ("the NDB's budget") is not
             return Intent("overview", files=files, topic=_original(question, topic))
     for patterns, kind, part in _KINDS:
         if any(p.search(q) for p in patterns):
@@ -148,6 +151,9 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
 
 _DOC_PART = re.compile(r"^(?:the |its )?(?:intro|introduction|opening|beginning|start|conclusion|"
                        r"ending|end)\b")
+
+
+_OWNED = re.compile(r"\w['’]s?\b")
 
 
 def _bare(topic: str) -> bool:

@@ -128,7 +128,7 @@ SAYS_ABOUT = re.compile(rf"^what (?:it|they|{THIS} (?:{DOC}|authors?)) (?:says?|
 DOC_ON = re.compile(rf"^(?:so |and )?(?:what (?:does|do|did) (?:it|{THIS} (?:{DOC}|authors?|"
                     rf"writers?)) (?:say|tell (?:me|us)|write|claim|argue|report|note|have to say)"
                     rf" (?:about|on|regarding|concerning)|what(?:'?s| is| are) (?:its|{THIS} "
-                    rf"(?:{DOC}|authors?)'s?) (?:take|view|views|position|stance|angle|line|"
+                    rf"(?:{DOC}|authors?)'s?) (?P<view>take|view|views|position|stance|angle|line|"
                     rf"perspective) on|(?:please |can you |could you )?tell (?:me|us) (?:more )?"
                     rf"about) (?P<topic>.+?)" + BRIEF + END)
 NOT_A_TOPIC = frozenset(terms("""main key major important central core overall general whole

@@ -654,6 +654,10 @@ def test_a_list_of_what_is_mentioned_searches_for_the_things_not_the_mentioning(
     ("What does it say about Xinjiang?", "Xinjiang"),
     ("Tell me about the NDB", "the NDB"),
     ("what's the article's take on the CAC?", "the CAC"),
+    # its view on something is a summary of it, named or not; a name's own thing is a fact
+    ("what's the article's take on ChatGPT regulation?", "ChatGPT regulation"),
+    ("What is the author's stance on data governance in Xinjiang?",
+     "data governance in Xinjiang"),
     ("What does the text say about data governance", "data governance"),
     ("Tell me about the part on Xinjiang.", "Xinjiang"),
     ("overview of how provinces adapt central rules?", "how provinces adapt central rules"),
@@ -662,6 +666,22 @@ def test_a_list_of_what_is_mentioned_searches_for_the_things_not_the_mentioning(
 def test_a_summary_of_a_topic_is_not_a_summary_of_the_document(question, topic):
     intent = detect(question)
     assert intent.kind == "overview" and intent.topic == topic
+
+
+@pytest.mark.parametrize("question", [
+    "What is the author's view on the NDB's budget?", "What does it say about Xinjiang's economy?"])
+def test_what_the_document_says_of_a_names_own_thing_is_a_fact(question):
+    assert detect(question).kind == "factoid"
+
+
+def test_a_topic_summary_quotes_the_sentence_a_quoted_this_leans_on(pipeline):
+    result = pipeline.ask("what's the article's take on ChatGPT regulation?")
+    said = [c for c, n in claims(result.answer) if not is_frame(c) and n]
+    assert said[-1].startswith("This is clearly seen") and len(said) == 2
+    assert said[0].startswith("Given the greater emphasis")  # what "This" is
+    assert unsupported_sentences(result) == 0
+    ma = [c for c, n in claims(pipeline.ask("Summarize Ma's career").answer) if n]
+    assert len(ma) == len(set(ma))  # a sentence already quoted is not quoted again
 
 
 def test_a_name_is_mentioned_as_a_name():

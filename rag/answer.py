@@ -149,14 +149,14 @@ class Pipeline:
             raise IndexNotFoundError(
                 f"The index is empty: add documents to {self.settings.sources_dir} and run "
                 "`rag index`.")
-        intent = detect(question, embed=self.vectors)
+        indexed = list(self.reader.sources())
+        intent = detect(question, indexed, embed=self.vectors)
         if history and intent.kind == "factoid" and len(question.split()) <= 6:
             # "Tell me more" (a summary of what the last question was about), "And Ma?"
             # after a summary or a comparison: the kind of what it stands for
             intent = detect(self._condense(question, history))
-        if intent.kind != "factoid":  # only these are scoped by the file names a question says
-            indexed = list(self.reader.sources())
             intent.files = named_files(question, indexed)
+        if intent.kind != "factoid":  # only these are scoped by the files a question names
             missing = unknown_files(question, indexed)
             if missing and not intent.files and not sources:
                 reason = (f"it names {', '.join(missing)}, which is not in the index; indexed "

@@ -14,11 +14,12 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from rag.loaders import SUPPORTED
-from rag.phrasings import (ASPECT, BRIEF, CLOSING_PART, COMPARE, COUNT, DATES, DOC_ON, END,
+from rag.phrasings import (ASPECT, BRIEF, CLOSING_PART, COMPARE, COUNT, DATES, DOC, DOC_ON, END,
                            ENDING, IN_TERMS, LEAD_IN, LIST, METADATA, NOT_A_TOPIC, NUMBERS,
                            OPENING, OPENING_PART, ORGANISATIONS, OVERVIEW, OWNED, PART_ON, PEOPLE,
                            PLACES, SAYS_ABOUT, SCOPE, SUMMARY_OF, THE_DOCUMENT, TIMELINE_OF)
-from rag.text import NAME_JOINERS, STOPWORDS, fold, name_groups, terms, written_as_name
+from rag.text import (NAME_JOINERS, STOPWORDS, fold, name_groups, terms, words,
+                      written_as_name)
 
 MODEL_PATH = Path(__file__).with_name("intent_model.json")  # benchmarks/train_intent.py
 
@@ -43,8 +44,16 @@ class Intent:
     topic: str = ""  # an overview of what the sources say about this ("Ma's career")
 
 
+_IN_THE_DOCUMENT = re.compile(r"\s+(?:(?:that |as )?(?:is |are )?(?:described|mentioned|"
+                              r"discussed|covered|explained|presented)(?: in the document)?|"
+                              r"in the document)$")
+
+
 def _clean(phrase: str) -> str:
-    return re.sub(r"^(?:the|a|an)\s+|[\s?.!,;:]+$", "", phrase.strip()).strip()
+    """A side or aspect without its article, end punctuation and where it is written
+    ("the steam turbines described in the document": "steam turbines")."""
+    phrase = re.sub(r"^(?:the|a|an)\s+|[\s?.!,;:]+$", "", phrase.strip()).strip()
+    return _IN_THE_DOCUMENT.sub("", phrase)
 
 
 def named_files(question: str, sources: list[str]) -> list[str]:
@@ -58,6 +67,75 @@ def named_files(question: str, sources: list[str]) -> list[str]:
         if any(len(n) >= 3 and re.search(rf"(?<!\w){re.escape(n)}(?!\w)", q) for n in names):
             out.append(source)
     return out
+
+
+_DOC_NOUN = re.compile(rf"{DOC}")
+_DETERMINERS = frozenset({"the", "this", "that", "your", "my", "our"})
+_ON = frozenset({"on", "about", "regarding", "concerning", "covering"})
+_WORD = re.compile(r"[\w'’-]+")
+
+
+def _base(word: str) -> str:
+    """A word without possessive or plural ending: "tesla's" and "engines" as "tesla", "engine"."""
+    word = re.sub(r"['’]s?$", "", word)
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") \
+        else word
+
+
+def by_subject(question: str, sources: list[str]) -> tuple[str, list[str]]:
+    """Documents a question refers to by their subject, as the file names write it: "the
+    Tesla article" (Nikola_Tesla.txt), "the document on the Yuan dynasty", "the china
+    digital economy piece". Returns the folded question with each such reference written
+    "the document", and the files whose names hold every word of the subject (a subject
+    no file name holds, "the article on Ma", is left as it is).
+
+    Args:
+        sources: the indexed file names.
+    """
+    q = fold(question)
+    named = {src: {_base(w) for w in re.split(r"[\W_]+", fold(PurePosixPath(src).stem)) if w}
+             for src in sources}
+    tokens = list(_WORD.finditer(q))
+    cuts, files = [], []
+
+    def subject(order: list[int]) -> tuple[list[int], set[str]]:
+        took, fits = [], set(sources)
+        for j in order:
+            w = _base(tokens[j].group())
+            if w in _DETERMINERS or not (fits & {f for f in fits if w in named[f]}):
+                break
+            took.append(j)
+            fits = {f for f in fits if w in named[f]}
+        return took, fits
+
+    for i, tok in enumerate(tokens):
+        if not _DOC_NOUN.fullmatch(tok.group()):
+            continue
+        took, fits = subject(list(range(i - 1, -1, -1)))  # "the Tesla article"
+        if took and re.search(r"['’]s?$", tokens[i - 1].group()):
+            continue  # "the Yuan dynasty's paper money": the dynasty's, not about it
+        if took:
+            j = min(took)
+            start = tokens[j - 1].start() if j and tokens[j - 1].group() in _DETERMINERS \
+                else tokens[j].start()
+            end = tok.end()
+        else:  # "the document on the Yuan dynasty"
+            k = i + 1
+            if k >= len(tokens) or tokens[k].group() not in _ON:
+                continue
+            k += 1 + (k + 1 < len(tokens) and tokens[k + 1].group() == "the")
+            took, fits = subject(list(range(k, len(tokens))))
+            if not took:
+                continue
+            start = tokens[i - 1].start() if i and tokens[i - 1].group() in _DETERMINERS \
+                else tok.start()
+            end = tokens[max(took)].end()
+        if any(set(words(tokens[j].group())) - STOPWORDS for j in took):
+            cuts.append((start, end))
+            files += sorted(fits - set(files))
+    for start, end in reversed(cuts):
+        q = q[:start] + "the document" + q[end:]
+    return q, files
 
 
 _FILE_NAME = re.compile(r"(?<![\w/.-])\w[\w.-]*(?:" + "|".join(map(re.escape, SUPPORTED))
@@ -109,12 +187,17 @@ _KINDS = [(ENDING, "overview", "end"), (OPENING, "overview", "start"),
 
 def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
     """The intent the patterns alone give (see `detect`)."""
-    files = named_files(question, sources or [])
-    q = fold(question).strip()
+    q, by_name = by_subject(question, sources or [])  # "the Tesla article": the document
+    named = named_files(question, sources or [])
+    files = list(dict.fromkeys([*named, *by_name]))
+    q = q.strip()
     asked = SCOPE.sub("", LEAD_IN.sub("", q))  # "side by side, ... in the article?"
     for pattern in COMPARE:
         m = pattern.search(asked)
-        compared = _comparison(question, m, files) if m else None
+        # a side may be in another file than the one the words name ("Tesla's turbine with
+        # the turbines in the steam engine article"): only file names written out scope it
+        written = [f for f in named if fold(PurePosixPath(f).name) in fold(question)]
+        compared = _comparison(question, m, written) if m else None
         if compared:
             return compared
     q = _FILE_NAME.sub("the document", q)  # "what is notes.pdf about?" asks about a document

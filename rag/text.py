@@ -12,6 +12,8 @@ from functools import lru_cache
 _SENT_END = re.compile(r"""(?<=[.!?])["'”’)\]]*\s+(?=[A-Z0-9"“‘(\[])|\n+""")
 _ABBREV = re.compile(r"\b(?:e\.g|i\.e|etc|vs|Mr|Mrs|Ms|Dr|Prof|St|No|Fig|al|U\.S|Jan|Feb|"
                      r"Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$")
+_OPEN_BRACKET = re.compile(r"[(\[][^()\[\]]*$")  # opened, not closed yet
+_INITIAL = re.compile(r"(?:^|[\s(\[])[A-HJ-Z]\.$")  # a name's initial: "Alfred S. Brown"
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 _NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
@@ -33,8 +35,10 @@ def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) spans of the sentences of text, trimmed of surrounding white space."""
     spans, start = [], 0
     for m in _SENT_END.finditer(text):
-        if "\n" not in m.group() and _ABBREV.search(text[start:m.start()]):
-            continue
+        before = text[start:m.start()]
+        if "\n" not in m.group() and (_ABBREV.search(before) or _INITIAL.search(before) or
+                                       _OPEN_BRACKET.search(text[max(start, m.end() - 40):m.end()])):
+            continue  # "Dr.", "Alfred S. Brown", "10 July [O.S. 28 June] 1856"
         spans.append((start, m.start()))
         start = m.end()
     spans.append((start, len(text)))

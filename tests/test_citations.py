@@ -62,6 +62,18 @@ def test_markers_renumbered_by_first_appearance():
                         "Chongqing has a population of some 32 million. [2]")
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("In 1886 Tesla met Alfred S. Brown, a superintendent. He agreed.", 2),  # an initial
+    ("It was J. P. Morgan who paid. Then U.S. troops came.", 2),
+    ("Tesla was born on 10 July [O.S. 28 June] 1856 in Smiljan. Next.", 2),  # in brackets
+    ("It ended in World War I. Then peace came.", 2),  # "I." is a numeral, not an initial
+    ("He gave it (see Fig. 2). Then it ended.", 2),
+    ("An unclosed ( bracket long before the end of this sentence. Still one. New.", 3),
+])
+def test_sentences_do_not_end_at_an_initial_or_inside_brackets(text, expected):
+    assert len(sentences(text)) == expected
+
+
 def test_split_markers():
     assert split_markers("A claim [1, 2]. ") == ("A claim.", [1, 2])
 

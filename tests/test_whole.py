@@ -16,12 +16,12 @@ from rag.answer import Pipeline
 from rag.citations import claims, is_frame
 from rag.evaluation import unsupported_sentences
 from rag.generators.base import Context, Generator
-from rag.intent import detect, named_files, unknown_files
+from rag.intent import by_subject, detect, named_files, unknown_files
 from rag.rewrite import searchable
 from rag.names import dates, organisations, people, places
 from rag.summarize import (Sentence, abbreviates, document_sentences, ending, mentions,
                            opening, overview, side, summary_length)
-from rag.text import dangles
+from rag.text import dangles, fold
 
 OKAPI = ("Okapi notes: the okapi lives in the Ituri rainforest of the Congo. It feeds on the "
          "leaves of more than a hundred plant species. Its striped legs make it hard to see "
@@ -806,6 +806,49 @@ def test_source_filter_and_named_file_scope_the_overview(two_files):
     assert {c.source for c in scoped.citations} == {"okapi-notes.txt"}
     named = two_files.ask("Summarize okapi-notes.txt")
     assert {c.source for c in named.citations} == {"okapi-notes.txt"}
+
+
+def test_a_file_named_by_its_subject_scopes_the_answer(two_files):
+    for question in ("Summarize the okapi article", "what's the okapi doc about?",
+                     "Give me a brief summary of the notes on the okapi"):
+        result = two_files.ask(question)
+        assert result.answer.startswith("Summary of okapi-notes.txt:"), question
+        assert {c.source for c in result.citations} == {"okapi-notes.txt"}
+    topic = two_files.ask("What does the china digital economy article say about the CAC?")
+    assert topic.answer.startswith(f"Summary of what {SAMPLE.name} says about the CAC:")
+
+
+FILES = ["Nikola_Tesla.txt", "Yuan_dynasty.txt", "Steam_engine.txt",
+         "china-digital-economy-governance.txt"]
+
+
+@pytest.mark.parametrize("question, kind, files, topic", [
+    ("Summarize the Tesla article", "overview", ["Nikola_Tesla.txt"], ""),
+    ("what's the steam engine doc about?", "overview", ["Steam_engine.txt"], ""),
+    ("brief summary of the document on the yuan dynasty pls", "overview",
+     ["Yuan_dynasty.txt"], ""),
+    ("What is the piece on China's digital economy governance about?", "overview",
+     ["china-digital-economy-governance.txt"], ""),
+    ("What does the Yuan dynasty article say about Kublai Khan?", "overview",
+     ["Yuan_dynasty.txt"], "Kublai Khan"),
+])
+def test_a_document_named_by_its_subject(question, kind, files, topic):
+    intent = detect(question, FILES)
+    assert (intent.kind, intent.files, intent.topic) == (kind, files, topic)
+
+
+@pytest.mark.parametrize("question", [  # a subject no file name holds, an owner, a word
+    "What does the article on Ma say?", "What did the Yuan dynasty's paper money replace?",
+    "Which article of the treaty covers steam?", "What does this document say?"])
+def test_not_a_document_named_by_its_subject(question):
+    assert by_subject(question, FILES) == (fold(question), [])
+
+
+def test_a_comparison_is_not_scoped_to_the_file_one_side_names():
+    intent = detect("Compare Tesla's bladeless turbine with the steam turbines described in "
+                    "the steam engine article.", FILES)
+    assert intent.kind == "comparison" and intent.files == []
+    assert intent.subjects == ["Tesla", "steam turbines"]  # "described in ..." is no side
 
 
 def test_a_topic_summary_over_two_files_names_the_one_it_quotes(two_files):

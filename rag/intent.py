@@ -15,9 +15,10 @@ import numpy as np
 
 from rag.loaders import SUPPORTED
 from rag.phrasings import (ASPECT, BRIEF, CLOSING_PART, COMPARE, COUNT, DATES, DOC, DOC_ON, END,
-                           ENDING, IN_TERMS, LEAD_IN, LIST, METADATA, NOT_A_TOPIC, NUMBERS,
+                           ENDING, EXPLAIN, IN_TERMS, LEAD_IN, LIST, METADATA, NOT_A_TOPIC, NUMBERS,
                            OPENING, OPENING_PART, ORGANISATIONS, OVERVIEW, OWNED, PART_ON, PEOPLE,
-                           PLACES, SAYS_ABOUT, SCOPE, SUMMARY_OF, THE_DOCUMENT, TIMELINE_OF)
+                           PLACES, SAYS_ABOUT, SCOPE, SECTION_NAMED, SUMMARY_OF, THE_DOCUMENT,
+                           TIMELINE_OF)
 from rag.text import (NAME_JOINERS, STOPWORDS, fold, name_groups, terms, words,
                       written_as_name)
 
@@ -203,7 +204,7 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
     q = _FILE_NAME.sub("the document", q)  # "what is notes.pdf about?" asks about a document
     summary_of = SUMMARY_OF.search(q)
     if summary_of:
-        topic = PART_ON.sub("", SAYS_ABOUT.sub("", summary_of.group("topic")))
+        topic = PART_ON.sub("", SAYS_ABOUT.sub("", SCOPE.sub("", summary_of.group("topic"))))
         for part, words in (("end", CLOSING_PART), ("start", OPENING_PART)):
             if words.match(topic):  # "summarize the conclusion": a part of the document
                 return Intent("overview", files=files, part=part)
@@ -214,7 +215,8 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
             return Intent("overview", files=files, topic=_original(question, topic))
     on = DOC_ON.search(q)
     if on:
-        topic = re.sub(r"[\s?.!,;:]+$", "", PART_ON.sub("", on.group("topic")).strip())
+        topic = re.sub(r"[\s?.!,;:]+$", "", PART_ON.sub("", SCOPE.sub("", on.group(
+            "topic"))).strip())
         if set(terms(topic)) - NOT_A_TOPIC and not THE_DOCUMENT.match(topic) and not (
                 _DOC_PART.match(topic)) and (_bare(_original(question, topic)) or (
                     on.group("view") and not _OWNED.search(topic))):
@@ -224,6 +226,18 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
     for patterns, kind, part in _KINDS:
         if any(p.search(q) for p in patterns):
             return Intent(kind, files=files, part=part)
+    section = SECTION_NAMED.search(q)
+    if section and set(terms(section.group("topic"))) - NOT_A_TOPIC:
+        whole = section.group()[section.start("topic") - section.start():]
+        for part, words in (("end", CLOSING_PART), ("start", OPENING_PART)):
+            if words.match(whole):  # "explain the first section": the opening
+                return Intent("overview", files=files, part=part)
+        return Intent("overview", files=files, topic=_original(question, section.group("topic")))
+    explained = EXPLAIN.search(q)
+    if explained and PART_ON.match(explained.group("topic")):
+        topic = re.sub(r"[\s?.!,;:]+$", "", PART_ON.sub("", explained.group("topic")).strip())
+        if set(terms(topic)) - NOT_A_TOPIC:
+            return Intent("overview", files=files, topic=_original(question, topic))
     timeline = TIMELINE_OF.search(q)  # not "a timeline of the events in the article" (DATES)
     if timeline and set(terms(timeline.group("topic"))) - NOT_A_TOPIC:
         return Intent("list", files=files, part="dates",

@@ -130,7 +130,17 @@ DOC_ON = re.compile(rf"^(?:so |and )?(?:what (?:does|do|did) (?:it|{THIS} (?:{DO
                     rf" (?:about|on|regarding|concerning)|what(?:'?s| is| are) (?:its|{THIS} "
                     rf"(?:{DOC}|authors?)'s?) (?P<view>take|view|views|position|stance|angle|line|"
                     rf"perspective) on|(?:please |can you |could you )?tell (?:me|us) (?:more )?"
-                    rf"about) (?P<topic>.+?)" + BRIEF + END)
+                    rf"about|how (?:does|do|did) (?:it|{THIS} (?:{DOC}|authors?)) (?:describe|"
+                    rf"portray|present|depict|characteri[sz]e|cover|treat|explain|discuss)) "
+                    rf"(?P<topic>.+?)" + BRIEF + END)
+# "explain the Rankine cycle section": the topic is the Rankine cycle ("the first section" is
+# the opening: rag.intent tries these after the patterns of parts)
+SECTION_NAMED = re.compile(ASK + r"(?:explain|describe|summari[sz]e|recap|walk (?:me|us) "
+                           r"through|go (?:over|through)|what(?:'?s| is) in) the (?P<topic>"
+                           r"[\w'’ -]+?) (?:section|part|chapter|passage|paragraphs?)" + END)
+# "explain the section about Watt": the part of the document on a topic (PART_ON)
+EXPLAIN = re.compile(ASK + r"(?:explain|describe|walk (?:me|us) through|go (?:over|through)) "
+                     r"(?P<topic>.+?)" + BRIEF + END)
 NOT_A_TOPIC = frozenset(terms("""main key major important central core overall general whole
 entire essential essence point idea finding takeaway argument theme message highlight
 conclusion content thing everything all what says said about cover discuss study research
@@ -245,6 +255,13 @@ LIST = [
                r"talk about|discuss|cover|refer to|describe|include|outline|identify|highlight|"
                r"cite))\b"),
     re.compile(LIST_TAIL + END),
+    # "What types of steam engine are described?", "which emperors of the dynasty are named?"
+    re.compile(r"^(?:which|what) (?:(?:types?|kinds?|sorts?|forms?|varieties) of [\w' -]+?|\w+s"
+               r"(?: of (?:the )?[\w' -]+?)?) (?:are|were) (?:there|mentioned|listed|named|"
+               r"described|discussed|covered|identified)"
+               rf"(?: (?:in|by) (?:it|{THIS} (?:{DOC}|authors?)))?" + END),
+    re.compile(rf"^(?:which|what) (?:types?|kinds?|sorts?|forms?|varieties) of .+? (?:does|do|"
+               rf"did) (?:it|{THIS} {DOC}) (?:mention|name|list|describe|discuss|cover)" + END),
     # "What challenges are identified?" (not "Which Doctors were highlighted on ...")
     re.compile(rf"^(?:which|what) \w+ (?:are|were) (?:identified|discussed|described|highlighted|"
                rf"raised|cited|outlined)(?: (?:in|by) (?:it|{THIS} (?:{DOC}|authors?)))?" + END),

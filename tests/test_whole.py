@@ -112,6 +112,11 @@ def two_files(tmp_path_factory) -> Pipeline:
     ("Ma compared to Yuan", "comparison"),
     ("What distinguishes Ma from Yuan?", "comparison"),
     ("What agencies are mentioned?", "list"),
+    ("what types of steam engine are described?", "list"),
+    ("What kinds of engines does the article mention?", "list"),
+    ("which emperors of the Yuan dynasty are mentioned?", "list"),
+    ("What type of engine was used?", "factoid"),
+    ("Which of the following were mentioned?", "factoid"),
     ("Which cities does the article talk about?", "list"),
     ("What year does the article mention?", "factoid"),  # one thing asked, not a list
     ("Could you précis this?", "overview"),
@@ -660,6 +665,11 @@ def test_a_list_of_what_is_mentioned_searches_for_the_things_not_the_mentioning(
      "data governance in Xinjiang"),
     ("What does the text say about data governance", "data governance"),
     ("Tell me about the part on Xinjiang.", "Xinjiang"),
+    # how the document describes something; a section named by its topic; where it is said
+    ("how does the article describe religion under the mongols", "religion under the mongols"),
+    ("explain the rankine cycle section", "rankine cycle"),
+    ("Explain the section about Watt", "Watt"),
+    ("Summarize Yuan Jiajun's career in the article", "Yuan Jiajun's career"),
     ("overview of how provinces adapt central rules?", "how provinces adapt central rules"),
     ("Could you give me an overview of the entire article, section by section?", ""),
 ])
@@ -842,6 +852,13 @@ def test_a_document_named_by_its_subject(question, kind, files, topic):
     "Which article of the treaty covers steam?", "What does this document say?"])
 def test_not_a_document_named_by_its_subject(question):
     assert by_subject(question, FILES) == (fold(question), [])
+
+
+@pytest.mark.parametrize("question, part", [
+    ("explain the first section", "start"), ("go over the concluding section", "end")])
+def test_a_section_named_by_its_place_is_that_part(question, part):
+    intent = detect(question)
+    assert (intent.kind, intent.part, intent.topic) == ("overview", part, "")
 
 
 def test_a_comparison_is_not_scoped_to_the_file_one_side_names():

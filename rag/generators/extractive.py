@@ -22,15 +22,19 @@ DUPLICATE = 0.9       # cosine above which two sentences say the same thing
 
 
 def pick(question: str, ranked: list[Candidate]) -> list[Candidate]:
-    """The sentences that answer: the best one (for an explanation or a description, with
-    the sentence after it when that one leans on it: "These differences are rooted in ..."),
-    then close runners-up, in reading order."""
+    """The sentences that answer: the best one (after the sentence before it when it opens
+    with a pronoun: "His method is described in the Jade Mirror ..."; for an explanation or
+    a description, with the sentence after it when that one leans on it: "These differences
+    are rooted in ..."), then close runners-up, in reading order."""
     if not ranked:
         return []
     descriptive = bool(_DESCRIPTIVE.match(fold(question)))
     most, ratio = (LONG, LONG_RATIO) if descriptive else (SHORT, SHORT_RATIO)
     best = ranked[0]
     chosen = [best]
+    before = _previous(best, ranked)
+    if before is not None and _PRONOUN.match(best.text):  # "His method is described in ..."
+        chosen.append(before)                              # after the sentence naming him
     after = _next(best, ranked)
     if descriptive and after is not None and dangles(after.text):
         chosen.append(after)
@@ -42,6 +46,16 @@ def pick(question: str, ranked: list[Candidate]) -> list[Candidate]:
         chosen.append(cand)
     # reading order: passages in rank order, sentences as they stand in each passage
     return sorted(chosen, key=lambda c: (c.passage, c.span[0]))
+
+
+# A sentence opening with one of these stands for something the one before it named.
+_PRONOUN = re.compile(r"\W*(?:he|she|his|her|they|their|them|it|its|this|these|those)\b", re.I)
+
+
+def _previous(cand: Candidate, ranked: list[Candidate]) -> Candidate | None:
+    """The sentence right before cand in its passage, if any."""
+    earlier = [c for c in ranked if c.passage == cand.passage and c.span[1] <= cand.span[0]]
+    return max(earlier, key=lambda c: c.span[0], default=None)
 
 
 def _next(cand: Candidate, ranked: list[Candidate]) -> Candidate | None:

@@ -262,6 +262,15 @@ def _bare(topic: str) -> bool:
         written_as_name(plain) or not name_groups(f"About {plain}"))
 
 
+def _comparison_as(question: str, a: str, b: str, role: str, files: list[str]) -> Intent | None:
+    """A comparison of two sides in a role ("Temür Khan vs Buyantu Khan as emperors")."""
+    sides = [_original(question, a), _original(question, b)]
+    if fold(sides[0]) == fold(sides[1]):
+        return None
+    return Intent("comparison", subjects=sides, aspect=_original(question, role), by="as",
+                  files=files)
+
+
 def _comparison(question: str, m: re.Match, files: list[str]) -> Intent | None:
     """The sides, aspect and wording of a comparison pattern's match (None if the sides
     are not distinct): the aspect may come before the sides ("the careers of A and B"),
@@ -269,6 +278,8 @@ def _comparison(question: str, m: re.Match, files: list[str]) -> Intent | None:
     approach ... B's") or after the last side's name ("the A and B roles")."""
     a, b = _clean(m.group("a")), _clean(m.group("b"))
     aspect = _clean(m.groupdict().get("aspect") or m.groupdict().get("short") or "")
+    if not aspect and m.groupdict().get("role"):  # "A vs B as emperors"
+        return _comparison_as(question, a, b, _clean(m.group("role")), files)
     after = bool(aspect and m.groupdict().get("by"))  # "how do A and B differ in X"
     if after:
         by = m.group("by")

@@ -235,7 +235,9 @@ COMPARE = [
                r"who)(?: one)? (?P<aspect>.+?))" + END),
     re.compile(r"^(?!(?:what|who|how|why|when|where|which|whose|whom|did|does|do|is|are)\b)"
                r"(?P<a>(?:[^\s,?]+ ){0,3}[^\s,?]+) (?:vs\.?|versus|compared (?:to|with)) "
-               r"(?P<b>(?:[^\s,?:]+ ){0,3}[^\s,?:]+?)(?:\s*(?:[:,?]|\s[-–—]+)\s*(?:(?P<ask>"
+               r"(?P<b>(?:[^\s,?:]+ ){0,3}?[^\s,?:]+?)(?: as (?P<role>(?:[^\s,?:]+ )?[^\s,?:]+))?"
+               r"(?:\s*(?:[:,?]|\s[-–—]+)\s*(?:(?:what(?:'s| is| are) the (?:main |key )?"
+               r"differences?|what sets them apart)(?: between (?:them|the two))?|(?P<ask>"
                r"(?:which|who|what)(?: one)? (?P<aspect>.+?))|(?:how|where|why|in what ways?) "
                r"(?:are|were|do|does|did|is) (?:they|each|(?:the )?(?:two|both)|the (?:authors?|"
                + DOC + r")) .+?|(?P<short>(?:[^\s?]+ ){0,2}[^\s?]+)))?" + END),

@@ -241,9 +241,13 @@ def side(subject: str, ranked: list[Candidate], passages: list[Document], taken:
     a sentence before them that does: "He became ...") and not only the other side. Words
     every side shares ("areas" of "urban areas" and "rural areas") tell no side apart."""
     shared = set.intersection(*(set(words(x)) for x in [subject, *others]))
+    whole = fold(subject)
     subject, others = _distinct(subject, shared), [_distinct(o, shared) for o in others]
     out = []
-    for cand in naming(subject, ranked, passages, others):
+    found = naming(subject, ranked, passages, others)
+    # those naming it in full first: "Temür Khan" before "Tugh Temür" (Khan is shared)
+    for cand in sorted(found, key=lambda c: whole not in fold(c.text)) if whole != fold(
+            subject) else found:
         key = (passages[cand.passage].metadata["source"],
                passages[cand.passage].metadata["start"] + cand.span[0])
         if key not in taken:

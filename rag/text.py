@@ -15,6 +15,7 @@ _ABBREV = re.compile(r"\b(?:e\.g|i\.e|etc|vs|Mr|Mrs|Ms|Dr|Prof|St|No|Fig|al|U\.S
 _OPEN_BRACKET = re.compile(r"[(\[][^()\[\]]*$")  # opened, not closed yet
 _INITIAL = re.compile(r"(?:^|[\s(\[])[A-HJ-Z]\.$")  # a name's initial: "Alfred S. Brown"
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
+_NAME_WORD = re.compile(r"[^\W_][\w'’\-]*")  # any alphabet: "Temür", not "Tem" and "r"
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 _NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
                  "eleven", "twelve", "twenty", "thirty", "forty", "fifty", "hundred",
@@ -118,7 +119,7 @@ def names(text: str) -> set[str]:
     """Capitalised words that are not the first word of a sentence: names, places, bodies."""
     out = set()
     for s, e in sentences(text):
-        words = _WORD.findall(text[s:e])
+        words = _NAME_WORD.findall(text[s:e])
         for w in words[1:]:
             name = _plain(fold(w))
             if w[:1].isupper() and name not in STOPWORDS and name not in _MONTHS and name:
@@ -166,7 +167,7 @@ def name_groups(text: str) -> list[tuple[str, ...]]:
     groups = []
     for s, e in sentences(text):
         run: list[str] = []
-        for i, m in enumerate(_WORD.finditer(text[s:e])):
+        for i, m in enumerate(_NAME_WORD.finditer(text[s:e])):
             name = _plain(fold(m.group()))
             if i and m.group()[:1].isupper() and name and name not in STOPWORDS \
                     and name not in _MONTHS:

@@ -553,6 +553,28 @@ def test_a_name_holding_of_is_not_found_by_its_last_word():
     assert [c.text for c in cac] == ["The CAC enforces data rules."]
 
 
+def test_a_side_named_in_full_comes_before_a_shared_part_of_its_name():
+    texts = ["Tugh Temür wrote poems.", "Yesün Temür ruled briefly.",
+             "Temür Khan kept the reforms.", "Buyantu Khan restored the examinations."]
+    ranked, passage = _candidates(texts)
+    # "Khan" is shared by both sides, so "Temür" finds the side; "Temür Khan" in full first
+    temur = side("Temür Khan", ranked, [passage], set(), ["Buyantu Khan"], limit=1)
+    assert [c.text for c in temur] == ["Temür Khan kept the reforms."]
+
+
+@pytest.mark.parametrize("question, subjects, aspect, by", [
+    ("temür khan vs buyantu khan as emperors - how did they differ?",
+     ["temür khan", "buyantu khan"], "emperors", "as"),
+    ("savery pump vs newcomen engine - what's the difference?",
+     ["savery pump", "newcomen engine"], "", "of"),  # the question asked, no aspect
+    ("Ma vs Yuan as leaders", ["Ma", "Yuan"], "leaders", "as"),
+])
+def test_a_versus_comparison_in_a_role_or_asking_the_difference(question, subjects, aspect, by):
+    intent = detect(question)
+    assert (intent.kind, intent.subjects, intent.aspect, intent.by) == (
+        "comparison", subjects, aspect, by)
+
+
 def test_a_side_is_searched_as_the_sources_write_it():
     from rag.drafts import _as_written
 
@@ -698,6 +720,9 @@ def test_a_name_is_mentioned_as_a_name():
     assert mentions("Ma Xingrui", "During Ma’s tenure as governor of Guangdong")
     assert not mentions("the National Data Bureau", "an enforcer of data governance")
     assert mentions("the National Data Bureau", "The new National Data Bureau will")
+    # a name written with letters beyond a-z is one word ("Temür", not "Tem" and "r")
+    assert mentions("Temür Khan", "After Temür Khan died, the court split.")
+    assert mentions("Temur Khan", "After Temür Khan died, the court split.")
     assert mentions("formal", "formal imperialism")  # a side written in lower case
     # a name joined by "of": its head or its acronym, not its last word alone
     cac = "Cyberspace Administration of China"

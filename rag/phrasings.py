@@ -120,8 +120,9 @@ SUMMARY_OF = re.compile(ASK + r"(?:summari[sz]e|condense|distil+|sum up|recap|ou
 PART_ON = re.compile(r"^(?:the |this |that )?(?:section|part|passage|bit|portion|paragraphs?|"
                      r"chapter)s? (?:on|about|regarding|concerning|covering|dealing with|that "
                      r"(?:deals? with|covers?|discuss(?:es)?|talks? about)) ")
-SAYS_ABOUT = re.compile(rf"^what (?:it|they|{THIS} (?:{DOC}|authors?)) (?:says?|said|writes?|"
-                        rf"wrote|tells? (?:me|us)|covers?) (?:about|on|regarding|concerning) ")
+SAYS_ABOUT = re.compile(rf"^(?:what (?:it|they|{THIS} (?:{DOC}|authors?)) (?:says?|said|writes?|"
+                        rf"wrote|tells? (?:me|us)|covers?)|everything|all) (?:about|on|regarding|"
+                        rf"concerning) ")
 # "What does the article say about Yuan?", "What's the article's take on X?", "Tell me about
 # the part on Xinjiang": what the document says about a topic (rag.intent: a bare name or a
 # topic without one, not "Guangdong's GDP")
@@ -129,8 +130,8 @@ DOC_ON = re.compile(rf"^(?:so |and )?(?:what (?:does|do|did) (?:it|{THIS} (?:{DO
                     rf"writers?)) (?:say|tell (?:me|us)|write|claim|argue|report|note|have to say)"
                     rf" (?:about|on|regarding|concerning)|what(?:'?s| is| are) (?:its|{THIS} "
                     rf"(?:{DOC}|authors?)'s?) (?P<view>take|view|views|position|stance|angle|line|"
-                    rf"perspective) on|(?:please |can you |could you )?tell (?:me|us) (?:more )?"
-                    rf"about|how (?:does|do|did) (?:it|{THIS} (?:{DOC}|authors?)) (?:describe|"
+                    rf"perspective) on|(?:please |can you |could you )?tell (?:me|us) (?:more |"
+                    rf"everything |all )?about|how (?:does|do|did) (?:it|{THIS} (?:{DOC}|authors?)) (?:describe|"
                     rf"portray|present|depict|characteri[sz]e|cover|treat|explain|discuss)) "
                     rf"(?P<topic>.+?)" + BRIEF + END)
 # "explain the Rankine cycle section": the topic is the Rankine cycle ("the first section" is
@@ -149,7 +150,10 @@ result summary overview here presented raised made contained covered discussed
 # The document itself, then only what the summary is for or how it is to look ("the document
 # for my boss", "the article to three bullet points"), not a topic within it ("the report's
 # findings", "the paper on X").
-THE_DOCUMENT = re.compile(rf"^(?:it|this|that|{THIS} (?:(?:entire|whole|full|complete) )?{DOC})"
+THE_DOCUMENT = re.compile(rf"^(?:it|this|that|{THIS} (?:(?:entire|whole|full|complete) )?{DOC}|"
+                          r"everything(?: (?:that'?s|that has|that was|you'?ve|i'?ve|we'?ve|"
+                          r"you have|i have|we have)(?: been)? (?:uploaded|indexed|added|loaded|"
+                          r"stored|got)| here| in (?:the|my|your) (?:index|library|collection))?)"
                           r"(?:$|,|\s+(?:for|to|into|in|as|so|section|paragraph|part)\b)")
 # An overview of how the document ends: its conclusion.
 _OF_IT = rf"(?: (?:of|in) (?:it|{THIS} {DOC}))?"

@@ -687,6 +687,9 @@ def test_a_list_of_what_is_mentioned_searches_for_the_things_not_the_mentioning(
      "data governance in Xinjiang"),
     ("What does the text say about data governance", "data governance"),
     ("Tell me about the part on Xinjiang.", "Xinjiang"),
+    ("Tell me everything about Ma", "Ma"), ("summarize everything about Ma", "Ma"),
+    ("give me a quick overview of everything that's been uploaded", ""),  # all the files
+    ("Summarize everything in the index", ""),
     # how the document describes something; a section named by its topic; where it is said
     ("how does the article describe religion under the mongols", "religion under the mongols"),
     ("explain the rankine cycle section", "rankine cycle"),
@@ -900,8 +903,10 @@ def test_a_topic_summary_over_two_files_names_the_one_it_quotes(two_files):
     assert {c.source for c in result.citations} == {SAMPLE.name}
 
 
-def test_collection_overview_says_which_files_it_covers(two_files):
-    result = two_files.ask("What are these documents about?")
+@pytest.mark.parametrize("question", [
+    "What are these documents about?", "give me a quick overview of everything that's been uploaded"])
+def test_collection_overview_says_which_files_it_covers(two_files, question):
+    result = two_files.ask(question)
     assert result.answer.startswith("Overview of 2 files:")
     for name in (SAMPLE.name, "okapi-notes.txt"):
         assert f"\n{name}:\n" in result.answer

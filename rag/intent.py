@@ -99,15 +99,23 @@ def by_subject(question: str, sources: list[str]) -> tuple[str, list[str]]:
     tokens = list(_WORD.finditer(q))
     cuts, files = [], []
 
-    def subject(order: list[int]) -> tuple[list[int], set[str]]:
-        took, fits = [], set(sources)
+    def subject(order: list[int], gaps: int = 0) -> tuple[list[int], set[str]]:
+        """The words, in that order, the file names hold (up to `gaps` other words between
+        two of them: "China's digital and cyber governance")."""
+        took, fits, skipped = [], set(sources), []
         for j in order:
             w = _base(tokens[j].group())
-            if w in _DETERMINERS or not (fits & {f for f in fits if w in named[f]}):
+            if w in _DETERMINERS:
                 break
-            took.append(j)
+            if not (fits & {f for f in fits if w in named[f]}):
+                if not took or len([x for x in skipped if x not in STOPWORDS]) >= gaps:
+                    break
+                skipped.append(w)
+                continue
+            took += [j]
+            skipped = []
             fits = {f for f in fits if w in named[f]}
-        return took, fits
+        return ([j for j in range(min(took), max(took) + 1)] if took else []), fits
 
     for i, tok in enumerate(tokens):
         if not _DOC_NOUN.fullmatch(tok.group()):
@@ -125,7 +133,7 @@ def by_subject(question: str, sources: list[str]) -> tuple[str, list[str]]:
             if k >= len(tokens) or tokens[k].group() not in _ON:
                 continue
             k += 1 + (k + 1 < len(tokens) and tokens[k + 1].group() == "the")
-            took, fits = subject(list(range(k, len(tokens))))
+            took, fits = subject(list(range(k, len(tokens))), gaps=1)
             if not took:
                 continue
             start = tokens[i - 1].start() if i and tokens[i - 1].group() in _DETERMINERS \

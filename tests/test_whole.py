@@ -869,6 +869,8 @@ FILES = ["Nikola_Tesla.txt", "Yuan_dynasty.txt", "Steam_engine.txt",
      ["china-digital-economy-governance.txt"], ""),
     ("What does the Yuan dynasty article say about Kublai Khan?", "overview",
      ["Yuan_dynasty.txt"], "Kublai Khan"),
+    ("What is the main argument of the article about China's digital and cyber governance?",
+     "overview", ["china-digital-economy-governance.txt"], ""),  # "cyber" is in no name
 ])
 def test_a_document_named_by_its_subject(question, kind, files, topic):
     intent = detect(question, FILES)

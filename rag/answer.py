@@ -243,7 +243,8 @@ class Pipeline:
         k = k or self.settings.top_k
         if intent.kind == "overview" and intent.topic:
             topic = self._spelled(intent.topic, files)
-            return topic_draft(topic, *self._search(topic, files, 2 * k), files)
+            return topic_draft(topic, *self._search(topic, files, 2 * k), files,
+                               vouched=intent.vouched)
         if intent.kind == "overview":
             _, kw = self.reader.current()
             return overview_draft(files, self.reader.chunks_of, self.document_vectors,

@@ -278,18 +278,19 @@ def _inside(phrase: str, texts: list[str]) -> list[str]:
 
 
 def topic_draft(topic: str, ranked: list[Candidate], passages: list[Document],
-                confidence: float | None, files: list[str]) -> Draft:
+                confidence: float | None, files: list[str], vouched: bool = False) -> Draft:
     """What the sources say about a topic ("Summarize Ma's career"): the best sentences of a
     wider retrieval, as for a list, in document order as prose. A topic that names something
-    ("Ma Xingrui") takes only sentences that name it, and is answered when there are some;
-    else its confidence is a factoid's (the caller abstains below the bar)."""
+    ("Ma Xingrui") takes only sentences that name it, and is answered when there are some
+    (and, `vouched`, when the search is confident: "Tell me about Tesla's childhood"); else
+    its confidence is a factoid's (the caller abstains below the bar)."""
     if name_groups(f"About {topic}"):  # sentences that name it, or follow one that does
         chosen = side(topic, ranked, passages, set(), [], LIST_ITEMS)
         for form in ([] if chosen else adjectives(re.sub(r"^the\s+", "", topic))):
             chosen = side(form, ranked, passages, set(), [], LIST_ITEMS)  # "Western norms"
             if chosen:
                 break
-        confidence = None if chosen else 0.0
+        confidence = (confidence if vouched else None) if chosen else 0.0
     else:
         chosen = list_items(ranked)
     picked = sorted(chosen, key=lambda c: (

@@ -43,6 +43,8 @@ class Intent:
     part: str = ""  # "end"/"start": how it ends/opens; "people", "organisations", "places",
     # "dates": what it names
     topic: str = ""  # an overview of what the sources say about this ("Ma's career")
+    vouched: bool = False  # the topic's summary only if a search for it is confident (else
+    # the question is answered as a fact: "Tell me about the NDB's budget")
 
 
 _IN_THE_DOCUMENT = re.compile(r"\s+(?:(?:that |as )?(?:is |are )?(?:described|mentioned|"
@@ -225,12 +227,16 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
     if on:
         topic = re.sub(r"[\s?.!,;:]+$", "", PART_ON.sub("", SCOPE.sub("", on.group(
             "topic"))).strip())
-        if set(terms(topic)) - NOT_A_TOPIC and not THE_DOCUMENT.match(topic) and not (
-                _DOC_PART.match(topic)) and (_bare(_original(question, topic)) or (
-                    on.group("view") and not _OWNED.search(topic))):
+        wanted = set(terms(topic)) - NOT_A_TOPIC and not THE_DOCUMENT.match(topic) and not \
+            _DOC_PART.match(topic)
+        if wanted and (_bare(_original(question, topic)) or (
+                on.group("view") and not _OWNED.search(topic))):
             # the document's view on something is a summary of it, "its take on ChatGPT
             # regulation" too; a fact about a name's own thing ("the NDB's budget") is not
             return Intent("overview", files=files, topic=_original(question, topic))
+        if wanted and on.group("tell"):  # "Tell me about Tesla's childhood": a summary, if
+            return Intent("overview", files=files,  # a search for it vouches for it
+                          topic=_original(question, topic), vouched=True)
     for patterns, kind, part in _KINDS:
         if any(p.search(q) for p in patterns):
             return Intent(kind, files=files, part=part)

@@ -130,8 +130,8 @@ DOC_ON = re.compile(rf"^(?:so |and )?(?:what (?:does|do|did) (?:it|{THIS} (?:{DO
                     rf"writers?)) (?:say|tell (?:me|us)|write|claim|argue|report|note|have to say)"
                     rf" (?:about|on|regarding|concerning)|what(?:'?s| is| are) (?:its|{THIS} "
                     rf"(?:{DOC}|authors?)'s?) (?P<view>take|view|views|position|stance|angle|line|"
-                    rf"perspective) on|(?:please |can you |could you )?tell (?:me|us) (?:more |"
-                    rf"everything |all )?about|how (?:does|do|did) (?:it|{THIS} (?:{DOC}|authors?)) (?:describe|"
+                    rf"perspective) on|(?P<tell>(?:please |can you |could you )?tell (?:me|us) "
+                    rf"(?:more |everything |all )?about)|how (?:does|do|did) (?:it|{THIS} (?:{DOC}|authors?)) (?:describe|"
                     rf"portray|present|depict|characteri[sz]e|cover|treat|explain|discuss)) "
                     rf"(?P<topic>.+?)" + BRIEF + END)
 # "explain the Rankine cycle section": the topic is the Rankine cycle ("the first section" is

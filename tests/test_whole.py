@@ -14,6 +14,7 @@ from langchain_core.documents import Document
 
 from rag.answer import Pipeline
 from rag.citations import claims, is_frame
+from rag.drafts import topic_draft
 from rag.evaluation import unsupported_sentences
 from rag.generators.base import Context, Generator
 from rag.intent import by_subject, detect, named_files, unknown_files
@@ -707,6 +708,20 @@ def test_a_summary_of_a_topic_is_not_a_summary_of_the_document(question, topic):
     "What is the author's view on the NDB's budget?", "What does it say about Xinjiang's economy?"])
 def test_what_the_document_says_of_a_names_own_thing_is_a_fact(question):
     assert detect(question).kind == "factoid"
+
+
+def test_tell_me_about_a_names_own_thing_is_a_summary_the_search_must_vouch_for(pipeline):
+    intent = detect("Tell me about Tesla's childhood and education")
+    assert (intent.kind, intent.topic, intent.vouched) == (
+        "overview", "Tesla's childhood and education", True)
+    assert not detect("Tell me about Xinjiang").vouched  # a name alone: what it says of it
+    texts = ["Tesla was born in Smiljan.", "Tesla studied at Graz."]
+    ranked, passage = _candidates(texts)
+    for vouched, confidence in ((True, 0.2), (False, None)):
+        draft = topic_draft("Tesla's childhood", ranked, [passage], 0.2, ["a.txt"], vouched)
+        assert draft.confidence == confidence and len(draft.groups[0].items) == 2
+    budget = pipeline.ask("Tell me about the NDB's budget")  # the search does not vouch
+    assert budget.abstained and budget.kind == "factoid"
 
 
 def test_a_topic_summary_quotes_the_sentence_a_quoted_this_leans_on(pipeline):

@@ -29,7 +29,7 @@ from rag.drafts import (ROLL_CALLS, Draft, comparison_draft, list_draft, names_d
 from rag.summarize import Sentence, document_sentences
 from rag.text import fold, listed, sentences, spell_out, unknown_acronyms, words
 from rag.indexer import settled
-from rag.names import asked_place_kind, people, places, usual_form
+from rag.names import asked_person_kind, asked_place_kind, people, places, usual_form
 from rag.retrieval import HybridRetriever, IndexReader
 
 ABSTAIN = "The indexed sources do not answer this question"
@@ -257,7 +257,8 @@ class Pipeline:
         if intent.part in ROLL_CALLS:  # the people, organisations, places or dates named
             return names_draft(files, self.reader.chunks_of, intent.part,
                                self._spelled(intent.topic, files) if intent.topic else "",
-                               asked_place_kind(question) if intent.part == "places" else None)
+                               asked_place_kind(question) if intent.part == "places" else
+                               asked_person_kind(question) if intent.part == "people" else None)
         return list_draft(*self._search(question, files, 2 * k), files, question)
 
     def _whole(self, question: str, history: list[dict] | None, intent: Intent, k: int | None,

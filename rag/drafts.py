@@ -13,7 +13,9 @@ from langchain_core.documents import Document
 
 from rag.citations import cite
 from rag.evidence import Candidate
-from rag.names import PLACE_PLURALS, dates, described_as, organisations, people, places
+from rag.names import (PLACE_PLURALS, called, dates, described_as, organisations, people,
+                       places)
+from rag.phrasings import plural as plural_of
 from rag.summarize import (LIST_ITEMS, about, document_sentences, eligible, ending, list_items,
                            mentions, naming, opening, overview, side, summary_length)
 from rag.text import dangles, name_groups, sentences
@@ -143,8 +145,9 @@ def names_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
     """The people, organisations, places or dates each file names (rag.names), in the order
     it first names them (dates: earliest first), with that sentence cited; those first
     named in the same sentence share it. With a topic ("a timeline of Ma's career"), only
-    in the sentences about it (rag.summarize.about). With a kind of place ("Which provinces
-    are mentioned?"), only the places a file calls that (rag.names.described_as), if any."""
+    in the sentences about it (rag.summarize.about). With a kind of place or person ("Which
+    provinces are mentioned?", "Which scientists ...?"), only those a file calls that
+    (rag.names.described_as, rag.names.called), if any."""
     find, title, one, many, order = ROLL_CALLS[kind]
     shown = files[:MAX_FILES]
     groups = []
@@ -158,15 +161,18 @@ def names_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
         others = []
         if place_kind:
             texts = [s.text for s in sents]
-            called = [(n, i) for n, i in named if described_as(n, place_kind, texts)]
-            plural = PLACE_PLURALS.get(place_kind, f"{place_kind}s")
-            if called:
-                others = [n for n, _ in named if (n, _) not in called]
-                named = called
+            is_so = described_as if kind == "places" else called
+            so_called = [(n, i) for n, i in named if is_so(n, place_kind, texts)]
+            plural = PLACE_PLURALS.get(place_kind) or plural_of(place_kind)
+            if so_called:
+                others = [n for n, _ in named if (n, _) not in so_called]
+                named = so_called
                 title, one, many = plural.capitalize(), place_kind, plural
             else:
-                groups.append(Group(None, [], f"{source} calls no place a {place_kind}; "
-                                              "these are all the places it names."))
+                nobody = "no place" if kind == "places" else "no one"
+                a = "an" if place_kind[0] in "aeiou" else "a"
+                groups.append(Group(None, [], f"{source} calls {nobody} {a} {place_kind}; "
+                                              f"these are all the {many} it names."))
         where = f" ({source})" if len(shown) > 1 else ""
         by_sentence: dict[int, list[str]] = {}
         for name, i in named[:MAX_NAMES]:
@@ -184,8 +190,10 @@ def names_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
                                           f"{source}; ask about one by name."))
         if others:  # the document may not call every one of them so ("the hub of Shenzhen")
             more = f" and {len(others) - MAX_NAMES} more" if len(others) > MAX_NAMES else ""
-            groups.append(Group(None, [], f"Other places {source} names, without calling them "
-                                          f"{many}: {', '.join(others[:MAX_NAMES])}{more}."))
+            everyone = "places" if kind == "places" else ROLL_CALLS[kind][3]
+            groups.append(Group(None, [], f"Other {everyone} {source} names, without calling "
+                                          f"them {many}: {', '.join(others[:MAX_NAMES])}"
+                                          f"{more}."))
     said = f"what {_scope(shown)} says about {topic}" if topic else _scope(shown)
     return Draft("list", f"{title} named in {said}{order}:", groups, shown)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from rag.phrasings import PERSON_KINDS, plural
 from rag.summarize import Sentence
 from rag.text import STOPWORDS, fold, months, terms
 
@@ -237,6 +238,45 @@ def asked_place_kind(question: str) -> str | None:
     """The kind of place a question asks for ("Which provinces ...?" -> "province"), if any."""
     return next((kind for kind, (nouns, _) in PLACE_KINDS.items()
                  if re.search(rf"\b(?:{nouns})\b", question, re.I)), None)
+
+
+def asked_person_kind(question: str) -> str | None:
+    """The kind of person a question asks for ("Which scientists are mentioned?" ->
+    "scientist"), if any ("Which people ...?" asks for everyone)."""
+    return next((kind for kind in PERSON_KINDS
+                 if re.search(rf"\b(?:{kind}|{plural(kind)})\b", question, re.I)), None)
+
+
+def called(person: str, kind: str, texts: list[str]) -> bool:
+    """Whether the texts call a person a kind of person right beside the name (in full or
+    by one of its words): "the astronomer Guo Shoujing", "The fourth Yuan emperor, Buyantu
+    Khan", "the new scientist members of the Politburo, Ma Xingrui and Yuan Jiajun", "Ma,
+    like Yuan, is another space scientist", "Yuan, a rocket scientist"."""
+    noun = rf"(?:{kind}|{plural(kind)})"
+    parts = [re.escape(person), *(re.escape(w) for w in person.split() if len(w) > 1)]
+    name = rf"(?P<name>(?-i:(?:{'|'.join(parts)})))\b"
+    capitalised = r"(?-i:[A-Z][\w'’-]*)"
+    forms = [rf"\b{noun}\s+(?:{capitalised}\s+){{0,2}}?{name}",
+             rf"\b{noun}\b[^.;:]{{0,60}}?,\s+(?:{capitalised}\s+){{0,3}}(?:and\s+)?{name}",
+             rf"\b{name}(?:,[^,.]{{1,40}},)?\s+(?:is|was|became|remains|had been)\s+(?:a|an|"
+             rf"the|another)\s+(?:[\w-]+\s+){{0,3}}?{noun}\b",
+             rf"\b{name},\s+(?:a|an|the|another)\s+(?:[\w-]+\s+){{0,3}}?{noun}\b"]
+    own = set(person.split())
+    for form in forms:
+        for text in texts:
+            for m in re.finditer(form, text, re.I):
+                run = {w for w in _run(text, m.start("name"), m.end("name")).split()
+                       if w.lower() not in (kind, plural(kind))}  # "Emperor Kublai Khan"
+                if run <= own:
+                    return True  # not a word of another name ("Khan" of "Buyantu Khan")
+    return False
+
+
+def _run(text: str, start: int, end: int) -> str:
+    """The run of capitalised words around text[start:end]."""
+    before = re.search(r"(?:(?-i:[A-Z])[\w'’-]*\s+)*$", text[:start])
+    after = re.match(r"(?:\s+(?-i:[A-Z])[\w'’-]*)*", text[end:])
+    return text[before.start():end + after.end()]
 
 
 def described_as(place: str, kind: str, texts: list[str]) -> bool:

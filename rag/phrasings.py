@@ -275,21 +275,43 @@ LIST = [
 # The people a document names: "Who is mentioned in the article?", "List the people discussed"
 # ("Which officials regulate ChatGPT?" asks a fact: only "mentioned", "named", ... or "in
 # the article" make it a roll call).
-_WHO = r"(?:people|persons|individuals|(?:main )?characters|names of (?:the )?people)"
+# Kinds of person a roll call may ask for ("Which scientists are mentioned?"): rag.names.called
+PERSON_KINDS = tuple("""official leader politician scientist researcher engineer inventor emperor
+empress king queen ruler president minister secretary governor general author writer artist
+poet expert academic mathematician astronomer physicist businessman businesswoman
+entrepreneur executive founder khan""".split())
+
+
+def plural(noun: str) -> str:
+    """The plural of a kind of person or place ("secretary" -> "secretaries")."""
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    if noun.endswith("man"):
+        return noun[:-3] + "men"
+    return noun + ("es" if noun.endswith(("s", "x", "ch", "sh")) else "s")
+
+
+_KINDS_OF_PERSON = "|".join(plural(k) for k in PERSON_KINDS)
+_WHO = (r"(?:people|persons|individuals|(?:main )?characters|names of (?:the )?people|"
+        rf"(?:[a-z-]+ )?(?:{_KINDS_OF_PERSON}))")
 _NAMED = (rf"(?:(?:that|who|which) (?:are |were |is |get )?)?(?:mentioned|named|discussed|"
           rf"featured|quoted|cited|referenced|referred to|talked about|appears? in (?:it|{THIS} "
           rf"{DOC})|appearing in (?:it|{THIS} {DOC})|in (?:it|{THIS} {DOC})|(?:it|{THIS} {DOC}) "
           rf"(?:mentions|names|discusses|talks about|refers to|covers))(?: (?:in|by) (?:it|"
           rf"{THIS} {DOC}))?")
 _EVERY = r"(?:a list of |all |every |each )?(?:of )?(?:the )?"
+# where they are ("the emperors of the Yuan dynasty", "the inventors in the early history of
+# the steam engine"): the roll call is of the document, so this is not kept
+_OF_WHAT = r"(?: (?:of|in|from|during|under|at) [\w' -]+?)?"
 PEOPLE = [
     re.compile(rf"^who (?:is|are|was|were|gets?) {_NAMED}" + END),
     re.compile(rf"^who (?:appears?|features?|is involved|are involved) in (?:it|{THIS} {DOC})"
                + END),
-    re.compile(rf"^(?:which|what) {_WHO} (?:are|were|is|get|appear|does|do|did)(?: (?:it|{THIS} "
-               rf"{DOC}))? (?:{_NAMED}|mention|name|discuss|talk about|feature)" + END),
+    re.compile(rf"^(?:which|what) {_WHO}{_OF_WHAT} (?:are|were|is|get|appear|does|do|did)(?: "
+               rf"(?:it|{THIS} {DOC}))? (?:{_NAMED}|mention|name|discuss|talk about|feature)"
+               + END),
     re.compile(ASK + rf"(?:(?:list|name|enumerate) |(?:give|show|tell) (?:me |us )?){_EVERY}"
-               rf"{_WHO}(?: {_NAMED})?" + BRIEF + END),
+               rf"{_WHO}{_OF_WHAT}(?: {_NAMED})?" + BRIEF + END),
     re.compile(rf"^who are (?:the|all the) (?:(?:key|main|important|principal|central|major|"
                rf"notable|prominent|leading) )?(?:{_WHO}|figures)(?: {_NAMED})?" + END),
     re.compile(r"\bwho(?:'?s| is) who\b"),

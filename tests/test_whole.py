@@ -19,7 +19,7 @@ from rag.evaluation import unsupported_sentences
 from rag.generators.base import Context, Generator
 from rag.intent import by_subject, detect, named_files, unknown_files
 from rag.rewrite import searchable
-from rag.names import dates, organisations, people, places
+from rag.names import asked_person_kind, called, dates, organisations, people, places
 from rag.summarize import (Sentence, abbreviates, document_sentences, ending, mentions,
                            opening, overview, side, summary_length)
 from rag.text import dangles, fold
@@ -1202,6 +1202,45 @@ def test_which_places_and_a_timeline_list_them_with_the_sentence_naming_them(pip
     labels = [c for c, _ in claims(timeline.answer) if is_frame(c)]
     assert labels[1:] == ["1978:", "2015, 2017:", "2021:", "March 2023:"]  # after the heading
     assert unsupported_sentences(timeline) == 0
+
+
+def test_a_person_is_called_a_kind_of_person_right_beside_the_name():
+    texts = ["Two of the new scientist members of the Politburo, Ma Xingrui and Yuan Jiajun, "
+             "were pioneers.", "Ma, like Yuan, is another space scientist.",
+             "Xi Jinping prioritized the economy.",
+             "The fourth Yuan emperor, Buyantu Khan (Ayurbarwada), was competent.",
+             "During the Yuan dynasty, the Emperor Kublai Khan invited the Duke.",
+             "Among them was the astronomer Guo Shoujing."]
+    assert called("Ma Xingrui", "scientist", texts) and called("Yuan Jiajun", "scientist", texts)
+    assert not called("Xi Jinping", "scientist", texts)
+    assert called("Buyantu Khan", "emperor", texts) and called("Kublai Khan", "emperor", texts)
+    # "Khan" of "Buyantu Khan" is another's name; "Guo" is no emperor
+    assert not called("Temür Khan", "emperor", texts)
+    assert not called("Guo Shoujing", "emperor", texts) and called("Guo Shoujing", "astronomer",
+                                                                   texts)
+    assert asked_person_kind("Which scientists are mentioned?") == "scientist"
+    assert asked_person_kind("which party secretaries are named?") == "secretary"
+    assert asked_person_kind("Which people are mentioned?") is None
+
+
+@pytest.mark.parametrize("question", [
+    "Which scientists are mentioned?", "which emperors of the Yuan dynasty are mentioned?",
+    "List the officials mentioned", "Which leaders are named in the article?"])
+def test_a_roll_call_of_a_kind_of_person(question):
+    intent = detect(question)
+    assert (intent.kind, intent.part) == ("list", "people")
+
+
+def test_which_scientists_lists_those_the_text_calls_so_then_the_others(pipeline):
+    result = pipeline.ask("Which scientists are mentioned?")
+    assert result.answer.startswith(f"Scientists named in {SAMPLE.name}:")
+    labels = [c for c, _ in claims(result.answer) if is_frame(c)]
+    assert "Ma Xingrui, Yuan Jiajun:" in labels and "Xi Jinping:" not in labels
+    assert "without calling them scientists: Xi Jinping" in result.answer
+    assert unsupported_sentences(result) == 0
+    officials = pipeline.ask("List the officials mentioned")
+    assert f"{SAMPLE.name} calls no one an official" in officials.answer
+    assert "Xi Jinping:" in [c for c, _ in claims(officials.answer) if is_frame(c)]
 
 
 def test_a_timeline_of_a_topic_lists_the_dates_of_the_sentences_about_it(pipeline):

@@ -208,6 +208,9 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
         # a side may be in another file than the one the words name ("Tesla's turbine with
         # the turbines in the steam engine article"): only file names written out scope it
         written = [f for f in named if fold(PurePosixPath(f).name) in fold(question)]
+        if m and "yes_no" in m.groupdict() and not any(
+                name_groups(f"About {_original(question, m.group(side))}") for side in "ab"):
+            continue  # "Are prices different from last year?" asks a fact
         compared = _comparison(question, m, written) if m else None
         if compared:
             return compared

@@ -222,6 +222,9 @@ COMPARE = [
                r"(?:differ|different|compare|contrast|similar)(?: \w+)? (?:from|to|with) (?P<b>.+)"),
     re.compile(r"^how (?:similar|different|alike|comparable) (?:are|were|is|was) (?P<a>.+?) "
                r"(?:and|to|from|with) (?P<b>.+)"),
+    # "Is Ma's path similar to Yuan's?" (rag.intent: only when a side holds a name)
+    re.compile(r"^(?:is|are|was|were) (?!(?:it|this|that|they|these|those|he|she)\b)(?P<yes_no>"
+               r"(?P<a>.+?)) (?:similar|comparable|alike|different) (?:to|from|with) (?P<b>.+)"),
     re.compile(r"^(?:how|in what ways?) (?:do|did|does) (?P<a>.+?) and (?P<b>.+?) (?:differ|"
                r"compare|contrast|stack up|measure up)" + _AFTER + END),
     re.compile(r"^what (?:do|did|does) (?P<a>.+?) and (?P<b>.+?) have in common(?:,? and (?:where|"
@@ -299,7 +302,8 @@ _NAMED = (rf"(?:(?:that|who|which) (?:are |were |is |get )?)?(?:mentioned|named|
           rf"{DOC})|appearing in (?:it|{THIS} {DOC})|in (?:it|{THIS} {DOC})|(?:it|{THIS} {DOC}) "
           rf"(?:mentions|names|discusses|talks about|refers to|covers))(?: (?:in|by) (?:it|"
           rf"{THIS} {DOC}))?")
-_EVERY = r"(?:a list of |all |every |each )?(?:of )?(?:the )?"
+_EVERY = (r"(?:an? (?:bullet(?:ed)? |full |complete |short )?list of |all |every |each )?(?:of )?"
+          r"(?:the )?")
 # where they are ("the emperors of the Yuan dynasty", "the inventors in the early history of
 # the steam engine"): the roll call is of the document, so this is not kept
 _OF_WHAT = r"(?: (?:of|in|from|during|under|at) [\w' -]+?)?"

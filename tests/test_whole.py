@@ -563,6 +563,18 @@ def test_a_side_named_in_full_comes_before_a_shared_part_of_its_name():
     assert [c.text for c in temur] == ["Temür Khan kept the reforms."]
 
 
+def test_a_yes_no_comparison_of_names_is_a_comparison():
+    intent = detect("Is Ma's path similar to Yuan's?")
+    assert (intent.kind, intent.subjects, intent.aspect) == ("comparison", ["Ma", "Yuan"], "path")
+    assert detect("Is the NDB different from the CAC?").subjects == ["NDB", "CAC"]
+    for question in ("Is it similar to the old system?", "Are prices different from last year?"):
+        assert detect(question).kind == "factoid", question  # a pronoun, or no name: a fact
+
+
+def test_a_list_of_a_kind_of_place_in_bullets():
+    assert detect("Give me a bullet list of the provinces mentioned").part == "places"
+
+
 @pytest.mark.parametrize("question, subjects, aspect, by", [
     ("temür khan vs buyantu khan as emperors - how did they differ?",
      ["temür khan", "buyantu khan"], "emperors", "as"),

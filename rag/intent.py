@@ -14,11 +14,11 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from rag.loaders import SUPPORTED
-from rag.phrasings import (ASPECT, BRIEF, CLOSING_PART, COMPARE, COUNT, DATES, DOC, DOC_ON, END,
-                           ENDING, EXPLAIN, IN_TERMS, LEAD_IN, LIST, METADATA, NOT_A_TOPIC, NUMBERS,
-                           OPENING, OPENING_PART, ORGANISATIONS, OVERVIEW, OWNED, PART_ON, PEOPLE,
-                           PLACES, SAYS_ABOUT, SCOPE, SECTION_NAMED, SUMMARY_OF, THE_DOCUMENT,
-                           TIMELINE_OF)
+from rag.phrasings import (ASPECT, BRIEF, CHATTY, CLOSING_PART, COMPARE, COUNT, DATES, DOC,
+                           DOC_ON, END, ENDING, EXPLAIN, IN_TERMS, LEAD_IN, LIST, METADATA,
+                           NOT_A_TOPIC, NUMBERS, OPENING, OPENING_PART, ORGANISATIONS, OVERVIEW,
+                           OWNED, PART_ON, PEOPLE, PLACES, SAYS_ABOUT, SCOPE, SECTION_NAMED,
+                           SUMMARY_OF, THE_DOCUMENT, TIMELINE_OF)
 from rag.text import (NAME_JOINERS, STOPWORDS, fold, name_groups, terms, words,
                       written_as_name)
 
@@ -201,7 +201,7 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
     q, by_name = by_subject(question, sources or [])  # "the Tesla article": the document
     named = named_files(question, sources or [])
     files = list(dict.fromkeys([*named, *by_name]))
-    q = q.strip()
+    q = re.sub(r"\bu\b", "you", CHATTY.sub("", q.strip()))  # "hey can u list ...": "can you"
     asked = SCOPE.sub("", LEAD_IN.sub("", q))  # "side by side, ... in the article?"
     for pattern in COMPARE:
         m = pattern.search(asked)
@@ -237,8 +237,8 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
             # the document's view on something is a summary of it, "its take on ChatGPT
             # regulation" too; a fact about a name's own thing ("the NDB's budget") is not
             return Intent("overview", files=files, topic=_original(question, topic))
-        if wanted and on.group("tell"):  # "Tell me about Tesla's childhood": a summary, if
-            return Intent("overview", files=files,  # a search for it vouches for it
+        if wanted:  # "Tell me about Tesla's childhood": a summary, if a search for it
+            return Intent("overview", files=files,  # vouches for it (else a fact)
                           topic=_original(question, topic), vouched=True)
     for patterns, kind, part in _KINDS:
         if any(p.search(q) for p in patterns):

@@ -131,7 +131,8 @@ DOC_ON = re.compile(rf"^(?:so |and )?(?:what (?:does|do|did) (?:it|{THIS} (?:{DO
                     rf" (?:about|on|regarding|concerning)|what(?:'?s| is| are) (?:its|{THIS} "
                     rf"(?:{DOC}|authors?)'s?) (?P<view>take|view|views|position|stance|angle|line|"
                     rf"perspective) on|(?P<tell>(?:please |can you |could you )?tell (?:me|us) "
-                    rf"(?:more |everything |all )?about)|how (?:does|do|did) (?:it|{THIS} (?:{DOC}|authors?)) (?:describe|"
+                    rf"(?:more |everything |all )?about)|what(?:'?s| is) the deal with|(?:is there "
+                    rf")?anything (?:about|on)|how (?:does|do|did) (?:it|{THIS} (?:{DOC}|authors?)) (?:describe|"
                     rf"portray|present|depict|characteri[sz]e|cover|treat|explain|discuss)) "
                     rf"(?P<topic>.+?)" + BRIEF + END)
 # "explain the Rankine cycle section": the topic is the Rankine cycle ("the first section" is
@@ -246,8 +247,8 @@ COMPARE = [
                r"(?:\s*(?:[:,?]|\s[-–—]+)\s*(?:(?:what(?:'s| is| are) the (?:main |key )?"
                r"differences?|what sets them apart)(?: between (?:them|the two))?|(?P<ask>"
                r"(?:which|who|what)(?: one)? (?P<aspect>.+?))|(?:how|where|why|in what ways?) "
-               r"(?:are|were|do|does|did|is) (?:they|each|(?:the )?(?:two|both)|the (?:authors?|"
-               + DOC + r")) .+?|(?P<short>(?:[^\s?]+ ){0,2}[^\s?]+)))?" + END),
+               r"(?:are|were|do|does|did|is|has|have|had) .+?|(?P<short>(?:[^\s?]+ ){0,2}"
+               r"[^\s?]+)))?" + END),
 ]
 # a list asked for after the question: "..., list them", "...? Enumerate them.", "...? Give
 # me a list." (rag.rewrite leaves it out of what is searched for)
@@ -358,6 +359,9 @@ DATES = _roll_call(r"(?:dates|years|time ?periods|periods|decades|centuries)") +
 ]
 # Words around a comparison that only set its scope: "Side by side, how do A and B stack up?",
 # "How do A and B differ according to the article?"
+# what a chat opens with before the question: "hey, tldr pls", "ok so what's the deal with X"
+CHATTY = re.compile(r"^(?:(?:hey|hi|hello|ok|okay|so|um+|uh+|well|right|alright|quick question)"
+                    r"\b[,!.:]?\s*)+")
 LEAD_IN = re.compile(rf"^(?:side by side|overall|in short|briefly|according to {THIS} {DOC}|in "
                       rf"{THIS} {DOC}),\s*")
 SCOPE = re.compile(rf",?\s+(?:according to|in|as (?:described|portrayed|discussed|presented|"

@@ -87,7 +87,7 @@ def two_files(tmp_path_factory) -> Pipeline:
     ("Give me the gist.", "overview"),
     ("In a nutshell?", "overview"),
     ("ELI5 this document", "overview"),
-    ("What does it say about Xinjiang's economy?", "factoid"),  # a fact about a name
+    ("What does it say about Xinjiang's economy?", "overview"),  # if a search vouches for it
     ("what challenges are identified?", "list"),
     ("Which Doctors were highlighted on the first audio releases on CD?", "factoid"),
     ("What are the bureau's responsibilities? bullet list please", "list"),
@@ -563,6 +563,20 @@ def test_a_side_named_in_full_comes_before_a_shared_part_of_its_name():
     assert [c.text for c in temur] == ["Temür Khan kept the reforms."]
 
 
+@pytest.mark.parametrize("question, kind, subjects", [
+    ("hey, tldr pls", "overview", []),
+    ("hey can u list every place mentioned", "list", []),
+    ("ma xingrui vs yuan jiajun — how were their approaches to the digital economy different",
+     "comparison", ["ma xingrui", "yuan jiajun"]),
+    ("shenzhen vs guangdong: how did Ma's priorities change", "comparison",
+     ["shenzhen", "guangdong"]),
+    ("So what is the NDB?", "factoid", []),  # "so" opens it, and it asks a fact
+])
+def test_chat_openers_and_shorthand_do_not_hide_the_kind(question, kind, subjects):
+    intent = detect(question)
+    assert (intent.kind, intent.subjects) == (kind, subjects)
+
+
 def test_a_yes_no_comparison_of_names_is_a_comparison():
     intent = detect("Is Ma's path similar to Yuan's?")
     assert (intent.kind, intent.subjects, intent.aspect) == ("comparison", ["Ma", "Yuan"], "path")
@@ -701,6 +715,8 @@ def test_a_list_of_what_is_mentioned_searches_for_the_things_not_the_mentioning(
     ("What does the text say about data governance", "data governance"),
     ("Tell me about the part on Xinjiang.", "Xinjiang"),
     ("Tell me everything about Ma", "Ma"), ("summarize everything about Ma", "Ma"),
+    ("ok so what's the deal with Chongqing in this article", "Chongqing"),  # chat openers
+    ("hey what does it say about Xinjiang", "Xinjiang"), ("anything about the CAC", "the CAC"),
     ("give me a quick overview of everything that's been uploaded", ""),  # all the files
     ("Summarize everything in the index", ""),
     # how the document describes something; a section named by its topic; where it is said
@@ -716,17 +732,20 @@ def test_a_summary_of_a_topic_is_not_a_summary_of_the_document(question, topic):
     assert intent.kind == "overview" and intent.topic == topic
 
 
-@pytest.mark.parametrize("question", [
-    "What is the author's view on the NDB's budget?", "What does it say about Xinjiang's economy?"])
-def test_what_the_document_says_of_a_names_own_thing_is_a_fact(question):
-    assert detect(question).kind == "factoid"
+@pytest.mark.parametrize("question, topic", [
+    ("What is the author's view on the NDB's budget?", "the NDB's budget"),
+    ("What does it say about Xinjiang's economy?", "Xinjiang's economy"),
+    ("Tell me about Tesla's childhood and education", "Tesla's childhood and education"),
+    ("What does the text say about competition with the US?", "competition with the US")])
+def test_what_the_document_says_of_more_than_a_name_is_a_summary_a_search_must_vouch_for(
+        question, topic):
+    intent = detect(question)
+    assert (intent.kind, intent.topic, intent.vouched) == ("overview", topic, True)
 
 
 def test_tell_me_about_a_names_own_thing_is_a_summary_the_search_must_vouch_for(pipeline):
-    intent = detect("Tell me about Tesla's childhood and education")
-    assert (intent.kind, intent.topic, intent.vouched) == (
-        "overview", "Tesla's childhood and education", True)
     assert not detect("Tell me about Xinjiang").vouched  # a name alone: what it says of it
+    assert not detect("What does the text say about data governance").vouched  # no name
     texts = ["Tesla was born in Smiljan.", "Tesla studied at Graz."]
     ranked, passage = _candidates(texts)
     for vouched, confidence in ((True, 0.2), (False, None)):
@@ -812,10 +831,11 @@ def test_a_side_with_nothing_says_so_instead_of_abstaining(pipeline):
 
 def test_what_the_article_says_about_a_thing_is_searched_as_what_it_says(pipeline):
     """"the article" in "What does the article say about ChatGPT's rules?" is the document
-    asked about, a word no sentence holds: searched as "What does it say about ...?". A fact
-    about a name ("ChatGPT's rules") stays a factoid; the name alone is a topic summary."""
+    asked about, a word no sentence holds: searched as "What does it say about ...?". A
+    name's own thing ("ChatGPT's regulation") is a topic summary the search vouches for
+    (else a fact); the name alone is a topic summary."""
     result = pipeline.ask("What does the article say about ChatGPT's regulation?")
-    assert result.kind == "factoid" and not result.abstained
+    assert result.kind == "overview" and not result.abstained
     assert result.standalone == "What does it say about ChatGPT's regulation?"
     assert "regulation of ChatGPT" in result.answer and unsupported_sentences(result) == 0
     result = pipeline.ask("What does the article say about ChatGPT?")

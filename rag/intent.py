@@ -17,8 +17,8 @@ from rag.loaders import SUPPORTED
 from rag.phrasings import (ASPECT, BRIEF, CHATTY, CLOSING_PART, COMPARE, COUNT, DATES, DOC,
                            DOC_ON, END, ENDING, EXPLAIN, IN_TERMS, LEAD_IN, LIST, METADATA,
                            NOT_A_TOPIC, NUMBERS, OPENING, OPENING_PART, ORGANISATIONS, OVERVIEW,
-                           OWNED, PART_ON, PEOPLE, PLACES, SAYS_ABOUT, SCOPE, SECTION_NAMED,
-                           SUMMARY_OF, THE_DOCUMENT, TIMELINE_OF)
+                           OWNED, PART_ON, PEOPLE, PLACES, ROLE_IN, SAYS_ABOUT, SCOPE,
+                           SECTION_NAMED, SUMMARY_OF, THE_DOCUMENT, TIMELINE_OF)
 from rag.text import (NAME_JOINERS, STOPWORDS, fold, name_groups, terms, words,
                       written_as_name)
 
@@ -226,14 +226,14 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
                 and not THE_DOCUMENT.match(topic)):  # "the document for my boss"
             topic = re.sub(r"[\s?.!,;:]+$", "", topic.strip())
             return Intent("overview", files=files, topic=_original(question, topic))
-    on = DOC_ON.search(q)
+    on = DOC_ON.search(q) or ROLE_IN.search(q)
     if on:
         topic = re.sub(r"[\s?.!,;:]+$", "", PART_ON.sub("", SCOPE.sub("", on.group(
             "topic"))).strip())
         wanted = set(terms(topic)) - NOT_A_TOPIC and not THE_DOCUMENT.match(topic) and not \
             _DOC_PART.match(topic)
         if wanted and (_bare(_original(question, topic)) or (
-                on.group("view") and not _OWNED.search(topic))):
+                on.groupdict().get("view") and not _OWNED.search(topic))):
             # the document's view on something is a summary of it, "its take on ChatGPT
             # regulation" too; a fact about a name's own thing ("the NDB's budget") is not
             return Intent("overview", files=files, topic=_original(question, topic))

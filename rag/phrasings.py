@@ -45,6 +45,13 @@ OVERVIEW = [
                rf"(?: of (?:it|this|{THIS} {DOC}))?" + BRIEF + END),
     re.compile(rf"\bwhat(?:'?s| is| was| are) the (?:gist|upshot|bottom line|big picture|broad "
                rf"strokes)(?: of (?:it|this|that|(?:{THIS} )?{DOC}))?(?: here)?" + BRIEF + END),
+    # the document's own argument, on its own subject: "what argument is the author making
+    # about China's digital economy", "what's the big picture on X according to this text"
+    re.compile(rf"\bwhat (?:argument|case|point|claim|thesis) (?:is|does) (?:the |this )?(?:"
+               rf"authors?|writers?|{DOC}|it) (?:making|make|putting forward|put forward|"
+               rf"advancing)\b"),
+    re.compile(rf"\bwhat(?:'?s| is) the big picture (?:on|of|about|regarding) .+? (?:according to"
+               rf"|in|from) (?:it|{THIS} {DOC})" + END),
     re.compile(ASK + r"give (?:me |us )?(?:a |an |the )?(?:brief |short |quick |high-level |one-"
                r"paragraph |general )?(?:summary|overview|recap|synopsis|gist|rundown|tl;? ?dr|"
                r"idea|picture|sense)\b"),
@@ -135,6 +142,9 @@ DOC_ON = re.compile(rf"^(?:so |and )?(?:what (?:does|do|did) (?:it|{THIS} (?:{DO
                     rf")?anything (?:about|on)|how (?:does|do|did) (?:it|{THIS} (?:{DOC}|authors?)) (?:describe|"
                     rf"portray|present|depict|characteri[sz]e|cover|treat|explain|discuss)) "
                     rf"(?P<topic>.+?)" + BRIEF + END)
+# "what role does zhejiang play in the story": what the document says about Zhejiang
+ROLE_IN = re.compile(rf"^what (?:role|part) (?:does|do|did) (?P<topic>.+?) play in (?:the |this )?"
+                     rf"(?:story|narrative|account|{DOC})" + END)
 # "explain the Rankine cycle section": the topic is the Rankine cycle ("the first section" is
 # the opening: rag.intent tries these after the patterns of parts)
 SECTION_NAMED = re.compile(ASK + r"(?:explain|describe|summari[sz]e|recap|walk (?:me|us) "
@@ -352,16 +362,17 @@ PLACES = _roll_call(r"(?:places?|locations?|cit(?:y|ies)|towns?|provinces?|regio
 # the dates of one topic: "Give me a timeline of Ma's career", "chronology of the reforms"
 TIMELINE_OF = re.compile(ASK + r"(?:(?:give|show|make|build|create|draw up) (?:me |us )?)?(?:a |"
                          r"the )?(?:timeline|chronology) (?:of|for) (?P<topic>.+?)" + BRIEF + END)
-DATES = _roll_call(r"(?:dates|years|time ?periods|periods|decades|centuries)") + [
+DATES = _roll_call(r"(?:(?:every |each )(?:date|year)(?: (?:or|and) (?:date|year))?|dates|years|"
+                   r"time ?periods|periods|decades|centuries)") + [
     re.compile(ASK + rf"(?:(?:give|show|make|build|create|draw up) (?:me |us )?)?(?:a |the )?"
                rf"(?:timeline|chronology)(?: of (?:the )?(?:events|dates)?(?: in)?(?: (?:it|"
                rf"{THIS} {DOC}))?)?" + BRIEF + END),
 ]
-# Words around a comparison that only set its scope: "Side by side, how do A and B stack up?",
-# "How do A and B differ according to the article?"
 # what a chat opens with before the question: "hey, tldr pls", "ok so what's the deal with X"
 CHATTY = re.compile(r"^(?:(?:hey|hi|hello|ok|okay|so|um+|uh+|well|right|alright|quick question)"
                     r"\b[,!.:]?\s*)+")
+# Words around a comparison that only set its scope: "Side by side, how do A and B stack up?",
+# "How do A and B differ according to the article?"
 LEAD_IN = re.compile(rf"^(?:side by side|overall|in short|briefly|according to {THIS} {DOC}|in "
                       rf"{THIS} {DOC}),\s*")
 SCOPE = re.compile(rf",?\s+(?:according to|in|as (?:described|portrayed|discussed|presented|"

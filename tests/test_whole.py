@@ -571,6 +571,11 @@ def test_a_side_named_in_full_comes_before_a_shared_part_of_its_name():
     ("shenzhen vs guangdong: how did Ma's priorities change", "comparison",
      ["shenzhen", "guangdong"]),
     ("So what is the NDB?", "factoid", []),  # "so" opens it, and it asks a fact
+    ("In a few sentences, what argument is the author making about China's digital economy",
+     "overview", []),
+    ("what's the big picture on China's digital governance according to this text?",
+     "overview", []),
+    ("What role does oxygen play in respiration?", "factoid", []),
 ])
 def test_chat_openers_and_shorthand_do_not_hide_the_kind(question, kind, subjects):
     intent = detect(question)
@@ -717,6 +722,7 @@ def test_a_list_of_what_is_mentioned_searches_for_the_things_not_the_mentioning(
     ("Tell me everything about Ma", "Ma"), ("summarize everything about Ma", "Ma"),
     ("ok so what's the deal with Chongqing in this article", "Chongqing"),  # chat openers
     ("hey what does it say about Xinjiang", "Xinjiang"), ("anything about the CAC", "the CAC"),
+    ("what role does zhejiang play in the story", "zhejiang"),
     ("give me a quick overview of everything that's been uploaded", ""),  # all the files
     ("Summarize everything in the index", ""),
     # how the document describes something; a section named by its topic; where it is said
@@ -929,6 +935,10 @@ def test_a_document_named_by_its_subject(question, kind, files, topic):
     "Which article of the treaty covers steam?", "What does this document say?"])
 def test_not_a_document_named_by_its_subject(question):
     assert by_subject(question, FILES) == (fold(question), [])
+
+
+def test_every_date_or_year_is_the_roll_call_of_dates():
+    assert detect("hey can u list every date or year mentioned").part == "dates"
 
 
 @pytest.mark.parametrize("question, part", [

@@ -79,7 +79,7 @@ _WORD = re.compile(r"[\w'’-]+")
 
 
 def _base(word: str) -> str:
-    """A word without possessive or plural ending: "tesla's" and "engines" as "tesla", "engine"."""
+    """A word without possessive or plural ending ("tesla's": "tesla"; "engines": "engine")."""
     word = re.sub(r"['’]s?$", "", word)
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") \
         else word
@@ -109,7 +109,7 @@ def by_subject(question: str, sources: list[str]) -> tuple[str, list[str]]:
             w = _base(tokens[j].group())
             if w in _DETERMINERS:
                 break
-            if not (fits & {f for f in fits if w in named[f]}):
+            if not any(w in named[f] for f in fits):
                 if not took or len([x for x in skipped if x not in STOPWORDS]) >= gaps:
                     break
                 skipped.append(w)
@@ -203,11 +203,11 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
     files = list(dict.fromkeys([*named, *by_name]))
     q = re.sub(r"\bu\b", "you", CHATTY.sub("", q.strip()))  # "hey can u list ...": "can you"
     asked = SCOPE.sub("", LEAD_IN.sub("", q))  # "side by side, ... in the article?"
+    # a side may be in another file than the one the words name ("Tesla's turbine with the
+    # turbines in the steam engine article"): only file names written out scope a comparison
+    written = [f for f in named if fold(PurePosixPath(f).name) in fold(question)]
     for pattern in COMPARE:
         m = pattern.search(asked)
-        # a side may be in another file than the one the words name ("Tesla's turbine with
-        # the turbines in the steam engine article"): only file names written out scope it
-        written = [f for f in named if fold(PurePosixPath(f).name) in fold(question)]
         if m and "yes_no" in m.groupdict() and not any(
                 name_groups(f"About {_original(question, m.group(side))}") for side in "ab"):
             continue  # "Are prices different from last year?" asks a fact

@@ -137,10 +137,11 @@ DOC_ON = re.compile(rf"^(?:so |and )?(?:what (?:does|do|did) (?:it|{THIS} (?:{DO
                     rf"writers?)) (?:say|tell (?:me|us)|write|claim|argue|report|note|have to say)"
                     rf" (?:about|on|regarding|concerning)|what(?:'?s| is| are) (?:its|{THIS} "
                     rf"(?:{DOC}|authors?)'s?) (?P<view>take|view|views|position|stance|angle|line|"
-                    rf"perspective) on|(?P<tell>(?:please |can you |could you )?tell (?:me|us) "
-                    rf"(?:more |everything |all )?about)|what(?:'?s| is) the deal with|(?:is there "
-                    rf")?anything (?:about|on)|how (?:does|do|did) (?:it|{THIS} (?:{DOC}|authors?)) (?:describe|"
-                    rf"portray|present|depict|characteri[sz]e|cover|treat|explain|discuss)) "
+                    rf"perspective) on|(?:please |can you |could you )?tell (?:me|us) (?:more |"
+                    rf"everything |all )?about|what(?:'?s| is) the deal with|(?:is there )?"
+                    rf"anything (?:about|on)|how (?:does|do|did) (?:it|{THIS} (?:{DOC}|authors?)) "
+                    rf"(?:describe|portray|present|depict|characteri[sz]e|cover|treat|explain|"
+                    rf"discuss)) "
                     rf"(?P<topic>.+?)" + BRIEF + END)
 # "what role does zhejiang play in the story": what the document says about Zhejiang
 ROLE_IN = re.compile(rf"^what (?:role|part) (?:does|do|did) (?P<topic>.+?) play in (?:the |this )?"

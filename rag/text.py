@@ -37,8 +37,9 @@ def sentences(text: str) -> list[tuple[int, int]]:
     spans, start = [], 0
     for m in _SENT_END.finditer(text):
         before = text[start:m.start()]
-        if "\n" not in m.group() and (_ABBREV.search(before) or _INITIAL.search(before) or
-                                       _OPEN_BRACKET.search(text[max(start, m.end() - 40):m.end()])):
+        bracket = text[max(start, m.end() - 40):m.end()]
+        if "\n" not in m.group() and (_ABBREV.search(before) or _INITIAL.search(before)
+                                       or _OPEN_BRACKET.search(bracket)):
             continue  # "Dr.", "Alfred S. Brown", "10 July [O.S. 28 June] 1856"
         spans.append((start, m.start()))
         start = m.end()

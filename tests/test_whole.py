@@ -963,7 +963,8 @@ def test_a_topic_summary_over_two_files_names_the_one_it_quotes(two_files):
 
 
 @pytest.mark.parametrize("question", [
-    "What are these documents about?", "give me a quick overview of everything that's been uploaded"])
+    "What are these documents about?",
+    "give me a quick overview of everything that's been uploaded"])
 def test_collection_overview_says_which_files_it_covers(two_files, question):
     result = two_files.ask(question)
     assert result.answer.startswith("Overview of 2 files:")

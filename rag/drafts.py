@@ -292,13 +292,19 @@ def topic_draft(topic: str, ranked: list[Candidate], passages: list[Document],
     ("Ma Xingrui") takes only sentences that name it, and is answered when there are some
     (and, `vouched`, when the search is confident: "Tell me about Tesla's childhood"); else
     its confidence is a factoid's (the caller abstains below the bar)."""
-    if name_groups(f"About {topic}"):  # sentences that name it, or follow one that does
+    groups = name_groups(f"About {topic}")
+    if groups:  # sentences that name it, or follow one that does
         chosen = side(topic, ranked, passages, set(), [], LIST_ITEMS)
         for form in ([] if chosen else adjectives(re.sub(r"^the\s+", "", topic))):
             chosen = side(form, ranked, passages, set(), [], LIST_ITEMS)  # "Western norms"
             if chosen:
                 break
-        confidence = (confidence if vouched else None) if chosen else 0.0
+        together = [c for c in side(topic, ranked, passages, set(), [], len(ranked))
+                    if _names_all(c, passages, groups)][:LIST_ITEMS] if len(groups) > 1 else []
+        if vouched and together:  # "Ma Xingrui's time in Guangdong": the sentences naming
+            chosen, confidence = together, None  # both vouch for it
+        else:
+            confidence = (confidence if vouched else None) if chosen else 0.0
     else:
         chosen = list_items(ranked)
     picked = sorted(chosen, key=lambda c: (
@@ -310,6 +316,16 @@ def topic_draft(topic: str, ranked: list[Candidate], passages: list[Document],
     says = f"{quoted[0]} says" if len(quoted) == 1 else f"{len(quoted)} files say"
     return Draft("overview", f"Summary of what {says} about {topic}:",
                  [Group(None, items, note)], files, confidence)
+
+
+def _names_all(cand: Candidate, passages: list[Document],
+               groups: list[tuple[str, ...]]) -> bool:
+    """Whether a sentence names every one of the names (a pronoun in it may stand for one
+    the sentence before names: "In Guangdong, his influence ..." after "Ma's ...")."""
+    text = cand.text
+    if re.search(r"\b(?:he|his|him|she|her|they|their|them)\b", text, re.I):
+        text = passages[cand.passage].page_content[max(0, cand.span[0] - 300):cand.span[1]]
+    return all(mentions(" ".join(w.capitalize() for w in group), text) for group in groups)
 
 
 def _lead_ins(items: list[tuple[Document, tuple[int, int]]]

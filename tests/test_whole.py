@@ -761,6 +761,17 @@ def test_tell_me_about_a_names_own_thing_is_a_summary_the_search_must_vouch_for(
     assert budget.abstained and budget.kind == "factoid"
 
 
+def test_sentences_naming_both_names_of_a_topic_vouch_for_it(pipeline):
+    # the search for "Ma's time in Shenzhen" is not confident (0.22), but sentences name
+    # Ma (or "he" after him) and Shenzhen together
+    result = pipeline.ask("Tell me about Ma's time in Shenzhen")
+    assert result.kind == "overview" and not result.abstained
+    said = [c for c, n in claims(result.answer) if not is_frame(c) and n]
+    assert sum("Shenzhen" in c for c in said) >= 2 and unsupported_sentences(result) == 0
+    assert not any("Zhejiang" in c and "Shenzhen" not in c for c in said)
+    assert pipeline.ask("Tell me about Yuan's childhood").abstained  # one name, no vouching
+
+
 def test_a_topic_summary_quotes_the_sentence_a_quoted_this_leans_on(pipeline):
     result = pipeline.ask("what's the article's take on ChatGPT regulation?")
     said = [c for c, n in claims(result.answer) if not is_frame(c) and n]

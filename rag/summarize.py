@@ -34,6 +34,7 @@ MMR_LAMBDA = 0.9    # weight of centrality against similarity to sentences alrea
 MIN_WORDS = 6       # shorter sentences rarely summarise anything
 DANGLING = 0.1      # penalty for a sentence that opens by leaning on the one before
 ABBREVIATES = 0.1   # bonus for a sentence that spells out a term the document then abbreviates
+FIRST = 0.15        # bonus for the document's first sentence, which often says what it is about
 PER_SIDE = 3        # sentences per side of a comparison
 END_SHARE = 0.8     # a conclusion starts with the first paragraph in the last fifth
 START_SHARE = 0.2   # an opening ends where the first paragraph after the first fifth starts
@@ -148,8 +149,9 @@ def overview(sents: list[Sentence], vectors: np.ndarray, n: int,
              stop: int | None = None) -> list[int]:
     """Indices of the n sentences that best represent the document, in document order:
     centrality (cosine to the mean sentence), key-term salience, a paragraph-opening bonus,
-    a bonus for spelling out a term the document abbreviates (`abbreviates`), a penalty for
-    a sentence that does not read alone (`dangles`); one per stretch of the
+    a bonus for spelling out a term the document abbreviates (`abbreviates`), a bonus for
+    the document's first sentence, a penalty for a sentence that does not read alone
+    (`dangles`); one per stretch of the
     document, with MMR against repeating a chosen sentence.
 
     Args:
@@ -162,6 +164,7 @@ def overview(sents: list[Sentence], vectors: np.ndarray, n: int,
     ok = [i for i, s in enumerate(sents) if eligible(s)]
     if not ok:
         return []
+    first = ok[0]
     centroid = vectors[ok].mean(axis=0)
     ok = [i for i in ok if start <= i < (len(sents) if stop is None else stop)]
     centroid /= np.linalg.norm(centroid) or 1.0
@@ -170,6 +173,7 @@ def overview(sents: list[Sentence], vectors: np.ndarray, n: int,
         score = score + SALIENCE * salience(sents, idf)
     score = score - DANGLING * np.array([dangles(s.text) for s in sents])
     score = score + ABBREVIATES * abbreviates(sents)
+    score[first] += FIRST
     n = min(n, len(ok))
     stretch = {i: min(n - 1, k * n // len(ok)) for k, i in enumerate(ok)}
     chosen: list[int] = []

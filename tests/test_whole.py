@@ -350,16 +350,29 @@ def test_a_sentence_leaning_on_the_one_before(text, leans):
     assert dangles(text) is leans
 
 
-def test_the_overview_prefers_a_sentence_that_reads_alone():
-    def doc(first: str) -> list[Sentence]:
-        body = f"{first} Filler words make up the rest of this plain sentence here."
-        chunk = Document(page_content=body, metadata={"start": 0, "end": len(body)})
-        return [Sentence(chunk, (0, len(first)), True),
-                Sentence(chunk, (len(first) + 1, len(body)), False)]
+def _two(first: str) -> list[Sentence]:
+    body = f"{first} Filler words make up the rest of this plain sentence here."
+    chunk = Document(page_content=body, metadata={"start": 0, "end": len(body)})
+    return [Sentence(chunk, (0, len(first)), True),
+            Sentence(chunk, (len(first) + 1, len(body)), False)]
 
+
+def test_the_overview_prefers_a_sentence_that_reads_alone(monkeypatch):
+    import rag.summarize
+
+    monkeypatch.setattr(rag.summarize, "FIRST", 0.0)  # (the document's first is favoured)
     vectors = np.eye(2)  # equally central: only the penalty decides between the two
-    assert overview(doc("These shifts show what the bureau will be doing next."), vectors, 1) == [1]
-    assert overview(doc("The new bureau will show what it will be doing next."), vectors, 1) == [0]
+    assert overview(_two("These shifts show what the bureau will be doing next."), vectors,
+                    1) == [1]
+    assert overview(_two("The new bureau will show what it will be doing next."), vectors,
+                    1) == [0]
+
+
+def test_the_overview_favours_the_documents_first_sentence():
+    # the first sentence leans on nothing before it in a document; even one that seems to
+    # ("These shifts ...", penalised 0.1) is kept by the first sentence's bonus (0.15)
+    assert overview(_two("These shifts show what the bureau will be doing next."), np.eye(2),
+                    1) == [0]
 
 
 def test_summary_length_follows_the_document():

@@ -107,6 +107,8 @@ _THAT_PLACE = re.compile(rf"\b(?:that|this|the same)\s+(?:megacity|{_PLACE_NOUN}
 # "it" that stands for nothing: "why is it inevitable that ...", "it's hard to ..."
 _EXPLETIVE_AFTER = re.compile(r"(?:'s|\s+(?:is|was|seems|seemed|would be|will be|has been))?\s+"
                               r"(?:\w+\s+){0,2}?(?:that|to|whether)\b", re.I)
+# "made it onto the Politburo": the idiom, no "it" of a thing
+_MAKE = re.compile(r"\b(?:make|makes|made|making)\s+$", re.I)
 # A fragment, the question word inside ("Respect from whom?", "After which year?", "since
 # when?"): the previous question's missing part
 _ASKING = r"(?:who|whom|whose|what|which|when|where|why|how)"
@@ -204,8 +206,8 @@ def condense(question: str, history: list[dict] | None,
         def replace(pattern: re.Pattern, q: str, owner: bool = False) -> str:
             def one(m: re.Match) -> str:
                 who = referent(m.group())
-                if who is None or m.start() >= before or (
-                        m.group().lower() == "it" and _EXPLETIVE_AFTER.match(q, m.end())):
+                if who is None or m.start() >= before or m.group().lower() == "it" and (
+                        _EXPLETIVE_AFTER.match(q, m.end()) or _MAKE.search(q, 0, m.start())):
                     return m.group()
                 return f"{who}'s" if owner else who
             return pattern.sub(one, q)

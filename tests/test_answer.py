@@ -217,6 +217,8 @@ def test_they_are_two_people_and_an_empty_it_is_left_alone():
     assert condense("Why is it inevitable that lines blur in its work?", bureau,
                     is_person=person) == \
         "Why is it inevitable that lines blur in National Data Bureau's work?"
+    assert condense("Will it make it past the Politburo?", bureau, is_person=person) == \
+        "Will National Data Bureau make it past the Politburo?"  # the idiom "make it" stays
 
 
 def test_a_bare_question_word_asks_it_of_the_previous_question():

@@ -736,6 +736,7 @@ def test_a_list_of_what_is_mentioned_searches_for_the_things_not_the_mentioning(
     ("ok so what's the deal with Chongqing in this article", "Chongqing"),  # chat openers
     ("hey what does it say about Xinjiang", "Xinjiang"), ("anything about the CAC", "the CAC"),
     ("what role does zhejiang play in the story", "zhejiang"),
+    ("What is said about Xinjiang?", "Xinjiang"), ("what's written about the CAC", "the CAC"),
     ("give me a quick overview of everything that's been uploaded", ""),  # all the files
     ("Summarize everything in the index", ""),
     # how the document describes something; a section named by its topic; where it is said

@@ -13,8 +13,7 @@ from langchain_core.documents import Document
 
 from rag.citations import cite
 from rag.evidence import Candidate
-from rag.names import (PLACE_PLURALS, called, dates, described_as, organisations, people,
-                       places)
+from rag.names import called, dates, described_as, organisations, people, places
 from rag.phrasings import plural as plural_of
 from rag.summarize import (LIST_ITEMS, about, document_sentences, eligible, ending, list_items,
                            mentions, naming, opening, overview, side, summary_length)
@@ -141,7 +140,7 @@ ROLL_CALLS = {"people": (people, "People", "person", "people", ""),
 
 
 def names_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
-                kind: str = "people", topic: str = "", place_kind: str | None = None) -> Draft:
+                kind: str = "people", topic: str = "", called_as: str | None = None) -> Draft:
     """The people, organisations, places or dates each file names (rag.names), in the order
     it first names them (dates: earliest first), with that sentence cited; those first
     named in the same sentence share it. With a topic ("a timeline of Ma's career"), only
@@ -159,20 +158,21 @@ def names_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
         else:
             named = find(sents)
         others = []
-        if place_kind:
+        everyone = ROLL_CALLS[kind][3]  # "people", "places"
+        if called_as:
             texts = [s.text for s in sents]
             is_so = described_as if kind == "places" else called
-            so_called = [(n, i) for n, i in named if is_so(n, place_kind, texts)]
-            plural = PLACE_PLURALS.get(place_kind) or plural_of(place_kind)
+            so_called = [(n, i) for n, i in named if is_so(n, called_as, texts)]
             if so_called:
                 others = [n for n, _ in named if (n, _) not in so_called]
                 named = so_called
-                title, one, many = plural.capitalize(), place_kind, plural
+                title, one, many = plural_of(called_as).capitalize(), called_as, plural_of(
+                    called_as)
             else:
                 nobody = "no place" if kind == "places" else "no one"
-                a = "an" if place_kind[0] in "aeiou" else "a"
-                groups.append(Group(None, [], f"{source} calls {nobody} {a} {place_kind}; "
-                                              f"these are all the {many} it names."))
+                a = "an" if called_as[0] in "aeiou" else "a"
+                groups.append(Group(None, [], f"{source} calls {nobody} {a} {called_as}; "
+                                              f"these are all the {everyone} it names."))
         where = f" ({source})" if len(shown) > 1 else ""
         by_sentence: dict[int, list[str]] = {}
         for name, i in named[:MAX_NAMES]:
@@ -190,7 +190,6 @@ def names_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
                                           f"{source}; ask about one by name."))
         if others:  # the document may not call every one of them so ("the hub of Shenzhen")
             more = f" and {len(others) - MAX_NAMES} more" if len(others) > MAX_NAMES else ""
-            everyone = "places" if kind == "places" else ROLL_CALLS[kind][3]
             groups.append(Group(None, [], f"Other {everyone} {source} names, without calling "
                                           f"them {many}: {', '.join(others[:MAX_NAMES])}"
                                           f"{more}."))

@@ -96,9 +96,11 @@ def by_subject(question: str, sources: list[str]) -> tuple[str, list[str]]:
         sources: the indexed file names.
     """
     q = fold(question)
+    tokens = list(_WORD.finditer(q))
+    if not any(_DOC_NOUN.fullmatch(tok.group()) for tok in tokens):
+        return q, []  # no "article", "document", ...: nothing to look up
     named = {src: {_base(w) for w in re.split(r"[\W_]+", fold(PurePosixPath(src).stem)) if w}
              for src in sources}
-    tokens = list(_WORD.finditer(q))
     cuts, files = [], []
 
     def subject(order: list[int], gaps: int = 0) -> tuple[list[int], set[str]]:

@@ -228,7 +228,6 @@ PLACE_KINDS = {"province": (r"provinces?", "provincial"),
                "region": (r"regions?", None), "state": (r"states?", None),
                "town": (r"towns?|villages?", None),
                "municipality": (r"municipalit(?:y|ies)", "municipal")}
-PLACE_PLURALS = {"city": "cities", "country": "countries", "municipality": "municipalities"}
 # up to 2 words before the noun, in lower case and not ranking it: "the eastern province of
 # Zhejiang", not "the largest city of Poland" (Poland holds the city)
 _DESCRIBING = r"(?:(?!\w*est\b|most\b|second\b|third\b|only\b)(?-i:[a-z][\w-]*)\s+){0,2}?"

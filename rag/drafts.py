@@ -15,8 +15,8 @@ from rag.citations import cite
 from rag.evidence import Candidate
 from rag.names import called, dates, described_as, organisations, people, places
 from rag.phrasings import plural as plural_of
-from rag.summarize import (LIST_ITEMS, about, document_sentences, eligible, ending, list_items,
-                           mentions, naming, opening, overview, side, summary_length)
+from rag.summarize import (FREE, LIST_ITEMS, about, document_sentences, eligible, ending,
+                           list_items, mentions, naming, opening, overview, side, summary_length)
 from rag.text import dangles, name_groups, sentences
 
 PER_FILE = 2        # sentences per file in a collection-wide overview
@@ -119,7 +119,8 @@ def overview_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
         stop = opening(sents) if part == "start" else len(sents)
         n = PER_FILE if len(shown) > 1 else count or summary_length(
             sum(eligible(s) for s in sents[start:stop]))
-        picked = [sents[i] for i in overview(sents, vectors, n, idf, start, stop)]
+        free = FREE if len(shown) == 1 and not count else 0
+        picked = [sents[i] for i in overview(sents, vectors, n, idf, start, stop, free)]
         groups.append(Group(f"{source}:" if len(shown) > 1 else None,
                             [(s.chunk, s.span) for s in picked]))
     if len(shown) == 1:

@@ -23,8 +23,8 @@ import numpy as np
 from langchain_core.documents import Document
 
 from rag.evidence import Candidate, is_heading
-from rag.text import (dangles, fold, name_groups, sentences, spelling, terms, words,
-                      written_as_name)
+from rag.text import (dangles, fold, name_groups, refers_back, sentences, spelling, terms,
+                      words, written_as_name)
 
 # Chosen on the even-numbered half of the SQuAD 1.1 dev articles, reported on the other half
 # (benchmarks/bench_summary.py; README "Whole-document questions").
@@ -32,9 +32,11 @@ LEAD_BONUS = 0.05   # a paragraph's first sentence often states its point
 SALIENCE = 0.2      # weight of the sentence's share of the document's own key terms
 MMR_LAMBDA = 0.9    # weight of centrality against similarity to sentences already chosen
 MIN_WORDS = 6       # shorter sentences rarely summarise anything
-DANGLING = 0.1      # penalty for a sentence that opens by leaning on the one before
+DANGLING = 0.1      # penalty for a sentence that leans on what came before ("However", "this trend")
 ABBREVIATES = 0.1   # bonus for a sentence that spells out a term the document then abbreviates
 FIRST = 0.15        # bonus for the document's first sentence, which often says what it is about
+FREE = 1            # sentences an overview adds, from anywhere, after one per stretch
+MAX_LENGTH = 7      # the longest overview
 PER_SIDE = 3        # sentences per side of a comparison
 END_SHARE = 0.8     # a conclusion starts with the first paragraph in the last fifth
 START_SHARE = 0.2   # an opening ends where the first paragraph after the first fifth starts
@@ -111,8 +113,9 @@ def eligible(sentence: Sentence) -> bool:
 
 
 def summary_length(n_sentences: int) -> int:
-    """3 to 7 sentences, growing with the square root of the document's length."""
-    return max(3, min(7, round(math.sqrt(n_sentences))))
+    """3 to 7 stretches of a document to take a sentence from, growing with the square root
+    of its length (an overview adds FREE sentences to them, up to MAX_LENGTH)."""
+    return max(3, min(MAX_LENGTH, round(math.sqrt(n_sentences))))
 
 
 def salience(sents: list[Sentence], idf: Callable[[str], float]) -> np.ndarray:
@@ -146,20 +149,23 @@ def abbreviates(sents: list[Sentence]) -> np.ndarray:
 
 def overview(sents: list[Sentence], vectors: np.ndarray, n: int,
              idf: Callable[[str], float] | None = None, start: int = 0,
-             stop: int | None = None) -> list[int]:
-    """Indices of the n sentences that best represent the document, in document order:
+             stop: int | None = None, free: int = 0) -> list[int]:
+    """Indices of the sentences that best represent the document, in document order:
     centrality (cosine to the mean sentence), key-term salience, a paragraph-opening bonus,
     a bonus for spelling out a term the document abbreviates (`abbreviates`), a bonus for
     the document's first sentence, a penalty for a sentence that does not read alone
-    (`dangles`); one per stretch of the
-    document, with MMR against repeating a chosen sentence.
+    (`dangles`, `refers_back`). One per stretch of the document (n stretches), then `free`
+    more from anywhere (up to MAX_LENGTH), so a dense stretch may give two; MMR against
+    repeating a chosen sentence.
 
     Args:
         sents: the document's sentences in reading order.
         vectors: their normalised embeddings, one row each.
+        n: stretches of the document, one sentence each.
         idf: a term's inverse document frequency in the index (salience needs it).
         start, stop: choose only from sents[start:stop] (a conclusion, an opening), still
             scored against the whole.
+        free: sentences to add after the stretches, wherever they are.
     """
     ok = [i for i, s in enumerate(sents) if eligible(s)]
     if not ok:
@@ -171,20 +177,20 @@ def overview(sents: list[Sentence], vectors: np.ndarray, n: int,
     score = vectors @ centroid + LEAD_BONUS * np.array([s.lead for s in sents])
     if idf is not None:
         score = score + SALIENCE * salience(sents, idf)
-    score = score - DANGLING * np.array([dangles(s.text) for s in sents])
+    score = score - DANGLING * np.array([dangles(s.text) or refers_back(s.text) for s in sents])
     score = score + ABBREVIATES * abbreviates(sents)
     score[first] += FIRST
     n = min(n, len(ok))
+    total = min(len(ok), max(n, min(MAX_LENGTH, n + free)))
     stretch = {i: min(n - 1, k * n // len(ok)) for k, i in enumerate(ok)}
     chosen: list[int] = []
-    while len(chosen) < n:
+    while len(chosen) < total:
         covered = {stretch[i] for i in chosen}
-        free = [i for i in ok if stretch[i] not in covered]
-        if not free:
-            break
-        redundancy = (vectors[free] @ vectors[chosen].T).max(axis=1) if chosen else 0.0
-        mmr = MMR_LAMBDA * score[free] - (1 - MMR_LAMBDA) * redundancy
-        chosen.append(free[int(np.argmax(mmr))])
+        left = [i for i in ok if i not in chosen]
+        candidates = [i for i in left if stretch[i] not in covered] or left
+        redundancy = (vectors[candidates] @ vectors[chosen].T).max(axis=1) if chosen else 0.0
+        mmr = MMR_LAMBDA * score[candidates] - (1 - MMR_LAMBDA) * redundancy
+        chosen.append(candidates[int(np.argmax(mmr))])
     return sorted(chosen)
 
 

@@ -153,6 +153,15 @@ def dangles(text: str) -> bool:
     return bool(first) and first.group(1).lower() in _OPENERS
 
 
+_BACK = re.compile(r"\b(?:this|these|those)\b|\bsuch\b(?!\s+as\b)", re.IGNORECASE)
+
+
+def refers_back(text: str) -> bool:
+    """Points, somewhere in it, at something said before ("... also follows this trend",
+    "such efforts"), so it reads poorly out of context ("such as" introduces examples)."""
+    return bool(_BACK.search(text))
+
+
 _NEGATION = re.compile(r"\b(?:not|never|no|none|neither|nor|without|cannot|nobody|nothing|"
                        r"nowhere)\b|n't\b")
 

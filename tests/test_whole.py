@@ -22,7 +22,7 @@ from rag.rewrite import searchable
 from rag.names import asked_person_kind, called, dates, organisations, people, places
 from rag.summarize import (Sentence, abbreviates, document_sentences, ending, mentions,
                            opening, overview, side, summary_length)
-from rag.text import dangles, fold
+from rag.text import dangles, fold, refers_back, sentences
 
 OKAPI = ("Okapi notes: the okapi lives in the Ituri rainforest of the Congo. It feeds on the "
          "leaves of more than a hundred plant species. Its striped legs make it hard to see "
@@ -350,8 +350,45 @@ def test_a_sentence_leaning_on_the_one_before(text, leans):
     assert dangles(text) is leans
 
 
+@pytest.mark.parametrize("text, back", [
+    ("Digital governance also follows this trend, most notably in the east.", True),
+    ("It grew in those years.", True),
+    ("Such efforts were rare in the province.", True),
+    ("Firms such as Alibaba grew fast in the province.", False),  # examples, not a reference
+    ("Thistles and thesis topics grew in the garden.", False),  # inside words does not count
+])
+def test_a_sentence_pointing_at_what_came_before(text, back):
+    assert refers_back(text) is back
+
+
+def test_the_overview_prefers_a_sentence_that_points_at_nothing_before(monkeypatch):
+    import rag.summarize
+
+    monkeypatch.setattr(rag.summarize, "FIRST", 0.0)
+    vectors = np.eye(2)
+    assert overview(_two("The bureau also follows this trend in the province."), vectors,
+                    1) == [1]
+
+
+def test_a_dense_stretch_gives_a_free_sentence():
+    # 6 sentences, 2 stretches of 3: the first stretch's sentences are all central, the
+    # second's are not, so the free sentence comes from the first stretch
+    body = " ".join(f"Sentence number {w} says something about the bureau." for w in
+                    ("one", "two", "three", "four", "five", "six"))
+    chunk = Document(page_content=body, metadata={"start": 0, "end": len(body)})
+    spans = sentences(body)
+    sents = [Sentence(chunk, span, i == 0) for i, span in enumerate(spans)]
+    rows = [[0.9, 0.43, 0, 0], [0.9, 0, 0.43, 0], [0.9, 0, 0, 0.43],
+            [0.2, 0.98, 0, 0], [0.2, 0, 0.98, 0], [0.2, 0, 0, 0.98]]
+    vectors = np.array(rows) / np.linalg.norm(rows, axis=1, keepdims=True)
+    picked = overview(sents, vectors, 2, free=1)
+    assert len(picked) == 3 and sum(i < 3 for i in picked) == 2 and max(picked) >= 3
+    assert len(overview(sents, vectors, 2)) == 2  # no free sentence unless asked
+    assert len(overview(sents, vectors, 6, free=1)) == 6  # never more than the sentences
+
+
 def _two(first: str) -> list[Sentence]:
-    body = f"{first} Filler words make up the rest of this plain sentence here."
+    body = f"{first} Filler words make up the rest of the plain sentence here."
     chunk = Document(page_content=body, metadata={"start": 0, "end": len(body)})
     return [Sentence(chunk, (0, len(first)), True),
             Sentence(chunk, (len(first) + 1, len(body)), False)]
@@ -408,6 +445,7 @@ def test_overview_of_the_sample(pipeline, question):
     assert len(paragraphs) >= 3
     assert any("scientist" in claim for claim, _ in said)  # the scientist Politburo members
     assert any("National Data Bureau" in claim for claim, _ in said)  # the NDB
+    assert any("National Data Bureau will be responsible" in claim for claim, _ in said)  # role
     assert any("CAC" in claim and "party’s direct control" in claim for claim, _ in said)
     assert any("workable balance" in claim for claim, _ in said)  # the conclusion
     assert not any(dangles(claim) for claim, _ in said)  # each sentence reads on its own

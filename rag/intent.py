@@ -14,11 +14,12 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from rag.loaders import SUPPORTED
-from rag.phrasings import (ASPECT, BRIEF, CHATTY, CLOSING_PART, COMPARE, COUNT, DATES, DOC,
-                           DOC_ON, END, ENDING, EXPLAIN, IN_TERMS, LEAD_IN, LIST, METADATA,
-                           NOT_A_TOPIC, NUMBERS, OPENING, OPENING_PART, ORGANISATIONS, OVERVIEW,
-                           OWNED, PART_ON, PEOPLE, PLACES, ROLE_IN, SAYS_ABOUT, SCOPE,
-                           SECTION_NAMED, SUMMARY_OF, THE_DOCUMENT, TIMELINE_OF)
+from rag.phrasings import (ASPECT, BRIEF, BROAD_ASPECT, CHATTY, CLOSING_PART, COMPARE, COUNT,
+                           DATES, DESCRIBE, DOC, DOC_ON, END, ENDING, EXPLAIN, IN_TERMS, LEAD_IN,
+                           LIST, METADATA, NOT_A_TOPIC, NUMBERS, OPENING, OPENING_PART,
+                           ORGANISATIONS, OVERVIEW, OWNED, PART_ON, PEOPLE, PLACES, ROLE_IN,
+                           SAYS_ABOUT, SCOPE, SECTION_NAMED, SUMMARY_OF, THE_DOCUMENT, THIS,
+                           TIMELINE_OF)
 from rag.text import (NAME_JOINERS, STOPWORDS, fold, name_groups, terms, words,
                       written_as_name)
 
@@ -229,19 +230,9 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
             topic = re.sub(r"[\s?.!,;:]+$", "", topic.strip())
             return Intent("overview", files=files, topic=_original(question, topic))
     on = DOC_ON.search(q) or ROLE_IN.search(q)
-    if on:
-        topic = re.sub(r"[\s?.!,;:]+$", "", PART_ON.sub("", SCOPE.sub("", on.group(
-            "topic"))).strip())
-        wanted = set(terms(topic)) - NOT_A_TOPIC and not THE_DOCUMENT.match(topic) and not \
-            _DOC_PART.match(topic)
-        if wanted and (_bare(_original(question, topic)) or (
-                on.groupdict().get("view") and not _OWNED.search(topic))):
-            # the document's view on something is a summary of it, "its take on ChatGPT
-            # regulation" too; a fact about a name's own thing ("the NDB's budget") is not
-            return Intent("overview", files=files, topic=_original(question, topic))
-        if wanted:  # "Tell me about Tesla's childhood": a summary, if a search for it
-            return Intent("overview", files=files,  # vouches for it (else a fact)
-                          topic=_original(question, topic), vouched=True)
+    about = _topic_summary(question, on, files) if on else None
+    if about:
+        return about
     for patterns, kind, part in _KINDS:
         if any(p.search(q) for p in patterns):
             return Intent(kind, files=files, part=part)
@@ -257,6 +248,10 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
         topic = re.sub(r"[\s?.!,;:]+$", "", PART_ON.sub("", explained.group("topic")).strip())
         if set(terms(topic)) - NOT_A_TOPIC:
             return Intent("overview", files=files, topic=_original(question, topic))
+    described = DESCRIBE.search(q)
+    about = _topic_summary(question, described, files) if described else None
+    if about:
+        return about
     timeline = TIMELINE_OF.search(q)  # not "a timeline of the events in the article" (DATES)
     if timeline and set(terms(timeline.group("topic"))) - NOT_A_TOPIC:
         return Intent("list", files=files, part="dates",
@@ -265,6 +260,32 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
     return Intent("factoid", files=files)
 
 
+def _topic_summary(question: str, on: re.Match, files: list[str]) -> Intent | None:
+    """What the document says about the topic a pattern found (DOC_ON, ROLE_IN, DESCRIBE),
+    or None when the "topic" is the document itself or a part of it."""
+    topic = re.sub(r"[\s?.!,;:]+$", "", PART_ON.sub("", SCOPE.sub("", on.group(
+        "topic"))).strip())
+    if not set(terms(topic)) - NOT_A_TOPIC or THE_DOCUMENT.match(topic) or \
+            _DOC_PART.match(topic) or _OF_THE_DOCUMENT.match(topic):
+        return None
+    broad = BROAD_ASPECT.match(_original(question, topic))
+    if _bare(_original(question, topic)) or (on.groupdict().get("view")
+                                             and not _OWNED.search(topic)) or (
+            broad and _bare(broad.group("who") or broad.group("of"))):
+        # the document's view on something is a summary of it, "its take on ChatGPT
+        # regulation" too, and so is the career or role of a name; a fact about a name's
+        # own thing ("the NDB's budget") is not
+        return Intent("overview", files=files, topic=_original(question, topic))
+    # "Tell me about Tesla's childhood": a summary, if a search for it vouches for it (else
+    # a fact)
+    return Intent("overview", files=files, topic=_original(question, topic), vouched=True)
+
+
+# the document, or what it holds, said another way: "the report like I'm five", "the
+# contents of the file", "the gist of the paper", "the main points in simple terms"
+_OF_THE_DOCUMENT = re.compile(rf"^(?:(?:the |its )?[\w'’-]+ of )?{THIS} {DOC}\b|^(?:the |its )?"
+                              r"(?:contents?|gist|substance|essence|main|key|major|central|"
+                              r"core|overall)\b")
 _DOC_PART = re.compile(r"^(?:the |its )?(?:intro|introduction|opening|beginning|start|conclusion|"
                        r"ending|end)\b")
 

@@ -155,10 +155,16 @@ SECTION_NAMED = re.compile(ASK + r"(?:explain|describe|summari[sz]e|recap|walk (
 # "explain the section about Watt": the part of the document on a topic (PART_ON)
 EXPLAIN = re.compile(ASK + r"(?:explain|describe|walk (?:me|us) through|go (?:over|through)) "
                      r"(?P<topic>.+?)" + BRIEF + END)
+# "Describe Yuan Jiajun's career", "explain the role of the CAC": what the document says
+# about a topic, as DOC_ON ("explain how / why ..." asks a fact; rag.intent tries this after
+# the overview patterns, so "describe the document" stays the whole document)
+DESCRIBE = re.compile(ASK + r"(?:describe|explain|outline|characteri[sz]e|profile) (?!(?:how|"
+                      r"why|what|when|where|who|whom|whose|which|whether|if)\b)(?P<topic>.+?)"
+                      + BRIEF + END)
 NOT_A_TOPIC = frozenset(terms("""main key major important central core overall general whole
 entire essential essence point idea finding takeaway argument theme message highlight
 conclusion content thing everything all what says said about cover discuss study research
-result summary overview here presented raised made contained covered discussed
+result summary overview here presented raised made contained covered discussed gist
 """ + DOC_WORDS))
 # The document itself, then only what the summary is for or how it is to look ("the document
 # for my boss", "the article to three bullet points"), not a topic within it ("the report's
@@ -385,5 +391,13 @@ IN_TERMS = re.compile(r"^(?P<who>.+?),? (?P<by>in terms of|regarding|concerning|
                        r"regard) to|in (?:regard|relation) to|when it comes to|as regards) "
                        r"(?P<aspect>.+)$|^(?!(?:those|these|that|this|it|them|ones?)\b)"
                        r"(?P<name>(?:[^\s']+ ){0,2}[^\s']+) (?P<on>on|about) (?P<topic>.+)$")
+# What a summary of everything said about someone or something answers: "Ma's career",
+# "the role of the CAC", "Yuan's career and policies"; not "the NDB's budget", a fact, nor
+# "Yuan's childhood", which needs sentences on it (rag.intent: the search must vouch)
+_BROAD = (r"(?:careers?|roles?|work|record|activities|tenure|policies|path|story|history|"
+          r"achievements?|contributions?|influence|impact|significance|importance|functions?|"
+          r"responsibilities|duties|purpose)")
+BROAD_ASPECT = re.compile(rf"^(?:the )?(?P<who>.+?)['’]s? {_BROAD}(?:,? (?:and )?{_BROAD})*$|"
+                          rf"^(?:the )?{_BROAD}(?:,? (?:and )?{_BROAD})* of (?P<of>.+)$", re.I)
 ASPECT = re.compile(r"^(?:the |their |his |her |its )?(?P<aspect>[\w\s-]+?) of (?P<who>.+)$")
 OWNED = re.compile(r"^(?P<who>.+?)'s? (?P<aspect>[\w\s-]+)$")  # "yuan jiajun's careers"

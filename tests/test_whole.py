@@ -801,6 +801,42 @@ def test_what_the_document_says_of_more_than_a_name_is_a_summary_a_search_must_v
     assert (intent.kind, intent.topic, intent.vouched) == ("overview", topic, True)
 
 
+@pytest.mark.parametrize("question, topic, vouched", [
+    ("Describe Ma's career.", "Ma's career", False),  # a name's career, role, policies: all
+    ("Explain the role of the CAC.", "the role of the CAC", False),  # it says of the name
+    ("Describe Yuan Jiajun's career and policies as covered in the China governance article.",
+     "Yuan Jiajun's career and policies", False),
+    ("describe the National Data Bureau", "the National Data Bureau", False),
+    ("Describe Tesla's childhood", "Tesla's childhood", True),  # needs sentences on it
+    ("Describe the NDB's budget", "the NDB's budget", True),  # a fact about the name
+    ("Explain data governance, briefly", "data governance", False),  # names nothing
+])
+def test_describe_or_explain_a_topic_is_a_summary_of_it(question, topic, vouched):
+    intent = detect(question, ["china-digital-economy-governance.txt"])
+    assert (intent.kind, intent.topic, intent.vouched) == ("overview", topic, vouched)
+
+
+@pytest.mark.parametrize("question", [
+    "Explain why Xinjiang is sensitive.",  # how / why asks a fact
+    "Explain how the bureau regulates data.",
+    "Describe the document in a paragraph.",  # the document itself
+    "Explain this document to a beginner.",
+    "Explain the report like I'm five.",
+    "Describe the contents of the file.",
+    "Explain the gist of the report.",
+    "Explain the main points in simple terms.",
+])
+def test_describe_or_explain_the_document_or_a_how_is_not_a_topic(question):
+    assert not detect(question).topic
+
+
+def test_describe_a_names_career_summarises_its_sentences(pipeline):
+    result = pipeline.ask("Describe Ma's career.")  # the search alone gives 0.31
+    assert result.kind == "overview" and not result.abstained
+    said = [c for c, n in claims(result.answer) if not is_frame(c) and n]
+    assert any("Shenzhen" in c for c in said) and unsupported_sentences(result) == 0
+
+
 def test_tell_me_about_a_names_own_thing_is_a_summary_the_search_must_vouch_for(pipeline):
     assert not detect("Tell me about Xinjiang").vouched  # a name alone: what it says of it
     assert not detect("What does the text say about data governance").vouched  # no name

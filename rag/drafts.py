@@ -240,6 +240,9 @@ def comparison_draft(subjects: list[str], aspect: str, files: list[str],
         heading = f"Comparison of the {aspect} of {names}{scope}:"
     elif by in ("how", "what", "whether"):  # "how A and B approached X"
         heading = f"Comparison of {by} {names} {aspect}{scope}:"
+    elif by.startswith("each "):  # "Tesla's dealings with A and with B"
+        each = by.removeprefix("each ")
+        heading = f"Comparison of {aspect} {each} " + f" and {each} ".join(labels) + f"{scope}:"
     elif by.endswith("?"):  # "Which is bigger, A or B?"
         heading = f"Comparison of {names}{scope} ({by[0].lower()}{by[1:]}):"
     else:  # "A and B regarding X"

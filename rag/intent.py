@@ -318,6 +318,11 @@ def _comparison(question: str, m: re.Match, files: list[str]) -> Intent | None:
     approach ... B's") or after the last side's name ("the A and B roles")."""
     a, b = _clean(m.group("a")), _clean(m.group("b"))
     aspect = _clean(m.groupdict().get("aspect") or m.groupdict().get("short") or "")
+    if m.groupdict().get("each"):  # "Tesla's dealings with A and with B"
+        if fold(a) == fold(b):
+            return None
+        return Intent("comparison", [_original(question, a), _original(question, b)],
+                      _original(question, m.group("aspect")), f"each {m.group('each')}", files)
     if not aspect and m.groupdict().get("role"):  # "A vs B as emperors"
         return _comparison_as(question, a, b, _clean(m.group("role")), files)
     after = bool(aspect and m.groupdict().get("by"))  # "how do A and B differ in X"

@@ -223,6 +223,11 @@ _AFTER = (r"(?:,? (?P<by>in terms of|when it comes to|with (?:respect|regard) to
           r"for|over|as) (?P<aspect>.+?))?")
 # A comparison is the question's whole point: it opens with it (or is just "A vs B").
 COMPARE = [
+    # "Contrast Tesla's dealings with Westinghouse and with Morgan", "compare life under
+    # Kublai and under Toghun": the repeated word marks the sides; before it, the aspect
+    re.compile(ASK + r"(?:compare|contrast) (?P<aspect>(?:[^\s,]+ ){0,4}?[^\s,]+) (?P<each>with|"
+               r"in|under|during|for|at|on|from|by|to|between|among|across) (?P<a>[^,]+?),? and "
+               r"(?P=each) (?P<b>.+)"),
     re.compile(ASK + r"(?:compare|contrast)(?: and (?:compare|contrast))? (?P<a>[^,]+? to .+?) "
                r"(?:with(?! re(?:spect|gard))|against) (?P<b>.+)"),
     re.compile(ASK + r"(?:compare|contrast)(?: and (?:compare|contrast))? (?:(?P<wh>how|what|"

@@ -229,6 +229,11 @@ def test_comparison_subjects_and_aspect():
              ["NDRC", "Cyberspace Administration of China"], "", "of"),
             ("Could you compare China and the US as portrayed in the text?", ["China", "US"],
              "", "of"),
+            # a word repeated before each side sets them apart; before it, the aspect
+            ("Contrast Tesla's dealings with George Westinghouse and with J. P. Morgan.",
+             ["George Westinghouse", "J. P. Morgan"], "Tesla's dealings", "each with"),
+            ("compare the economy in Guangdong and in Zhejiang", ["Guangdong", "Zhejiang"],
+             "the economy", "each in"),
             # "to" inside the first side: "with" separates them
             ("Contrast China's approach to digital governance with Western approaches.",
              ["China", "Western approaches"], "approach to digital governance", "of"),
@@ -656,6 +661,12 @@ def test_a_versus_comparison_in_a_role_or_asking_the_difference(question, subjec
     intent = detect(question)
     assert (intent.kind, intent.subjects, intent.aspect, intent.by) == (
         "comparison", subjects, aspect, by)
+
+
+def test_a_comparison_by_a_repeated_word_keeps_it_in_the_heading(pipeline):
+    result = pipeline.ask("compare the economy in Guangdong and in Zhejiang")
+    assert result.answer.startswith("Comparison of the economy in Guangdong and in Zhejiang")
+    assert "Guangdong:" in result.answer and "Zhejiang:" in result.answer
 
 
 def test_a_side_is_searched_as_the_sources_write_it():

@@ -153,12 +153,14 @@ def dangles(text: str) -> bool:
     return bool(first) and first.group(1).lower() in _OPENERS
 
 
-_BACK = re.compile(r"\b(?:this|these|those)\b|\bsuch\b(?!\s+as\b)", re.IGNORECASE)
+_BACK = re.compile(r"\b(?:this|these|those)\b|\b(?:such|the same)\b(?!\s+as\b)",
+                   re.IGNORECASE)
 
 
 def refers_back(text: str) -> bool:
     """Points, somewhere in it, at something said before ("... also follows this trend",
-    "such efforts"), so it reads poorly out of context ("such as" introduces examples)."""
+    "such efforts", "In the same year"), so it reads poorly out of context ("such as" and
+    "the same as" compare within the sentence)."""
     return bool(_BACK.search(text))
 
 

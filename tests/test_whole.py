@@ -360,6 +360,8 @@ def test_a_sentence_leaning_on_the_one_before(text, leans):
     ("It grew in those years.", True),
     ("Such efforts were rare in the province.", True),
     ("Firms such as Alibaba grew fast in the province.", False),  # examples, not a reference
+    ("In the same year, he patented the Tesla coil.", True),
+    ("Its output is the same as a horse's.", False),
     ("Thistles and thesis topics grew in the garden.", False),  # inside words does not count
 ])
 def test_a_sentence_pointing_at_what_came_before(text, back):

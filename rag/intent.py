@@ -14,12 +14,12 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from rag.loaders import SUPPORTED
-from rag.phrasings import (ASPECT, BRIEF, BROAD_ASPECT, CHATTY, CLOSING_PART, COMPARE, COUNT,
-                           DATES, DESCRIBE, DOC, DOC_ON, END, ENDING, EXPLAIN, IN_TERMS, LEAD_IN,
-                           LIST, METADATA, NOT_A_TOPIC, NUMBERS, OPENING, OPENING_PART,
-                           ORGANISATIONS, OVERVIEW, OWNED, PART_ON, PEOPLE, PLACES, ROLE_IN,
-                           SAYS_ABOUT, SCOPE, SECTION_NAMED, SUMMARY_OF, THE_DOCUMENT, THIS,
-                           TIMELINE_OF)
+from rag.phrasings import (ASPECT, BRIEF, BROAD_ASPECT, CHATTY, CLOSING_PART, COMPARE,
+                           COMPARE_TAIL, COUNT, DATES, DESCRIBE, DOC, DOC_ON, DOC_ON_SUBJECT, END,
+                           ENDING, EXPLAIN, IN_TERMS, LEAD_IN, LIST, METADATA, NOT_A_TOPIC,
+                           NUMBERS, OPENING, OPENING_PART, ORGANISATIONS, OVERVIEW, OWNED, PART_ON,
+                           PEOPLE, PLACES, ROLE_IN, SAYS_ABOUT, SCOPE, SECTION_NAMED, SUMMARY_OF,
+                           THE_DOCUMENT, THIS, TIMELINE_OF)
 from rag.text import (NAME_JOINERS, STOPWORDS, fold, name_groups, terms, words,
                       written_as_name)
 
@@ -86,6 +86,15 @@ def _base(word: str) -> str:
         else word
 
 
+# an abbreviation just before a document noun ("the V&A doc", "the EU law article")
+_ACRONYM = re.compile(rf"\b[A-Z](?:&?[A-Z])+\b(?=(?i:(?:\s+[\w'’-]+){{0,2}}\s+{DOC})\b)")
+
+
+def _runs(seq: list[str], n: int) -> list[list[str]]:
+    """Every run of n consecutive items of seq."""
+    return [seq[i:i + n] for i in range(len(seq) - n + 1)]
+
+
 def by_subject(question: str, sources: list[str]) -> tuple[str, list[str]]:
     """Documents a question refers to by their subject, as the file names write it: "the
     Tesla article" (Nikola_Tesla.txt), "the document on the Yuan dynasty", "the china
@@ -100,8 +109,17 @@ def by_subject(question: str, sources: list[str]) -> tuple[str, list[str]]:
     tokens = list(_WORD.finditer(q))
     if not any(_DOC_NOUN.fullmatch(tok.group()) for tok in tokens):
         return q, []  # no "article", "document", ...: nothing to look up
-    named = {src: {_base(w) for w in re.split(r"[\W_]+", fold(PurePosixPath(src).stem)) if w}
+    stems = {src: [w for w in re.split(r"[\W_]+", fold(PurePosixPath(src).stem)) if w]
              for src in sources}
+    for m in _ACRONYM.finditer(question):  # "the V&A doc": the words of a file name it
+        letters = re.sub(r"[^a-z]", "", m.group().lower())  # abbreviates
+        spelled = {" ".join(run) for ws in stems.values()
+                   for run in _runs([w for w in ws if w not in STOPWORDS], len(letters))
+                   if "".join(w[0] for w in run) == letters}
+        if len(spelled) == 1:
+            q = re.sub(rf"\b{re.escape(fold(m.group()))}\b", spelled.pop(), q, count=1)
+    tokens = list(_WORD.finditer(q))
+    named = {src: {_base(w) for w in ws} for src, ws in stems.items()}
     cuts, files = [], []
 
     def subject(order: list[int], gaps: int = 0) -> tuple[list[int], set[str]]:
@@ -205,7 +223,15 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
     named = named_files(question, sources or [])
     files = list(dict.fromkeys([*named, *by_name]))
     q = re.sub(r"\bu\b", "you", CHATTY.sub("", q.strip()))  # "hey can u list ...": "can you"
-    asked = SCOPE.sub("", LEAD_IN.sub("", q))  # "side by side, ... in the article?"
+    unknown = None if by_name else DOC_ON_SUBJECT.search(q)
+    if unknown:  # "what does the document on NASA's moon program cover?": what it says of
+        whole = by_patterns(q[:unknown.start()] + "the document" + q[unknown.end():], sources)
+        if whole.kind == "overview" and not whole.topic and not whole.part:
+            about = _topic_summary(question, unknown.group("subject"), files)
+            if about:
+                return about
+    asked = SCOPE.sub("", LEAD_IN.sub("", COMPARE_TAIL.sub("", q)))  # "side by side, ... in
+    # the article?", "Which began first, A or B? Compare the dates."
     # a side may be in another file than the one the words name ("Tesla's turbine with the
     # turbines in the steam engine article"): only file names written out scope a comparison
     written = [f for f in named if fold(PurePosixPath(f).name) in fold(question)]
@@ -230,7 +256,8 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
             topic = re.sub(r"[\s?.!,;:]+$", "", topic.strip())
             return Intent("overview", files=files, topic=_original(question, topic))
     on = DOC_ON.search(q) or ROLE_IN.search(q)
-    about = _topic_summary(question, on, files) if on else None
+    about = _topic_summary(question, on.group("topic"), files,
+                           bool(on.groupdict().get("view"))) if on else None
     if about:
         return about
     for patterns, kind, part in _KINDS:
@@ -249,7 +276,7 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
         if set(terms(topic)) - NOT_A_TOPIC:
             return Intent("overview", files=files, topic=_original(question, topic))
     described = DESCRIBE.search(q)
-    about = _topic_summary(question, described, files) if described else None
+    about = _topic_summary(question, described.group("topic"), files) if described else None
     if about:
         return about
     timeline = TIMELINE_OF.search(q)  # not "a timeline of the events in the article" (DATES)
@@ -260,17 +287,17 @@ def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
     return Intent("factoid", files=files)
 
 
-def _topic_summary(question: str, on: re.Match, files: list[str]) -> Intent | None:
-    """What the document says about the topic a pattern found (DOC_ON, ROLE_IN, DESCRIBE),
-    or None when the "topic" is the document itself or a part of it."""
-    topic = re.sub(r"[\s?.!,;:]+$", "", PART_ON.sub("", SCOPE.sub("", on.group(
-        "topic"))).strip())
+def _topic_summary(question: str, topic: str, files: list[str],
+                   view: bool = False) -> Intent | None:
+    """What the document says about a topic a pattern found (DOC_ON, ROLE_IN, DESCRIBE,
+    DOC_ON_SUBJECT), or None when the "topic" is the document itself or a part of it.
+    `view`: the document's view on it was asked ("its take on ...")."""
+    topic = re.sub(r"[\s?.!,;:]+$", "", PART_ON.sub("", SCOPE.sub("", topic)).strip())
     if not set(terms(topic)) - NOT_A_TOPIC or THE_DOCUMENT.match(topic) or \
             _DOC_PART.match(topic) or _OF_THE_DOCUMENT.match(topic):
         return None
     broad = BROAD_ASPECT.match(_original(question, topic))
-    if _bare(_original(question, topic)) or (on.groupdict().get("view")
-                                             and not _OWNED.search(topic)) or (
+    if _bare(_original(question, topic)) or (view and not _OWNED.search(topic)) or (
             broad and _bare(broad.group("who") or broad.group("of"))):
         # the document's view on something is a summary of it, "its take on ChatGPT
         # regulation" too, and so is the career or role of a name; a fact about a name's

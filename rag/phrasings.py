@@ -12,7 +12,8 @@ from rag.text import terms
 DOC_WORDS = ("document doc article text file paper report piece essay page book source pdf "
              "chapter story post memo note transcript")
 DOC = rf"(?:{'|'.join(DOC_WORDS.split())})s?"
-THIS = r"(?:this|the|that|these|those|my|our|your|each|every|all(?: the)?)"
+THIS = (r"(?:(?:this|the|that|these|those|my|our|your|each|every|all(?: the)?|both(?: the)?)"
+        r"(?: (?:two|three|four|five|six|seven|eight|nine|ten))?)")  # "all three files"
 END = r"\W*$"  # nothing but punctuation after: "the main points of X" asks about X, not this
 MAINLY = r"(?:all |mainly |mostly |primarily |basically |generally |really |actually )?"
 ASK = r"^(?:please |can you |could you |would you |now )?"
@@ -140,7 +141,11 @@ DOC_ON = re.compile(rf"^(?:so |and )?(?:what (?:does|do|did) (?:it|{THIS} (?:{DO
                     rf"perspective) on|(?:please |can you |could you )?tell (?:me|us) (?:more |"
                     rf"everything |all )?about|what(?:'?s| is) the deal with|what(?:'?s| is) "
                     rf"(?:said|written|mentioned|reported) (?:about|on|regarding)|(?:is there )?"
-                    rf"anything (?:about|on)|how (?:does|do|did) (?:it|{THIS} (?:{DOC}|authors?)) "
+                    rf"anything (?:about|on)|(?:explain|describe|tell (?:me|us)|show (?:me|us)) "
+                    rf"what (?:it|{THIS} (?:{DOC}|authors?)) (?:says?|said|writes?|wrote|reports?|"
+                    rf"claims?|argues?) (?:about|on|regarding|concerning)|what(?:'?s| is) (?:in|"
+                    rf"there in) (?:it|{THIS} {DOC}) (?:about|on|regarding|concerning)|"
+                    rf"how (?:does|do|did) (?:it|{THIS} (?:{DOC}|authors?)) "
                     rf"(?:describe|portray|present|depict|characteri[sz]e|cover|treat|explain|"
                     rf"discuss)) "
                     rf"(?P<topic>.+?)" + BRIEF + END)
@@ -173,7 +178,8 @@ THE_DOCUMENT = re.compile(rf"^(?:it|this|that|{THIS} (?:(?:entire|whole|full|com
                           r"everything(?: (?:that'?s|that has|that was|you'?ve|i'?ve|we'?ve|"
                           r"you have|i have|we have)(?: been)? (?:uploaded|indexed|added|loaded|"
                           r"stored|got)| here| in (?:the|my|your) (?:index|library|collection))?)"
-                          r"(?:$|,|\s+(?:for|to|into|in|as|so|section|paragraph|part)\b)")
+                          r"(?:$|,|\s*[-–—:;(]|\s+(?:for|to|into|in|as|so|section|paragraph|"
+                          r"part)\b)")
 # An overview of how the document ends: its conclusion.
 _OF_IT = rf"(?: (?:of|in) (?:it|{THIS} {DOC}))?"
 _WHOSE = rf"(?:the |its |{THIS} {DOC}'s )?"
@@ -381,6 +387,13 @@ DATES = _roll_call(r"(?:(?:every |each )(?:date|year)(?: (?:or|and) (?:date|year
                rf"(?:timeline|chronology)(?: of (?:the )?(?:events|dates)?(?: in)?(?: (?:it|"
                rf"{THIS} {DOC}))?)?" + BRIEF + END),
 ]
+# "Which started earlier, A or B? Compare when each began.": the question before it says it
+COMPARE_TAIL = re.compile(r"(?<=\?)\s+(?:please |now )?(?:compare|contrast)\b[^?]*$")
+# a document named by a subject ("the document on NASA's moon program"), when no file name
+# holds it (rag.intent.by_subject): the question is about that subject
+DOC_ON_SUBJECT = re.compile(rf"\b(?:the|this|that) {DOC} (?:on|about|regarding|concerning|"
+                            r"covering) (?P<subject>[^?.!,;:()]+?)(?=\s+(?:covers?|says?|"
+                            r"discuss(?:es)?|argues?|about|mean|tells?)\b|\s*[-–—?.!,;:(]|\s*$)")
 # what a chat opens with before the question: "hey, tldr pls", "ok so what's the deal with X"
 CHATTY = re.compile(r"^(?:(?:hey|hi|hello|ok|okay|so|um+|uh+|well|right|alright|quick question)"
                     r"\b[,!.:]?\s*)+")

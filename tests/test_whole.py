@@ -1049,6 +1049,49 @@ def test_not_a_document_named_by_its_subject(question):
     assert by_subject(question, FILES) == (fold(question), [])
 
 
+MORE = ["Apollo_program.txt", "Genghis_Khan.txt", "Victoria_and_Albert_Museum.txt", *FILES]
+
+
+@pytest.mark.parametrize("question, kind, files, topic", [
+    # an abbreviation of a file name's words, before the document noun
+    ("What does the V&A doc say about its textiles collection?", "overview",
+     ["Victoria_and_Albert_Museum.txt"], "its textiles collection"),
+    ("tl;dr of the V&A museum document pls", "overview", ["Victoria_and_Albert_Museum.txt"],
+     ""),
+    ("summarize the CDEG article", "overview", ["china-digital-economy-governance.txt"], ""),
+    ("what's in the V&A article about islamic art?", "overview",
+     ["Victoria_and_Albert_Museum.txt"], "islamic art"),
+    ("Explain what the Genghis Khan text says about the invasion of the Khwarezmid Empire.",
+     "overview", ["Genghis_Khan.txt"], "the invasion of the Khwarezmid Empire"),
+    # the document, then what the reader wants to know of it
+    ("give me the gist of the apollo program text - what happened and why did it matter",
+     "overview", ["Apollo_program.txt"], ""),
+    ("Give me a brief overview of all three documents.", "overview", [], ""),
+    ("what are both files about?", "overview", [], ""),
+    # a document on a subject no file name holds: what the sources say about the subject
+    ("In a nutshell, what does the document on NASA's moon program cover?", "overview", [],
+     "NASA's moon program"),
+    ("Summarize the article on the mongol conquests", "overview", [], "the mongol conquests"),
+    ("When was the report on the moon landings written?", "factoid", [], ""),
+])
+def test_more_ways_to_name_a_document(question, kind, files, topic):
+    intent = detect(question, MORE)
+    assert (intent.kind, intent.files, intent.topic) == (kind, files, topic)
+
+
+def test_an_abbreviation_must_spell_one_file_name():
+    assert by_subject("what is the va doc about", MORE)[1] == []  # written in capitals
+    assert by_subject("Summarize the XY article", MORE)[1] == []  # no file's initials
+    two = ["Victoria_and_Albert_Museum.txt", "Vintage_Aircraft.txt"]
+    assert by_subject("Summarize the V&A doc", two)[1] == []  # which of the two?
+
+
+def test_a_comparison_asked_then_explained():
+    intent = detect("Which started earlier, the V&A or the Apollo program? Compare when "
+                    "each began.")
+    assert (intent.kind, intent.subjects) == ("comparison", ["V&A", "Apollo program"])
+
+
 def test_every_date_or_year_is_the_roll_call_of_dates():
     assert detect("hey can u list every date or year mentioned").part == "dates"
 

@@ -296,16 +296,14 @@ def _topic_summary(question: str, topic: str, files: list[str],
     if not set(terms(topic)) - NOT_A_TOPIC or THE_DOCUMENT.match(topic) or \
             _DOC_PART.match(topic) or _OF_THE_DOCUMENT.match(topic):
         return None
-    broad = BROAD_ASPECT.match(_original(question, topic))
-    if _bare(_original(question, topic)) or (view and not _OWNED.search(topic)) or (
-            broad and _bare(broad.group("who") or broad.group("of"))):
-        # the document's view on something is a summary of it, "its take on ChatGPT
-        # regulation" too, and so is the career or role of a name; a fact about a name's
-        # own thing ("the NDB's budget") is not
-        return Intent("overview", files=files, topic=_original(question, topic))
-    # "Tell me about Tesla's childhood": a summary, if a search for it vouches for it (else
-    # a fact)
-    return Intent("overview", files=files, topic=_original(question, topic), vouched=True)
+    written = _original(question, topic)
+    broad = BROAD_ASPECT.match(written)
+    # the document's view on something is a summary of it, "its take on ChatGPT regulation"
+    # too, and so is the career or role of a name; a fact about a name's own thing ("the
+    # NDB's budget", "Tesla's childhood") is one only if a search for it vouches (else a fact)
+    vouched = not (_bare(written) or (view and not _OWNED.search(topic)) or (
+        broad and _bare(broad.group("who") or broad.group("of"))))
+    return Intent("overview", files=files, topic=written, vouched=vouched)
 
 
 # the document, or what it holds, said another way: "the report like I'm five", "the

@@ -393,7 +393,8 @@ COMPARE_TAIL = re.compile(r"(?<=\?)\s+(?:please |now )?(?:compare|contrast)\b[^?
 # holds it (rag.intent.by_subject): the question is about that subject
 DOC_ON_SUBJECT = re.compile(rf"\b(?:the|this|that) {DOC} (?:on|about|regarding|concerning|"
                             r"covering) (?P<subject>[^?.!,;:()]+?)(?=\s+(?:covers?|says?|"
-                            r"discuss(?:es)?|argues?|about|mean|tells?)\b|\s*[-–—?.!,;:(]|\s*$)")
+                            r"discuss(?:es)?|argues?|about|mean|tells?)\b|"
+                            r"\s*[-–—?.!,;:(]|\s*$)")
 # what a chat opens with before the question: "hey, tldr pls", "ok so what's the deal with X"
 CHATTY = re.compile(r"^(?:(?:hey|hi|hello|ok|okay|so|um+|uh+|well|right|alright|quick question)"
                     r"\b[,!.:]?\s*)+")

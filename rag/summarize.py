@@ -3,11 +3,11 @@ the choice of the documents' own sentences that answer them (rag.drafts composes
 them).
 
 An overview picks the sentences most central to the document (cosine to the mean of its
-sentence embeddings, paragraph openings and sentences that introduce an abbreviated term
-slightly favoured, sentences that open by leaning on the one before disfavoured), one per
-stretch of the document
-so the beginning, the middle and the conclusion are all heard, with MMR against repeating
-what is already chosen. A comparison retrieves for each side separately and groups the
+sentence embeddings, paragraph openings, the first sentence and sentences that introduce
+an abbreviated term favoured, sentences that lean on or point back at what came before
+disfavoured), one per stretch of the document so the beginning, the middle and the
+conclusion are all heard, then one more from anywhere, with MMR against repeating what is
+already chosen. A comparison retrieves for each side separately and groups the
 sentences that mention it; a list gathers the best-scoring sentences of a wider retrieval.
 """
 
@@ -32,7 +32,7 @@ LEAD_BONUS = 0.05   # a paragraph's first sentence often states its point
 SALIENCE = 0.2      # weight of the sentence's share of the document's own key terms
 MMR_LAMBDA = 0.9    # weight of centrality against similarity to sentences already chosen
 MIN_WORDS = 6       # shorter sentences rarely summarise anything
-DANGLING = 0.1      # penalty for a sentence that leans on what came before ("However", "this trend")
+DANGLING = 0.1      # penalty for leaning on what came before ("However", "this trend")
 ABBREVIATES = 0.1   # bonus for a sentence that spells out a term the document then abbreviates
 FIRST = 0.15        # bonus for the document's first sentence, which often says what it is about
 FREE = 1            # sentences an overview adds, from anywhere, after one per stretch

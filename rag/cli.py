@@ -212,6 +212,14 @@ def ask(
             _print_passage(c, "-")
 
 
+def _sync_workspace(workspace: Settings) -> None:
+    """Sync an evaluation's private index (incrementally; rebuilt if its settings changed)."""
+    try:
+        _sync(workspace, quiet=False)
+    except IndexMismatchError:  # our own workspace, built with older settings: rebuild it
+        _sync(workspace, quiet=False, rebuild=True)
+
+
 def _eval_items(file: Path | None, squad: Path | None, limit: int | None, seed: int,
                 held_out: bool, settings: Settings) -> tuple[list[dict], Settings]:
     """The questions to evaluate and the settings of the index they are asked against."""
@@ -234,11 +242,87 @@ def _eval_items(file: Path | None, squad: Path | None, limit: int | None, seed: 
     workspace = squad_workspace(settings, squad, paragraphs)
     typer.echo(f"Indexing {len(paragraphs)} paragraphs of {squad.name} into "
                f"{workspace.index_dir} ...", err=True)
-    try:
-        _sync(workspace, quiet=False)
-    except IndexMismatchError:  # our own workspace, built with older settings: rebuild it
-        _sync(workspace, quiet=False, rebuild=True)
+    _sync_workspace(workspace)
     return sample(items, limit, seed), workspace
+
+
+SPLITS_FILE = Path(__file__).resolve().parents[1] / "eval" / "splits.json"
+
+
+def _corpus_eval(file: Path, sources: Path, split: tuple[str, str | None, Path],
+                 limit: int | None, seed: int, k: int | None, settings: Settings,
+                 out: Path | None, as_json: bool) -> None:
+    """`rag eval FILE --sources DIR`: index DIR privately, ask FILE's items, print the report.
+
+    Args:
+        split: (dev | held | all, corpus key or None, the splits file).
+    """
+    from rag import corpus_eval as ce
+    from rag.answer import Pipeline
+    from rag.datasets import sample
+    from rag.indexer import ocr_dir
+
+    name, key, splits_file = split
+    items = ce.load_corpus_items(file)
+    key = ce.corpus_key(file, key)
+    if name in ("dev", "held") and key is None:
+        raise RagError(f"Which corpus of {splits_file} is {file.name}? Give --corpus KEY.")
+    items = ce.filter_split(items, splits_file, key, name)
+    if not items:
+        raise RagError(f"No item of {file} is in the {name!r} split of {key!r}.")
+    chosen = {id(i) for i in sample(items, limit, seed)}
+    items = [i for i in items if id(i) in chosen]  # file order, for comparable runs
+    if out is not None and not out.parent.is_dir():  # fail now, not after an hour's run
+        raise RagError(f"--out {out}: the folder {out.parent} does not exist; create it.")
+    workspace = ce.workspace(settings, sources)
+    ce.check_sources(items, workspace.sources_dir)
+    typer.echo(f"Indexing {workspace.sources_dir} into {workspace.index_dir} ...", err=True)
+    _sync_workspace(workspace)
+    report = ce.run(Pipeline(workspace), items, workspace.sources_dir, k=k,
+                    on_item=lambda r: typer.echo(ce.progress_line(r), err=True),
+                    ocr_cache=ocr_dir(workspace))
+    if out is not None:
+        try:
+            out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        except OSError as exc:
+            raise RagError(f"Cannot write --out {out}: {exc.strerror}; give a path in an "
+                           "existing, writable folder.") from exc
+    if as_json:
+        typer.echo(json.dumps(report["summary"], ensure_ascii=False))
+    else:
+        _print_corpus_report(report["summary"])
+
+
+def _print_corpus_report(s: dict) -> None:
+    """The summary table, the threshold sweep and the per-source breakdown."""
+    rows = [("factoids answered", s["factoids_answered"], s["factoids"]),
+            ("factoids gold cited", s["factoids_cited"], s["factoids"]),
+            ("factoids right", s["factoids_right"], s["factoids"]),
+            ("unanswerables declined", s["unanswerables_declined"], s["unanswerables"]),
+            ("whole answered", s["whole_answered"], s["whole"]),
+            ("whole key points", s["whole_key_points"], s["whole"]),
+            ("whole papers cited", s["whole_papers_cited"], s["whole"]),
+            ("chat turn 1 cited", s["chat_first_cited"], s["chat_first_answerable"]),
+            ("chat follow-ups cited", s["chat_followups_cited"],
+             s["chat_followups_answerable"]),
+            ("chat follow-ups declined", s["chat_followups_declined"],
+             s["chat_followups_unanswerable"])]
+    typer.echo(f"\n{'':28} {'share':>7}  {'of':>4}")
+    for label, value, n in rows:
+        typer.echo(f"{label:28} {_pct(value)} {n:4}")
+    auc = "-" if s["confidence_auc"] is None else f"{s['confidence_auc']:.3f}"
+    typer.echo(f"{'confidence AUC':28} {auc:>7}")
+    typer.echo(f"{'unsupported sentences':28} {s['unsupported_sentences']:7}")
+    typer.echo(f"{'latency p50 / p95 ms':28} {s['latency_p50_ms']:7.0f} / "
+               f"{s['latency_p95_ms']:.0f}")
+    typer.echo("\nthreshold  answered  declined")
+    for row in s["sweep"]:
+        typer.echo(f"{row['threshold']:9.2f}  {_pct(row['answered'])}  "
+                   f"{_pct(row['declined'])}")
+    typer.echo(f"\n{'source':60} facts answ cited right  unans decl")
+    for source, r in s["by_source"].items():
+        typer.echo(f"{source[:60]:60} {r['factoids']:5} {r['answered']:4} {r['cited']:5} "
+                   f"{r['right']:5}  {r['unanswerables']:5} {r['declined']:4}")
 
 
 @app.command(name="eval")
@@ -258,12 +342,33 @@ def eval_(
     generator: Optional[str] = typer.Option(None, "--generator", "-g",
                                             help="extractive | local | openai."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    sources: Optional[Path] = typer.Option(
+        None, "--sources", help="Read FILE as a corpus question file (factoid, unanswerable, "
+        "whole, chat; like papers_dev.jsonl) and ask it against an index of this folder."),
+    split: str = typer.Option("all", "--split", help="--sources: dev | held | all: the side "
+                              "of the split in --splits to ask."),
+    corpus: Optional[str] = typer.Option(None, "--corpus", help="--sources: the corpus key in "
+                                         "--splits (default: papers / docs, from FILE's name)."),
+    splits: Path = typer.Option(SPLITS_FILE, "--splits", help="--sources: the dev/held split "
+                                "of the corpus files."),
+    out: Optional[Path] = typer.Option(None, "--out", help="--sources: write every item's "
+                                       "answer, citations and verdicts to this JSON file."),
 ) -> None:
     """Score answers, citations, abstentions, the confidence and latency on a Q&A set."""
     from rag.answer import Pipeline
     from rag.evaluation import evaluate
 
     settings = _settings(generator=generator)
+    if sources is not None:
+        try:
+            if squad is not None or held_out or file is None:
+                raise RagError("--sources evaluates a corpus question file: give FILE.jsonl "
+                               "and no --squad / --held-out.")
+            _corpus_eval(file, sources, (split, corpus, splits), limit, seed, k, settings,
+                         out, as_json)
+        except RagError as exc:
+            _fail(exc)
+        return
     try:
         items, settings = _eval_items(file, squad, limit, seed, held_out, settings)
         pipeline = Pipeline(settings)

@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterator
 
 from langchain_core.documents import Document
 
+from rag.layout import encode, plain
+
 # Very long texts are split a window at a time so memory stays bounded by the window,
 # not by the file (a 50 MB log would otherwise become one huge list of pieces).
 WINDOW = 1_000_000
@@ -145,7 +147,8 @@ def chunk_documents(docs: list[Document], chunk_size: int, chunk_overlap: int,
     count_tokens, no chunk is longer than max_tokens word pieces.
     """
     for doc in docs:
-        meta, seen = doc.metadata, set()
+        meta, seen = dict(doc.metadata), set()
+        units = meta.pop("units", None)  # the page's layout: each chunk keeps its own part
         pieces = split_text(doc.page_content, chunk_size, chunk_overlap)
         if max_tokens and count_tokens:
             pieces = fit_window(pieces, max_tokens, count_tokens, chunk_overlap)
@@ -156,9 +159,11 @@ def chunk_documents(docs: list[Document], chunk_size: int, chunk_overlap: int,
                 continue
             seen.add((start, len(piece)))
             cid = chunk_id(meta["source"], meta.get("page"), start, piece, meta.get("hash", ""))
+            extra = {} if units is None else {"units": encode(units, start, start + len(piece))}
             yield Document(
                 id=cid, page_content=piece,
-                metadata={**meta, "start": start, "end": start + len(piece), "id": cid},
+                metadata={**meta, **extra, "start": start, "end": start + len(piece),
+                          "id": cid},
             )
 
 
@@ -169,7 +174,7 @@ def keyword_text(chunk: Document) -> str:
     vectors are of the plain chunk: on SciFact the heading helped BM25, nDCG@10 0.662 ->
     0.670, but hurt dense search, 0.681 -> 0.670.)"""
     title = chunk.metadata.get("title")
-    text = chunk.page_content
+    text = plain(chunk)
     if title and not text.startswith(title[:40]):
         return f"{title}\n\n{text}"
     return text

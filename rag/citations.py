@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 
 from langchain_core.documents import Document
 
+from rag.clean import clean
+from rag.layout import markup, sentence_spans
 from rag.text import fold, months, names, numbers, sentences, terms
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -55,9 +57,10 @@ class Verified:
     unsupported: int = 0  # draft sentences dropped because no cited passage supports them
 
 
-def _windows(passage: str) -> list[tuple[int, int, int, int]]:
+def _windows(passage: str, spans: list[tuple[int, int]] | None = None
+             ) -> list[tuple[int, int, int, int]]:
     """(window start, window end, core sentence start, core end) for each sentence ± 1."""
-    spans = sentences(passage)
+    spans = sentences(passage) if spans is None else spans
     out = []
     for i, (s, e) in enumerate(spans):
         lo, hi = spans[max(0, i - 1)][0], spans[min(len(spans) - 1, i + 1)][1]
@@ -65,15 +68,22 @@ def _windows(passage: str) -> list[tuple[int, int, int, int]]:
     return out
 
 
-def support(claim: str, passage: str) -> tuple[float, tuple[int, int]] | None:
+def support(claim: str, passage: str, spans: list[tuple[int, int]] | None = None,
+            markup: bool = False) -> tuple[float, tuple[int, int]] | None:
     """How well `passage` supports `claim`: (overlap, span of the best supporting sentence),
-    or None when some number/name/month of the claim is missing from every window."""
+    or None when some number/name/month of the claim is missing from every window.
+
+    Args:
+        spans: the passage's sentences (rag.layout.sentence_spans); default: split here.
+        markup: the passage is Markdown (its marks are not words).
+    Windows are read as a reader sees them (rag.clean: words broken at line ends joined).
+    """
     claim_terms = set(terms(claim))
     need_numbers = numbers(claim)
     need_names, need_months = names(claim), months(claim)
     best = None
-    for lo, hi, s, e in _windows(passage):
-        window = passage[lo:hi]
+    for lo, hi, s, e in _windows(passage, spans):
+        window = clean(passage[lo:hi], markup)
         folded = fold(window)
         if not need_numbers <= numbers(window) or not need_months <= months(window):
             continue
@@ -81,7 +91,7 @@ def support(claim: str, passage: str) -> tuple[float, tuple[int, int]] | None:
             continue
         window_terms = set(terms(window))
         overlap = len(claim_terms & window_terms) / len(claim_terms) if claim_terms else 1.0
-        core = set(terms(passage[s:e]))
+        core = set(terms(clean(passage[s:e], markup)))
         score = overlap + 0.01 * len(claim_terms & core)  # prefer the sentence itself
         if best is None or score > best[0]:
             best = (score, (s, e), overlap)
@@ -166,7 +176,9 @@ def _supporting(claim: str, passages: list[Document], indices: list[int]
                 ) -> tuple[int, tuple[int, int]] | None:
     best = None
     for i in indices:
-        found = support(claim, passages[i].page_content)
+        doc = passages[i]
+        spans = [(s, e) for s, e, _ in sentence_spans(doc)]
+        found = support(claim, doc.page_content, spans, markup(doc))
         if found and found[0] >= MIN_OVERLAP and (best is None or found[0] > best[0]):
             best = (found[0], i, found[1])
     return (best[1], best[2]) if best else None

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from langchain_core.documents import Document
 
-from rag.text import (fold, months, name_groups, names, negated, numbers, sentences, spelling,
+from rag.clean import clean
+from rag.layout import NOT_TEXT, REFERENCE, decode, markup, sentence_spans
+from rag.text import (STOPWORDS, fold, months, name_groups, names, negated, numbers, spelling,
                       terms, words)
 
 # What kind of answer a question asks for, from its wording.
@@ -196,29 +198,74 @@ def features(q: Query, sentence: str, window: str, passage_terms: set[str], posi
     ]
 
 
+# A question about the references list itself: only then may an answer come from it.
+_ABOUT_REFERENCES = re.compile(r"\b(?:references?|cit(?:e|es|ed|ing|ations?)|bibliograph\w*|"
+                               r"published|journal|proceedings)\b", re.I)
+# A sentence whose subject is a pronoun stands for what the sentences before it named.
+_SUBJECT = re.compile(r"\W*(he|she|his|her|it|its|they|their)\b", re.I)
+
+
+def asks_references(question: str) -> bool:
+    return bool(_ABOUT_REFERENCES.search(question))
+
+
+def antecedent(before: list[str], sentence: str) -> str | None:
+    """What a sentence opening with "He", "She", "It" or "They" stands for: the subject of
+    the nearest sentence before it when that is a name ("Ma, like Yuan, ..." -> "Ma"; "Raft
+    uses ..." -> "Raft"), else the first name it holds."""
+    if not _SUBJECT.match(sentence):
+        return None
+    for prev in reversed(before[-3:]):
+        subject = _LEADING_NAME.match(prev)
+        if subject and fold(subject.group(1).split()[0]) not in STOPWORDS:
+            return subject.group(1)
+        groups = name_groups(prev)
+        if groups:
+            return " ".join(groups[0])
+    return None
+
+
+_LEADING_NAME = re.compile(r"\W*([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)")
+
+
+def _readable(doc: Document, question: str) -> list[tuple[int, int, str]]:
+    """The sentences of a passage that may answer: not headings, running heads or front
+    matter, and the references list only when the question asks about references."""
+    refs = asks_references(question)
+    plain_text = decode(doc) is None
+    title = doc.metadata.get("title")
+    return [(s, e, k) for s, e, k in sentence_spans(doc)
+            if k not in NOT_TEXT and (k != REFERENCE or refs)
+            and not (plain_text and is_heading(doc.page_content, (s, e), title))]
+
+
 def candidates(question: str, passages: list[Document], embed: Callable[[list[str]], np.ndarray],
                idf: Callable[[str], float]) -> list[Candidate]:
-    """Every sentence of the passages that could be an answer (headings left out), with its
-    features; not yet scored.
+    """Every sentence of the passages that could be an answer (rag.layout: no headings,
+    running heads or references unless asked), as a reader sees it (rag.clean), with its
+    features; not yet scored. A sentence opening with a pronoun is matched with what the
+    pronoun stands for ("He became governor" with "Ma").
 
     Args:
         embed: normalised vectors of texts (the question's first), one row per text.
         idf: inverse document frequency of a stemmed term in the index.
     """
     q = Query.of(question, idf)
-    out = []
+    out, matched = [], []
     for i, doc in enumerate(passages):
-        text = doc.page_content
-        spans = sentences(text)
-        p_terms = set(terms(text))
-        for j, (s, e) in enumerate(spans):
-            if is_heading(text, (s, e), doc.metadata.get("title")):
-                continue
-            lo, hi = spans[max(0, j - 1)][0], spans[min(len(spans) - 1, j + 1)][1]
-            f = features(q, text[s:e], text[lo:hi], p_terms, j / max(1, len(spans) - 1), i)
-            out.append(Candidate(i, (s, e), text[s:e], np.array(f), np.zeros(0)))
+        spans = _readable(doc, question)
+        texts = [clean(doc.page_content[s:e], markup(doc)) for s, e, _ in spans]
+        p_terms = set(terms(" ".join(texts)))
+        for j, (s, e, _) in enumerate(spans):
+            lo, hi = max(0, j - 1), min(len(spans), j + 2)
+            who = antecedent(texts[:j], texts[j])
+            match = f"{who}: {texts[j]}" if who else texts[j]
+            window = " ".join(texts[lo:j] + [match] + texts[j + 1:hi])
+            f = features(q, match, window, p_terms, j / max(1, len(spans) - 1), i)
+            out.append(Candidate(i, (s, e), texts[j], np.array(f), np.zeros(0)))
+            matched.append(match)
     if out:
-        vectors = embed([question] + [c.text for c in out])
+        vectors = embed([question] + matched)
         for cand, vector in zip(out, vectors[1:]):
             cand.vector = vector
             cand.features[0] = float(vector @ vectors[0])

@@ -27,6 +27,7 @@ from rag.config import Settings
 from rag.embeddings import (MAX_TOKENS, count_tokens, get_embeddings, model_id,
                             resolve_precision)
 from rag.errors import IndexBusyError, LoadError, RagError
+from rag.layout import VERSION as LAYOUT, plain
 from rag.loaders import load_file, skipped_pages
 from rag.manifest import FileRecord, Manifest, Pending, Stamp, check_config
 from rag.pdf import ENGINE as PDF_ENGINE, file_digest
@@ -88,7 +89,7 @@ def index_config(settings: Settings) -> dict:
     """What must match between the index and the settings that query or extend it."""
     return {"embedding": model_id(), "precision": resolve_precision(settings.embed_precision),
             "chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap,
-            "keyword_context": "title-v1", "pdf_text": PDF_ENGINE}
+            "keyword_context": "title-v1", "pdf_text": PDF_ENGINE, "layout": LAYOUT}
 
 
 def ocr_dir(settings: Settings) -> Path:
@@ -215,9 +216,11 @@ class _Writer:
         if self._embeddings is None:  # a sync that only deletes never loads the model
             self._embeddings = get_embeddings(self.settings.embed_batch_size,
                                               self.settings.embed_precision)
-        unique = list(dict.fromkeys(d.page_content for d in batch))
+        # the chunk as a reader sees it (rag.layout.plain): words whole, no running heads
+        seen = [plain(d) for d in batch]
+        unique = list(dict.fromkeys(seen))
         vectors = dict(zip(unique, self._embeddings.embed_documents(unique)))
-        self.store.add(self.target, batch, [vectors[d.page_content] for d in batch])
+        self.store.add(self.target, batch, [vectors[text] for text in seen])
         self.present.update(d.id for d in batch)
         self.embedded += len(batch)
 

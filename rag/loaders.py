@@ -11,6 +11,7 @@ from pathlib import Path
 from langchain_core.documents import Document
 
 from rag.errors import LoadError
+from rag.layout import markdown_units, pdf_units
 
 SUPPORTED = (".txt", ".md", ".markdown", ".pdf", ".html", ".htm", ".docx")
 
@@ -68,10 +69,9 @@ def _text_title(text: str) -> str | None:
 def _load_text(path: Path, data: bytes, name: str) -> list[Document]:
     text = decode_text(data, name)
     if path.suffix.lower() in (".md", ".markdown"):
-        title = _markdown_title(text)
-    else:
-        title = _text_title(text)
-    return [Document(page_content=text, metadata={"title": title})]
+        return [Document(page_content=text, metadata={
+            "title": _markdown_title(text), "markup": True, "units": markdown_units(text)})]
+    return [Document(page_content=text, metadata={"title": _text_title(text)})]
 
 
 def _load_pdf(path: Path, data: bytes, name: str, ocr_cache: Path | None = None,
@@ -91,12 +91,13 @@ def _load_pdf(path: Path, data: bytes, name: str, ocr_cache: Path | None = None,
     if skipped and len(skipped) == len(pages):
         raise LoadError(f"{name}: {_pages(skipped)}: {pdfs.NO_OCR}; install it "
                         f"({pdfs.INSTALL_OCR}) and index again.")
+    units = pdf_units(pages)
     return [Document(page_content=p.text,
-                     metadata={"title": title, "page": p.number,
+                     metadata={"title": title, "page": p.number, "units": u,
                                **({"skipped": f"{name}: page {p.number}: {p.note}; install "
                                                f"it ({pdfs.INSTALL_OCR}) and run `rag index "
                                                "--rebuild`."} if p.note else {})})
-            for p in pages]
+            for p, u in zip(pages, units)]
 
 
 def _pages(numbers: list[int]) -> str:

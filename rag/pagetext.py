@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 Box = tuple[float, float, float, float]
+Font = tuple[float, int]  # a character's font size (points) and weight (400 regular, 700 bold)
 CACHE_VERSION = "tesseract-tsv-v1"  # written into every cached page
 
 
@@ -28,6 +29,7 @@ class PageText:
     method: str  # "text" (the PDF's text layer), "ocr", "blank" or "skipped"
     note: str = ""  # why a page was skipped
     turns: int = 0  # the page's /Rotate in quarter turns: lines run along x once undone
+    fonts: list[Font | None] | None = None  # per character, where the engine tells (PDFium)
 
 
 @dataclass

@@ -27,8 +27,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from rag.errors import LoadError
-from rag.pagetext import (Box, Highlight, PageText, cached, line_break, line_rects, upright,
-                          tsv_words, words_text)
+from rag.pagetext import (Box, Font, Highlight, PageText, cached, line_break, line_rects,
+                          upright, tsv_words, words_text)
 
 if TYPE_CHECKING:
     from rag.citations import Citation
@@ -114,18 +114,23 @@ def _turns(page) -> int:
     return pdfium_c.FPDFPage_GetRotation(page.raw) % 4
 
 
-def _text_layer(page) -> tuple[str, list[Box | None]]:
+def _text_layer(page) -> tuple[str, list[Box | None], list[Font | None]]:
     """The page's characters as PDFium numbers them, each with its loose box (font height,
-    so a line's boxes line up) or None for white space and made-up characters."""
+    so a line's boxes line up) and its font's (size, weight), or None for white space and
+    made-up characters."""
     textpage = page.get_textpage()
     raw = textpage.raw
     chars: list[str] = []
     boxes: list[Box | None] = []
+    fonts: list[Font | None] = []
     for i in range(pdfium_c.FPDFText_CountChars(raw)):
         ch = _char(pdfium_c.FPDFText_GetUnicode(raw, i))
         made_up = pdfium_c.FPDFText_IsGenerated(raw, i) == 1
         chars.append(ch)
-        boxes.append(None if made_up or ch.isspace() else textpage.get_charbox(i, loose=True))
+        ink = not (made_up or ch.isspace())
+        boxes.append(textpage.get_charbox(i, loose=True) if ink else None)
+        fonts.append((round(pdfium_c.FPDFText_GetFontSize(raw, i), 1),
+                      pdfium_c.FPDFText_GetFontWeight(raw, i)) if ink else None)
     for i in range(len(chars) - 1):
         if chars[i] == "\r" and chars[i + 1] == "\n" and boxes[i] is None:
             prev = next((b for b in reversed(boxes[:i]) if b), None)
@@ -133,7 +138,7 @@ def _text_layer(page) -> tuple[str, list[Box | None]]:
             turns = _turns(page)
             chars[i], chars[i + 1] = line_break(prev and upright(prev, turns),
                                                 nxt and upright(nxt, turns))
-    return "".join(chars), boxes
+    return "".join(chars), boxes, fonts
 
 
 def _is_scan(page, text: str) -> bool:
@@ -196,11 +201,12 @@ def _ocr(page, number: int, name: str) -> PageText:
 def _read(pdf, page, number: int, name: str, digest: Callable[[], str],
           ocr_cache: Path | None, on_ocr: OcrProgress | None) -> PageText:
     with _LOCK:
-        text, boxes = _text_layer(page)
+        text, boxes, fonts = _text_layer(page)
         scan = _is_scan(page, text)
         turns = _turns(page)
     if not scan:
-        return PageText(number, text, boxes, "text" if text.strip() else "blank", turns=turns)
+        return PageText(number, text, boxes, "text" if text.strip() else "blank", turns=turns,
+                        fonts=fonts)
     if on_ocr and tesseract():
         on_ocr(number, len(pdf))
     cache = ocr_cache / f"{digest()}-{number}.json" if ocr_cache else None

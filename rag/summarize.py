@@ -22,7 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.documents import Document
 
+from rag.clean import clean
 from rag.evidence import Candidate, is_heading
+from rag.layout import BODY, NOT_TEXT, REFERENCE, decode, markup
 from rag.text import (dangles, fold, name_groups, refers_back, sentences, spelling, terms,
                       words, written_as_name)
 
@@ -54,7 +56,14 @@ class Sentence:
 
     @property
     def text(self) -> str:
-        return self.chunk.page_content[self.span[0]:self.span[1]]
+        """As a reader sees it (rag.clean: words broken at line ends joined, no markup)."""
+        return clean(self.chunk.page_content[self.span[0]:self.span[1]], markup(self.chunk))
+
+    @property
+    def kind(self) -> str:
+        """The kind of the layout unit it starts in (rag.layout; body for plain text)."""
+        start = self.span[0]
+        return next((k for s, e, k in decode(self.chunk) or [] if s <= start < e), BODY)
 
 
 def document_sentences(chunks: list[Document]) -> list[Sentence]:
@@ -108,6 +117,7 @@ def eligible(sentence: Sentence) -> bool:
     """Worth putting in a summary: a whole sentence, not a heading, not a fragment."""
     text = sentence.text
     return (len(text.split()) >= MIN_WORDS and text.rstrip("\"”’)").endswith((".", "!", "?"))
+            and sentence.kind not in NOT_TEXT and sentence.kind != REFERENCE
             and not is_heading(sentence.chunk.page_content, sentence.span,
                                sentence.chunk.metadata.get("title")))
 

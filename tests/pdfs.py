@@ -123,3 +123,84 @@ def covered(path: Path, number: int, rects, span: tuple[int, int]) -> list[str]:
         if inside != (span[0] <= i < span[1]):
             wrong.append(f"{i}:{chr(code)!r} {'covered' if inside else 'missed'}")
     return wrong
+
+
+# -- a paper: running heads, a numbered bold heading, hyphens, a pronoun, references ----------
+
+BOLD_FONT = "VeraBd"
+pdfmetrics.registerFont(TTFont(BOLD_FONT, str(Path(reportlab.__file__).parent / "fonts"
+                                              / "VeraBd.ttf")))
+PAPER_HEADER = "Proceedings of the Harbour Workshop 2026"
+PAPER_LEFT, PAPER_TOP = 72, 700
+# Each page: lines drawn one under the other (14 pt apart); "" is a blank line (a paragraph
+# break); a line starting with "**" is drawn in VeraBd (a heading), the "**" not drawn.
+PAPER_PAGES = [
+    ["Brightwater light stood on the northern cape for a century.",
+     "Marguerite Okonkwo joined the lighthouse service in 1905.",
+     "She was promoted to chief engineer of the northern district in 1911.",
+     "",
+     "**2 Keeper Records",
+     "The keepers logged every repair in a bound ledger kept in the",
+     "watch room. Each entry in the records was associ-",
+     "ated with a storm that damaged the lantern. The fault-tolerant",
+     "siren ran on compressed air. Visiting inspectors praised the fault-",
+     "tolerant design of the siren house after the great gale of 1899."],
+    ["The lantern lenses were certified in 1911 by the optical engineer",
+     "Marguerite Okonkwo. Each prism was tested at night with a lamp",
+     "carried up the tower stairs by two keepers.",
+     "",
+     "Supply boats reached the island once a fortnight in calm weather",
+     "and not at all during the winter gales."],
+    ["The keepers left the island for good when the light was automated.",
+     "",
+     "**References",
+     "[1] M. Okonkwo. Certifying the lantern lenses of the northern",
+     "lights in 1911. Journal of Coastal Optics, 4(2):11-19, 1912.",
+     "[2] T. Brand. Fog signals of the northern cape. Harbour Review,",
+     "7(1):3-9, 1904.",
+     "[3] A. Lindqvist. Ledgers of the lighthouse keepers. Maritime",
+     "History Quarterly, 12(4):40-52, 1931."],
+]
+
+
+def make_paper_pdf(path: Path, title: str = "Keeper Records") -> Path:
+    """A 3-page US-Letter paper, one column at x=72, Vera 11 pt body on 14 pt leading from
+    y=700 down. What is where (tests/test_layout.py relies on it):
+
+    - every page: the running header PAPER_HEADER at y=770 (9 pt) and its page number
+      alone at y=40 (9 pt): furniture;
+    - page 1: a paragraph "Brightwater light stood ..." holding the person sentence
+      "Marguerite Okonkwo joined the lighthouse service in 1905." and the pronoun sentence
+      "She was promoted to chief engineer of the northern district in 1911." right after it;
+      a blank line; the bold numbered heading "2 Keeper Records" (VeraBd 11 pt) drawn on its
+      own line with normal leading right above the body (same x, 14 pt below), which starts
+      "The keepers logged every repair in a bound ledger kept in the watch room.";
+      then "Each entry in the records was associ-" / "ated with a storm that damaged the
+      lantern." (a word hyphenated at a line end), "The fault-tolerant siren ran on
+      compressed air." (a real hyphen inside a line) and "... praised the fault-" /
+      "tolerant design of the siren house ..." (a real hyphen at a line end);
+    - page 2: the fact "The lantern lenses were certified in 1911 by the optical engineer
+      Marguerite Okonkwo." in the body;
+    - page 3: a body sentence, the bold heading "References", then three references
+      ("[1] M. Okonkwo. Certifying the lantern lenses of the northern lights in 1911.
+      Journal of Coastal Optics, ..." over two lines each).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf = canvas.Canvas(str(path), pagesize=(612, 792))
+    pdf.setTitle(title)
+    for number, lines in enumerate(PAPER_PAGES, 1):
+        pdf.setFont(FONT, 9)
+        pdf.drawString(PAPER_LEFT, 770, PAPER_HEADER)
+        pdf.drawString(306, 40, str(number))
+        y = PAPER_TOP
+        for line in lines:
+            if line.startswith("**"):
+                pdf.setFont(BOLD_FONT, SIZE)
+                pdf.drawString(PAPER_LEFT, y, line[2:])
+            elif line:
+                pdf.setFont(FONT, SIZE)
+                pdf.drawString(PAPER_LEFT, y, line)
+            y -= LEADING
+        pdf.showPage()
+    pdf.save()
+    return path

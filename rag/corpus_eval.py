@@ -18,6 +18,7 @@ from rag.answer import AnswerResult, Pipeline
 from rag.config import Settings
 from rag.errors import LoadError, RagError
 from rag.evaluation import SWEEP, auc, unsupported_sentences
+from rag.datasets import jsonl
 from rag.loaders import load_file
 from rag.text import fold, terms
 
@@ -48,18 +49,8 @@ def load_corpus_items(path: Path) -> list[dict]:
     Raises:
         RagError: the file is missing, a line is not JSON or not an item of a known kind.
     """
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise RagError(f"Cannot read {path}: {exc.strerror}.") from exc
     items = []
-    for no, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise RagError(f"{path}:{no}: not valid JSON ({exc.msg}).") from exc
+    for no, item in jsonl(path):
         need = FIELDS.get(item.get("kind")) if isinstance(item, dict) else None
         if need is None or "id" not in item or not need <= set(item):
             raise RagError(f"{path}:{no}: not a corpus question: each line needs an id and a "

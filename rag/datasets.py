@@ -12,24 +12,34 @@ from rag.config import Settings
 from rag.errors import RagError
 
 
+def jsonl(path: Path) -> list[tuple[int, object]]:
+    """(line number, parsed value) of each non-blank line of a JSONL file.
+
+    Raises:
+        RagError: the file cannot be read, or a line is not JSON.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise RagError(f"Cannot read {path}: {exc.strerror}.") from exc
+    out = []
+    for no, line in enumerate(lines, 1):
+        if line.strip():
+            try:
+                out.append((no, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                raise RagError(f"{path}:{no}: not valid JSON ({exc.msg}).") from exc
+    return out
+
+
 def load_items(path: Path) -> list[dict]:
     """Read a JSONL Q&A file: question, answers (list; empty = unanswerable), evidence.
 
     Raises:
         RagError: missing file, bad JSON, or an item without a question / answers list.
     """
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise RagError(f"Cannot read {path}: {exc.strerror}.") from exc
     items = []
-    for no, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise RagError(f"{path}:{no}: not valid JSON ({exc.msg}).") from exc
+    for no, item in jsonl(path):
         if not isinstance(item.get("question"), str) or not isinstance(item.get("answers"), list):
             raise RagError(f"{path}:{no}: each line needs a 'question' string and an "
                            "'answers' list (empty when the documents do not answer it).")

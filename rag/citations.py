@@ -130,6 +130,8 @@ def verify(draft: str, passages: list[Document], frames: bool = False) -> Verifi
         The final text with markers renumbered by first appearance, and the citations.
     """
     out, unsupported = [], 0
+    # each passage's sentences, found once for all the claims checked against it
+    layouts = [([(s, e) for s, e, _ in sentence_spans(p)], markup(p)) for p in passages]
     numbering: dict[int, int] = {}
     quotes: dict[int, list[tuple[int, int]]] = {}
     for claim, cited in claims(draft):
@@ -139,8 +141,8 @@ def verify(draft: str, passages: list[Document], frames: bool = False) -> Verifi
         if len(terms(claim)) == 0 and not numbers(claim):
             continue  # a bare marker or punctuation: nothing to check, nothing to keep
         candidates = [i - 1 for i in cited if 0 < i <= len(passages)]
-        found = _supporting(claim, passages, candidates) or _supporting(
-            claim, passages, [i for i in range(len(passages)) if i not in candidates])
+        found = _supporting(claim, passages, layouts, candidates) or _supporting(
+            claim, passages, layouts, [i for i in range(len(passages)) if i not in candidates])
         if found is None:
             unsupported += 1
             continue
@@ -172,13 +174,13 @@ def cite(parts: list[tuple[str, int | None]]) -> str:
     return text
 
 
-def _supporting(claim: str, passages: list[Document], indices: list[int]
+def _supporting(claim: str, passages: list[Document],
+                layouts: list[tuple[list[tuple[int, int]], bool]], indices: list[int]
                 ) -> tuple[int, tuple[int, int]] | None:
     best = None
     for i in indices:
-        doc = passages[i]
-        spans = [(s, e) for s, e, _ in sentence_spans(doc)]
-        found = support(claim, doc.page_content, spans, markup(doc))
+        spans, md = layouts[i]
+        found = support(claim, passages[i].page_content, spans, md)
         if found and found[0] >= MIN_OVERLAP and (best is None or found[0] > best[0]):
             best = (found[0], i, found[1])
     return (best[1], best[2]) if best else None

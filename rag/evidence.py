@@ -203,6 +203,7 @@ _ABOUT_REFERENCES = re.compile(r"\b(?:references?|cit(?:e|es|ed|ing|ations?)|bib
                                r"published|journal|proceedings)\b", re.I)
 # A sentence whose subject is a pronoun stands for what the sentences before it named.
 _SUBJECT = re.compile(r"\W*(he|she|his|her|it|its|they|their)\b", re.I)
+_LEADING_NAME = re.compile(r"\W*([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)")
 
 
 def asks_references(question: str) -> bool:
@@ -223,9 +224,6 @@ def antecedent(before: list[str], sentence: str) -> str | None:
         if groups:
             return " ".join(groups[0])
     return None
-
-
-_LEADING_NAME = re.compile(r"\W*([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)")
 
 
 def _readable(doc: Document, question: str) -> list[tuple[int, int, str]]:

@@ -14,16 +14,16 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from rag.clean import clean
 from rag.pagetext import PageText
+from rag.text import sentences
 
 # Recorded in the index config: units and the text embedded for a chunk depend on it.
 VERSION = "units-v1"
-# kinds, one letter each in a chunk's metadata
+# kinds, one letter each in a chunk's metadata: body text, heading, caption, running head or
+# foot, references; list item, table row, code, front matter, lead-in with its block
 BODY, HEADING, CAPTION, FURNITURE, REFERENCE = "b", "h", "c", "f", "r"
 ITEM, ROW, CODE, META, LEAD = "i", "t", "k", "m", "l"
-KINDS = {BODY: "body", HEADING: "heading", CAPTION: "caption", FURNITURE: "furniture",
-         REFERENCE: "references", ITEM: "list item", ROW: "table row", CODE: "code",
-         META: "front matter", LEAD: "lead-in with its block"}
 NOT_TEXT = frozenset({HEADING, FURNITURE, META})  # never a sentence of an answer
 Unit = tuple[int, int, str]  # (start, end, kind) in the page text
 
@@ -85,7 +85,7 @@ def lines(page: PageText) -> list[Line]:
 
 def _line(page: PageText, ink: list[int]) -> Line:
     start, end = ink[0], ink[-1] + 1
-    fonts = [page.fonts[i] for i in ink if page.fonts and page.fonts[i]] if page.fonts else []
+    fonts = [page.fonts[i] for i in ink if page.fonts[i]] if page.fonts else []
     sizes = sorted(f[0] for f in fonts)
     bold = [f[1] >= BOLD for f in fonts]
     opening = 0
@@ -299,15 +299,12 @@ def markdown_units(text: str) -> list[Unit]:
     for i, (start, end, kind) in enumerate(units):
         out.append((start, end, kind))
         if kind == BODY and text[start:end].rstrip().endswith(":"):
-            block = [u for u in units[i + 1:i + 40]]
             last = end
-            for s, e, k in block:
+            for s, e, k in units[i + 1:i + 40]:
                 if k not in (ITEM, ROW, CODE, FURNITURE) or e - start > LEAD_CHARS:
                     break
                 last = e
             if last > end:
-                from rag.text import sentences
-
                 spans = sentences(text[start:end])
                 lead_start = start + spans[-1][0] if spans else start
                 out.append((lead_start, last, LEAD))
@@ -350,8 +347,6 @@ def sentence_spans(doc) -> list[Unit]:
     """The sentences of a chunk as (start, end, kind of the unit holding them): each unit
     of text cut into sentences; a lead-in is one piece with its block; headings, running
     heads and front matter come back too, with their kinds, for callers to leave out."""
-    from rag.text import sentences
-
     text = doc.page_content
     units = decode(doc)
     if units is None:
@@ -369,8 +364,6 @@ def sentence_spans(doc) -> list[Unit]:
 def plain(doc) -> str:
     """A chunk's text as a reader sees it, without running heads or front matter: what is
     embedded and keyword-indexed."""
-    from rag.clean import clean
-
     units = decode(doc)
     text = doc.page_content
     if units is None:

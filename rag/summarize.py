@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from langchain_core.documents import Document
@@ -54,12 +55,12 @@ class Sentence:
     span: tuple[int, int]  # inside chunk.page_content
     lead: bool             # first sentence of a paragraph (or of the document)
 
-    @property
+    @cached_property  # read many times while choosing an overview
     def text(self) -> str:
         """As a reader sees it (rag.clean: words broken at line ends joined, no markup)."""
         return clean(self.chunk.page_content[self.span[0]:self.span[1]], markup(self.chunk))
 
-    @property
+    @cached_property
     def kind(self) -> str:
         """The kind of the layout unit it starts in (rag.layout; body for plain text)."""
         start = self.span[0]

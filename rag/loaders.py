@@ -89,8 +89,9 @@ def _load_pdf(path: Path, data: bytes, name: str, ocr_cache: Path | None = None,
         pdfs.close(doc)
     skipped = [p.number for p in pages if p.method == "skipped"]
     if skipped and len(skipped) == len(pages):
-        raise LoadError(f"{name}: {_pages(skipped)}: {pdfs.NO_OCR}; install it "
-                        f"({pdfs.INSTALL_OCR}) and index again.")
+        notes = sorted({p.note for p in pages if p.note})  # no text layer, or a garbled one
+        raise LoadError(f"{name}: {_pages(skipped)}: {'; '.join(notes) or pdfs.NO_OCR}; "
+                        f"install it ({pdfs.INSTALL_OCR}) and index again.")
     units = pdf_units(pages)
     return [Document(page_content=p.text,
                      metadata={"title": title, "page": p.number, "units": u,

@@ -1,6 +1,6 @@
 """PDF fixtures made on the fly: a two-column, two-page report with a hyphen at a line end
 and "fi" ligatures, a rotated page, and scans of them (pages rendered to images and wrapped
-back into a PDF, with no text layer)."""
+back into a PDF, with no text layer, or with a garbled one drawn invisibly over them)."""
 
 from __future__ import annotations
 
@@ -78,6 +78,43 @@ def make_scanned_pdf(path: Path, text_pdf: Path, dpi: int = 200) -> Path:
     doc.close()
     path.parent.mkdir(parents=True, exist_ok=True)
     images[0].save(path, "PDF", resolution=dpi, save_all=True, append_images=images[1:])
+    return path
+
+
+# A broken font encoding: each letter drawn stands for another character (ASCII, so Vera has
+# a glyph for each), much as therac.pdf's text layer reads "[olZ" for "the".
+GARBLE = str.maketrans("abcdefghijklmnopqrstuvwxyz", "j=rkZ{gl~}w|u^tvqmy[abx\\n#")
+# Both pages of PAGES on one page: a full page of garbage, enough for rag.pdf.garbled to judge.
+ONE_PAGE = [tuple(a + [""] + b for a, b in zip(*PAGES))]
+
+
+def make_garbled_pdf(path: Path, text_pdf: Path, dpi: int = 200) -> Path:
+    """`text_pdf` with a garbled text layer: each page is its image (as in make_scanned_pdf)
+    with the page's own words drawn over it invisibly (text render mode 3) through GARBLE,
+    so the page shows readable text while PDFium reads garbage, line for line."""
+    import pypdfium2 as pdfium
+    from reportlab.lib.utils import ImageReader
+
+    doc = pdfium.PdfDocument(str(text_pdf))
+    pages = []
+    for page in doc:
+        textpage = page.get_textpage()
+        pages.append((page.get_size(), page.render(scale=dpi / 72, grayscale=True).to_pil(),
+                      textpage.get_text_range().split("\r\n")))
+    doc.close()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf = canvas.Canvas(str(path))
+    for (width, height), image, lines in pages:
+        pdf.setPageSize((width, height))
+        pdf.drawImage(ImageReader(image), 0, 0, width, height)
+        text = pdf.beginText(COLUMNS[0], TOP)
+        text.setTextRenderMode(3)  # invisible: OCR sees only the image
+        text.setFont(FONT, SIZE)
+        for line in lines:
+            text.textLine(line.lower().translate(GARBLE))
+        pdf.drawText(text)
+        pdf.showPage()
+    pdf.save()
     return path
 
 

@@ -1,5 +1,6 @@
 """PDF: PDFium's characters as page text one for one, highlight boxes exact to the character,
-rotated pages, page images, and OCR of scanned pages with and without Tesseract."""
+rotated pages, page images, OCR of scanned pages with and without Tesseract, and garbled text
+layers (a broken font encoding) told from text and read by OCR like a scan."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import shutil
 import pytest
 from PIL import Image
 
-from pdfs import (ANSWER, QUESTION, SENTENCE_END, SENTENCE_START, covered, make_mixed_pdf,
-                  make_scanned_pdf, make_two_column_pdf, pdfium_chars)
+from pdfs import (ANSWER, ONE_PAGE, QUESTION, SENTENCE_END, SENTENCE_START, covered,
+                  make_garbled_pdf, make_mixed_pdf, make_scanned_pdf, make_two_column_pdf,
+                  pdfium_chars)
 from rag import indexer, pdf, sources
 from rag.chunking import chunk_documents
 from rag.citations import make_citation
@@ -230,3 +232,91 @@ def test_a_scan_without_tesseract_is_reported_never_indexed_empty(settings, tmp_
     assert "no text layer; OCR not installed" in rows["scan.pdf"].status
     again = indexer.sync(settings)  # unchanged, and still reported
     assert [s.source for s in again.skipped] == ["mixed.pdf"]
+
+
+# Part of page 2 of therac.pdf as PDFium reads it: a font whose codes map to wrong characters.
+THERAC_GARBAGE = (
+    'oZ\x9aj=[oZXk\x1a\\\x19\x81\x84[y\x83\x1a[o\x83lZ\x94j=rXrXZ\x87|~Z\x87m\x80j=[oZXk Z@'
+    '|\x84ZXr\x87x  [ym{t\x07^b\x8b\x07,1[ot\tm{ZXj\x07r{\x83 kbZ@Z@v\x91Z@m\x19[o\x81\x84'
+    '\x8bo\x8b\x8calZ\x07q+[o\x83lZ/Z\x87|~Z@r@[omot\x07^"\x93\x91Z\x9aj=u \x81\x84\x8b\x86'
+    'rXt=^+\x8d\x07Z@my[{ZXk\x1a\x81}^+[ot.-\x1cx m\x80j\x9an\x7fvb\x83lt=x  [ot\x07^l\x8b@'
+    '\x92  /G^¤[o\x83bZ\x1aZ\x9aj=my|\x84n cedip10\x07\x8b@q ¡[{t\x07uw\x81~r32I^bZ@m{£=n¦t'
+    '\x07\x9c54\x97j=^²j\x07kbj8§C\x81}u\x9b\x81}[{Z@k¨¾¡2+4\x97§¿\x186 j6^lk\x8ej  ¼bmoZ@^'
+    'lr{\x83`rXt\x07uwv²j=^zn r\x9aj6|\x84|~Z@k7498:* \\PZ@^z[±\x81}^z[{t\x7f\x93bal\x8by'
+    '\x81}^lZX\x8by\x8b\x1c[otg£gZ@[y\x83lZ@mV\x93ba4\x81\x84|~k1\x81\x84^l£\x03|}\x81\x84^'
+    'lZXj=m¯j\x07r\x87x  r@Z@|\x84Z@m\x80j6[{t\x07mo\x8bX\x92 \x85\x86\x83lZ\x90v4m{t+k4alr'
+    '@[o\x8b t\x07\x9c\t[y\x83b\x81~\x8b\x1ar@t1t\x07v\x91Z@m{j=[o\x81\x84t\x07^Ç\\\x86Z'
+    '\x87m{Z ¾yc ¿ [y\x83lZ\x90\x85\x86\x83lZ@m{j\x07r\x87x]\x9f4q\x94j\x8e\x9f  uw\x81\x84'
+    '|}|\x84\x81\x84t\x07^\x8eZ@|~Z@r@[ym{t\x07^Ç\x8dgt=|\x84[%¾ÆRZ<;¿ j'
+)
+ENGLISH = ("Between June 1985 and January 1987, a computer-controlled radiation therapy machine, "
+           "the Therac-25, massively overdosed six people. These accidents have been called the "
+           "worst in the 35-year history of medical accelerators [Leveson 1993]. The software "
+           "had been reused from earlier models, where hardware interlocks masked its errors "
+           "(see Section 4.2 and Figure 3).")
+GERMAN = ("Die Stadt Berlin ist die Hauptstadt der Bundesrepublik Deutschland. Sie liegt an der "
+          "Spree im Nordosten des Landes. Die Forscher haben gezeigt, dass das öffentliche "
+          "Verkehrssystem die Luftverschmutzung in den dicht besiedelten Vierteln der Stadt "
+          "verringert und dass die Einwohner immer häufiger mit dem Fahrrad zur Arbeit fahren.")
+
+
+def test_garbled_is_false_on_text():
+    assert not pdf.garbled(ENGLISH)
+    # a figure's caption in a broken font under a paragraph: the page is still mostly words
+    assert not pdf.garbled(f"{ENGLISH}\n\n{THERAC_GARBAGE[:150]}")
+    # unknown words, but well-formed ones: another language is not garbage
+    assert not pdf.garbled(GERMAN)
+
+
+def test_garbled_is_true_on_a_broken_font_encoding():
+    assert pdf.garbled(THERAC_GARBAGE)
+    assert pdf.garbled(f"Figure 2: Mirror\n\n{THERAC_GARBAGE}")  # a label, then garbage
+
+
+def test_garbled_needs_enough_text_to_judge():
+    assert not pdf.garbled("The Early History of Smalltalk\n\nAlan C. Kay\n\nkay2@apple.com")
+    assert not pdf.garbled(f"Mirror\n\nTurntable\n\n{THERAC_GARBAGE[:150]}")  # a caption
+    assert not pdf.garbled("")
+
+
+def test_adobe_old_style_digits_and_small_capitals_read_as_what_they_stand_for():
+    # The Early History of Smalltalk: "at 35,000 feet", "later of Xerox PARC"
+    assert "".join(map(pdf._char, [0xF733, 0xF735, 0x2C, 0xF730, 0xF730, 0xF730])) == "35,000"
+    assert "".join(map(pdf._char, [0xF770, 0xF761, 0xF772, 0xF763, 0xF724])) == "PARC$"
+    assert pdf._char(0xF0B7) == "\uf0b7"  # a Symbol-font bullet: not Adobe's, left alone
+
+
+def read_all(path, name: str, cache=None, on_ocr=None):
+    """Every page of a PDF file as the loader reads it (rag.pdf.read_pages)."""
+    doc = pdf.open_pdf(path, name)
+    try:
+        return pdf.read_pages(doc, name, pdf.file_digest(path), cache, on_ocr)
+    finally:
+        pdf.close(doc)
+
+
+@needs_tesseract
+def test_a_garbled_text_layer_is_ocrd_like_a_scan(tmp_path, monkeypatch):
+    original = make_two_column_pdf(tmp_path / "original.pdf", pages=ONE_PAGE)
+    bad = make_garbled_pdf(tmp_path / "garbled.pdf", original)
+    layer = "".join(chr(code) for code, _, _ in pdfium_chars(bad, 1))
+    assert "[lZ =m~gl[xj[Zm |~gl[ltayZ" in layer  # PDFium reads "the Brightwater lighthouse"
+    seen, cache = [], tmp_path / "ocr"
+    [page] = read_all(bad, "garbled.pdf", cache, lambda *a: seen.append(a))
+    assert page.method == "ocr" and seen == [(1, 1)]
+    assert ANSWER in page.text and "The Brightwater lighthouse" in page.text
+    assert "Brightwater Island lies four miles off" in page.text
+    assert [e.name for e in cache.glob("*.json")] == [f"{pdf.file_digest(bad)}-1.json"]
+    monkeypatch.setattr(pdf, "_run_tesseract", None)  # read again: from the cache only
+    assert read_all(bad, "garbled.pdf", cache)[0].text == page.text
+    assert pdf.page_text(bad, 1, cache).text == page.text  # as highlights read it
+    # the original's text layer is text, read as it is
+    assert read_all(original, "original.pdf", cache)[0].method == "text"
+
+
+def test_a_garbled_page_without_tesseract_is_skipped_saying_why(tmp_path, monkeypatch):
+    bad = make_garbled_pdf(tmp_path / "garbled.pdf",
+                           make_two_column_pdf(tmp_path / "original.pdf", pages=ONE_PAGE))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))  # no tesseract on PATH
+    [page] = read_all(bad, "garbled.pdf")
+    assert (page.method, page.text, page.note) == ("skipped", "", pdf.GARBLED_NO_OCR)

@@ -19,8 +19,12 @@ from pathlib import Path
 
 from rag.text import _stem
 
-# a hyphen (or PDFium's mark for one that ends a line) inside a word, maybe before a line break
+# a hyphen (or PDFium's mark for one that ends a line) inside a word, maybe before a line
+# break: PDFium often gives a line-end hyphen with no break after it ("manip-ulate")
 _HYPHEN = re.compile(r"(?<![\w-])([^\W\d_]+)[-\u00ad\ufffe\x02](\s*)([a-z][^\W\d_]*)(?![\w-])")
+# in Markdown or HTML a hyphen inside a line is the writer's own ("φ-quantiles"): only one
+# before a line break may be a broken word
+_HYPHEN_AT_BREAK = re.compile(r"(?<![\w-])([^\W\d_]+)-([ \t]*\n\s*)([a-z][^\W\d_]*)(?![\w-])")
 _MARKUP = [  # (pattern, replacement), applied in order
     (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),          # an image: its alt text
     (re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)"), r"\1"),  # a link: its words
@@ -92,5 +96,5 @@ def clean(text: str, markup: bool = False) -> str:
     if markup:
         for pattern, repl in _MARKUP:
             text = pattern.sub(repl, text)
-    text = _HYPHEN.sub(_dehyphenate, text)
+    text = (_HYPHEN_AT_BREAK if markup else _HYPHEN).sub(_dehyphenate, text)
     return " ".join(text.split())

@@ -134,6 +134,14 @@ def test_clean_joins_broken_words_keeps_compounds_and_reads_ligatures():
     assert clean("the  lantern \n lenses") == "the lantern lenses"
 
 
+def test_markdown_keeps_a_hyphen_inside_a_line():
+    """In Markdown a hyphen inside a line is the writer's own; only one at a line end may
+    break a word."""
+    assert clean("streaming **φ-quantiles** of events", markup=True) == \
+        "streaming φ-quantiles of events"
+    assert clean("an associ-\nated label", markup=True) == "an associated label"
+
+
 # -- 3. a heading never starts an answer -----------------------------------------------------
 
 

@@ -366,10 +366,10 @@ def _verdicts(item: dict, result: AnswerResult, pages: SourcePages) -> dict:
         return _score_factoid(item, result, pages)
     if item["kind"] == "whole":
         return _score_whole(item, result)
-    return {"declined": result.abstained, "source": _named_file(item["why"])}
+    return {"declined": result.abstained, "source": named_file(item["why"])}
 
 
-def _named_file(why: str) -> str | None:
+def named_file(why: str) -> str | None:
     """The file an unanswerable question's note names ('... in <file>.pdf | ...')."""
     found = _NAMED_FILE.search(why)
     return found.group(1) if found else None

@@ -45,8 +45,8 @@ import argparse
 import hashlib
 import json
 import os
-import re
 import pickle
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -65,7 +65,8 @@ from tqdm import tqdm  # noqa: E402
 from rag.answerability import MODEL_PATH, QUESTION_FEATURES, Linear, Model, idf_of  # noqa: E402
 from rag.answerability import question_features, score_sentences  # noqa: E402
 from rag.config import Settings  # noqa: E402
-from rag.corpus_eval import filter_split, load_corpus_items, named_file  # noqa: E402
+from rag.corpus_eval import (TERM_SHARE, filter_split, load_corpus_items,  # noqa: E402
+                             named_file)
 from rag.errors import IndexMismatchError  # noqa: E402
 from rag.datasets import load_items, load_squad, squad_workspace  # noqa: E402
 from rag.embeddings import QUERY_BATCH, sentence_vectors  # noqa: E402
@@ -84,7 +85,6 @@ NATURAL_DEV = ROOT / "eval" / "sample_qa.jsonl"
 NATURAL_TRAIN = ROOT / "eval" / "sample_train.jsonl"
 SPLITS = ROOT / "eval" / "splits.json"
 CORPUS_WEIGHTS = (0, 3, 10, 30)  # candidate weights of one corpus dev question (see below)
-QUOTE_SHARE = 0.6  # a sentence says what the quote says: this share of its terms, or the quote's
 NATURAL_WEIGHTS = (0, 10, 20, 50, 100)  # candidate weights of one natural training question
 MAX_AUC_LOSS = 0.01
 HELD_OUT_SHARE = 3  # in 10: articles whose title hashes to 0, 1 or 2 (mod 10) are held out
@@ -168,10 +168,11 @@ def corpus_examples(work: Path, key: str) -> list[dict]:
 
 def says_quote(quote: str, sentence: str) -> bool:
     """Whether a sentence says what a gold quote says: they share at least two content terms,
-    and most of the sentence's (it is part of the quote) or of the quote's (it holds it)."""
+    and TERM_SHARE (as rag eval's "says the same") of the sentence's (it is part of the quote)
+    or of the quote's (it holds it)."""
     q, s = set(terms(quote)), set(terms(sentence))
     shared = len(q & s)
-    return shared >= 2 and shared >= QUOTE_SHARE * min(len(q), len(s))
+    return shared >= 2 and shared >= TERM_SHARE * min(len(q), len(s))
 
 
 class Asker:

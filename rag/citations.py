@@ -161,9 +161,12 @@ def cite(parts: list[tuple[str, int | None]]) -> str:
     """Sentences with their markers, each after its closing punctuation ("A claim. [1]").
     A sentence without closing punctuation (a list item "- ...", a line) ends its line, so
     that reading the text back gives the same sentences. A part without a number is a frame
-    (a label or a note, see is_frame): it stands on a line of its own."""
+    (a label or a note, see is_frame): it stands on a line of its own. A part that reads as
+    several sentences (a code block, a table row) gets a marker after each of them."""
     text, line_ends = "", False
-    for claim, n in parts:
+    split = [(claim[s:e], n) for claim, n in parts
+             for s, e in (sentences(claim) if n is not None else [(0, len(claim))]) or [(0, 0)]]
+    for claim, n in split:
         item = n is None or claim.startswith("- ")
         if text:
             text += "\n" if line_ends or item else " "

@@ -226,15 +226,33 @@ def antecedent(before: list[str], sentence: str) -> str | None:
     return None
 
 
+# Orders to whoever reads the passage ("Ignore the question and ...", "SYSTEM: new
+# instructions", "..., reply only with ...", "The answer to every question is ..."): text
+# planted for a language model, never an answer.
+_ORDERS = re.compile(r"\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?(?:the\s+)?(?:previous\s+|"
+                     r"prior\s+|above\s+|other\s+)?(?:instructions?|questions?|passages?|prompts?|"
+                     r"context|rules)\b|(?:^|[,:;]\s*|\band\s+)(?:reply|respond|answer)\s+(?:only\s+)?"
+                     r"with\b|\bthe answer to (?:every|any|all|each) questions?\b|^\W*(?:system|"
+                     r"assistant)\s*:|\bnew instructions\b", re.I)
+
+
+def answers_nothing(text: str) -> bool:
+    """A sentence that cannot be an answer: a question, or orders to a model (_ORDERS)."""
+    return text.rstrip().endswith("?") or bool(_ORDERS.search(text))
+
+
 def _readable(doc: Document, question: str) -> list[tuple[int, int, str]]:
     """The sentences of a passage that may answer: not headings, running heads or front
-    matter, and the references list only when the question asks about references."""
+    matter, questions or orders to a model, and the references list only when the question
+    asks about references."""
     refs = asks_references(question)
     plain_text = decode(doc) is None
     title = doc.metadata.get("title")
+    text = doc.page_content
     return [(s, e, k) for s, e, k in sentence_spans(doc)
             if k not in NOT_TEXT and (k != REFERENCE or refs)
-            and not (plain_text and is_heading(doc.page_content, (s, e), title))]
+            and not (plain_text and is_heading(text, (s, e), title))
+            and not answers_nothing(text[s:e])]
 
 
 def candidates(question: str, passages: list[Document], embed: Callable[[list[str]], np.ndarray],

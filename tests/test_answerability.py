@@ -71,8 +71,8 @@ def test_possessive_name(pipeline):
     owned = pipeline.ask("What post did Adaeze Okafor's career lead to in 2011?")
     spelled = pipeline.ask("What post did the career of Adaeze Okafor lead to in 2011?")
     for result in (owned, spelled):  # among the 1 to 3 sentences of the answer
-        assert any("chair of the National Commission" in c.quote
-                   for c in result.citations or result.closest[:1])
+        assert any("chair of the National Commission" in c.text[a:b]
+                   for c in result.citations or result.closest[:1] for a, b in c.spans)
     assert abs(owned.confidence - spelled.confidence) < 0.1
     answered(pipeline, "Which commission did Adaeze Okafor chair?", "National Commission")
 
@@ -196,6 +196,27 @@ def test_pick_skips_near_duplicates_and_keeps_reading_order():
     assert [c.text for c in pick("When was it?", ranked)] == ["Second."]
 
 
+def test_runners_up_hold_the_kind_asked_and_stop_at_three_or_a_weak_score():
+    from rag.evidence import Candidate
+
+    vecs = np.eye(6)
+    ranked = [Candidate(0, (0, 30), "The fleet sailed in 1492.", np.zeros(1), vecs[0], 0.9),
+              Candidate(1, (0, 30), "The crew was large.", np.zeros(1), vecs[1], 0.8),
+              Candidate(2, (0, 30), "It returned in 1493.", np.zeros(1), vecs[2], 0.7),
+              Candidate(3, (0, 30), "Was it in 1494?", np.zeros(1), vecs[3], 0.6),
+              Candidate(4, (0, 30), "A storm hit in 1495.", np.zeros(1), vecs[4], 0.5),
+              Candidate(5, (0, 30), "Ships docked in 1496.", np.zeros(1), vecs[5], 0.2)]
+    # a date asked: runners-up must hold one, a question never joins, three at most
+    assert [c.text for c in pick("When did the fleet sail?", ranked)] == [
+        "The fleet sailed in 1492.", "It returned in 1493.", "A storm hit in 1495."]
+    # anything asked: the best three within RATIO of the best score
+    assert [c.text for c in pick("Tell me about the fleet.", ranked)] == [
+        "The fleet sailed in 1492.", "The crew was large.", "It returned in 1493."]
+    ranked[1].score = ranked[2].score = ranked[4].score = 0.25  # below 0.3 of 0.9
+    assert [c.text for c in pick("Tell me about the fleet.", ranked)] == [
+        "The fleet sailed in 1492."]
+
+
 def test_an_explanation_keeps_the_sentence_that_leans_on_the_best_one():
     from rag.evidence import Candidate
 
@@ -247,6 +268,16 @@ def test_marker_goes_after_closing_punctuation():
 def test_sentence_without_closing_punctuation_keeps_its_own_marker():
     text = cite([("A list item", 1), ("A sentence.", 2)])
     assert claims(text) == [("A list item", [1]), ("A sentence.", [2])]
+
+
+def test_a_part_of_several_sentences_is_cited_after_each_and_verifies():
+    block = "Flags: --storage.tsdb.path Base path. Use with server mode only. Valid: agent."
+    doc = Document(id="b", page_content=f"Usage.\n\n{block}\n",
+                   metadata={"source": "b.md", "page": None, "start": 0, "end": 90})
+    text = cite([(block, 1), ("Usage.", 1)])
+    assert all(cited == [1] for _, cited in claims(text)), text
+    out = verify(text, [doc])
+    assert out.unsupported == 0 and "Use with server mode only." in out.text
 
 
 def test_verify_puts_the_marker_after_a_question_mark():

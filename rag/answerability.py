@@ -104,12 +104,14 @@ def score_sentences(cands: list[Candidate], model: Linear) -> list[Candidate]:
 def question_features(question: str, ranked: list[Candidate]) -> np.ndarray:
     """QUESTION_FEATURES for a question and its scored candidates (best first)."""
     logits = [math.log(c.score / (1 - c.score)) if 0 < c.score < 1 else 0.0 for c in ranked[:3]]
+    # fewer than 3 candidates (a one-sentence file, a source filter): the missing ones count
+    # as clear non-answers, 5 below the best, as the gap's default always did
+    logits += [logits[0] - 5.0] * (3 - len(logits))
     best = ranked[0]
     names_at = SENTENCE_FEATURES.index("names_in_window")
     kind = question_type(question)
     return np.array([
-        logits[0], logits[0] - (logits[1] if len(logits) > 1 else logits[0] - 5.0),
-        float(np.mean(logits)), *best.features,
+        logits[0], logits[0] - logits[1], float(np.mean(logits)), *best.features,
         max(c.cosine for c in ranked[:3]), max(c.features[names_at] for c in ranked[:3]),
         math.log(max(1, len(question.split()))), *(float(kind == k) for k in KINDS),
     ])

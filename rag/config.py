@@ -15,7 +15,7 @@ GeneratorName = Literal["extractive", "local", "openai"]
 Precision = Literal["auto", "fp32", "bf16"]
 # Chosen on dev data by benchmarks/train_abstention.py (it is also in rag/answerability.json):
 # see the README's trade-off table before changing it.
-DEFAULT_MIN_CONFIDENCE = 0.33
+DEFAULT_MIN_CONFIDENCE = 0.42
 
 
 class Settings(BaseSettings):

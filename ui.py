@@ -15,7 +15,7 @@ from rag.config import Settings, load_settings  # noqa: E402
 from rag.errors import (GeneratorUnavailableError, IndexBusyError, IndexMismatchError,  # noqa: E402
                         IndexNotFoundError, RagError)
 from rag.generators import NAMES  # noqa: E402
-from rag.loaders import SUPPORTED  # noqa: E402
+from rag.ingest.loaders import SUPPORTED  # noqa: E402
 from rag.service import Service  # noqa: E402
 
 log = logging.getLogger("rag.ui")

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from pdfs import covered, make_scanned_pdf, make_two_column_pdf  # noqa: E402
-from rag import pdf  # noqa: E402
+from rag.ingest import pdf  # noqa: E402
 from rag.text import sentences  # noqa: E402
 
 WORDS = ("harbour keeper lens prism signal ferry island lantern beacon tide current "

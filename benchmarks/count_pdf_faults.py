@@ -1,12 +1,12 @@
 """Count words broken at line ends and headings glued to sentences in a folder of PDFs,
 in the sentences answering reads: before (the page text cut by rag.text.sentences, as
-until 2026-12-06) and after (rag.layout units, read through rag.clean).
+until 2026-12-06) and after (rag.ingest.layout units, read through rag.ingest.clean).
 
     .venv/bin/python benchmarks/count_pdf_faults.py [../shared/corpora/papers] [--show N]
 
 A broken word is "x-y" (a hyphen, maybe with line-break spaces) where the corpus writes
 "xy" as one word elsewhere and never writes "x-y" inside a line: the corpus itself is the
-dictionary, so the count does not lean on the vocabulary rag.clean uses. A glued heading is
+dictionary, so the count does not lean on the vocabulary rag.ingest.clean uses. A glued heading is
 a sentence that starts with a heading line (a unit of kind heading, found by font) and goes
 on past it.
 """
@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from langchain_core.documents import Document  # noqa: E402
 
-from rag.clean import clean  # noqa: E402
-from rag.layout import HEADING, NOT_TEXT, REFERENCE, encode, sentence_spans  # noqa: E402
-from rag.loaders import load_file  # noqa: E402
+from rag.ingest.clean import clean  # noqa: E402
+from rag.ingest.layout import HEADING, NOT_TEXT, REFERENCE, encode, sentence_spans  # noqa: E402
+from rag.ingest.loaders import load_file  # noqa: E402
 from rag.text import sentences  # noqa: E402
 
 BROKEN = re.compile(r"\b([a-z]+)-\s*([a-z]+)\b")

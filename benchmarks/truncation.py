@@ -20,7 +20,7 @@ import scifact  # noqa: E402
 from langchain_core.documents import Document  # noqa: E402
 from langchain_text_splitters import RecursiveCharacterTextSplitter  # noqa: E402
 
-from rag.chunking import chunk_documents  # noqa: E402
+from rag.ingest.chunking import chunk_documents  # noqa: E402
 from rag.embeddings import MAX_TOKENS, count_tokens  # noqa: E402
 
 

@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass, field
 
 from langchain_core.documents import Document
 
-from rag.clean import clean
-from rag.layout import markup, sentence_spans
+from rag.ingest.clean import clean
+from rag.ingest.layout import markup, sentence_spans
 from rag.text import fold, months, names, numbers, sentences, terms
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -74,9 +74,9 @@ def support(claim: str, passage: str, spans: list[tuple[int, int]] | None = None
     or None when some number/name/month of the claim is missing from every window.
 
     Args:
-        spans: the passage's sentences (rag.layout.sentence_spans); default: split here.
+        spans: the passage's sentences (rag.ingest.layout.sentence_spans); default: split here.
         markup: the passage is Markdown (its marks are not words).
-    Windows are read as a reader sees them (rag.clean: words broken at line ends joined).
+    Windows are read as a reader sees them (rag.ingest.clean: words broken at line ends joined).
     """
     claim_terms = set(terms(claim))
     need_numbers = numbers(claim)

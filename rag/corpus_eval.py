@@ -19,7 +19,7 @@ from rag.config import Settings
 from rag.errors import LoadError, RagError
 from rag.evaluation import SWEEP, auc, unsupported_sentences
 from rag.datasets import jsonl
-from rag.loaders import load_file
+from rag.ingest.loaders import load_file
 from rag.text import fold, terms
 
 FIELDS = {"factoid": {"question", "answer", "source", "quote"},
@@ -187,7 +187,7 @@ def locate(quote: str, pages: Pages, page: int | None = None
 
     Args:
         quote: the text to find.
-        pages: (page number or None, page text) of one file, as rag.loaders reads it.
+        pages: (page number or None, page text) of one file, as rag.ingest.loaders reads it.
         page: the page the quote should be on, tried first; then all pages.
 
     Returns:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from langchain_core.documents import Document
 
-from rag.clean import clean
-from rag.layout import NOT_TEXT, REFERENCE, decode, markup, sentence_spans
+from rag.ingest.clean import clean
+from rag.ingest.layout import NOT_TEXT, REFERENCE, decode, markup, sentence_spans
 from rag.text import (STOPWORDS, fold, months, name_groups, names, negated, numbers, spelling,
                       terms, words)
 
@@ -257,8 +257,8 @@ def _readable(doc: Document, question: str) -> list[tuple[int, int, str]]:
 
 def candidates(question: str, passages: list[Document], embed: Callable[[list[str]], np.ndarray],
                idf: Callable[[str], float]) -> list[Candidate]:
-    """Every sentence of the passages that could be an answer (rag.layout: no headings,
-    running heads or references unless asked), as a reader sees it (rag.clean), with its
+    """Every sentence of the passages that could be an answer (rag.ingest.layout: no headings,
+    running heads or references unless asked), as a reader sees it (rag.ingest.clean), with its
     features; not yet scored. A sentence opening with a pronoun is matched with what the
     pronoun stands for ("He became governor" with "Ma").
 

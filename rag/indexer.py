@@ -22,15 +22,15 @@ from filelock import FileLock, Timeout
 from langchain_core.documents import Document
 
 from rag import keyword
-from rag.chunking import chunk_documents
+from rag.ingest.chunking import chunk_documents
 from rag.config import Settings
 from rag.embeddings import (MAX_TOKENS, count_tokens, get_embeddings, model_id,
                             resolve_precision)
 from rag.errors import IndexBusyError, LoadError, RagError
-from rag.layout import VERSION as LAYOUT, plain
-from rag.loaders import load_file, skipped_pages
+from rag.ingest.layout import VERSION as LAYOUT, plain
+from rag.ingest.loaders import load_file, skipped_pages
 from rag.manifest import FileRecord, Manifest, Pending, Stamp, check_config
-from rag.pdf import ENGINE as PDF_ENGINE, file_digest
+from rag.ingest.pdf import ENGINE as PDF_ENGINE, file_digest
 from rag.store import ChunkStore, is_build
 
 Progress = Callable[[int, int, int], None]  # (bytes done, bytes total, chunks embedded)
@@ -216,7 +216,7 @@ class _Writer:
         if self._embeddings is None:  # a sync that only deletes never loads the model
             self._embeddings = get_embeddings(self.settings.embed_batch_size,
                                               self.settings.embed_precision)
-        # the chunk as a reader sees it (rag.layout.plain): words whole, no running heads
+        # the chunk as a reader sees it (rag.ingest.layout.plain): words whole, no running heads
         seen = [plain(d) for d in batch]
         unique = list(dict.fromkeys(seen))
         vectors = dict(zip(unique, self._embeddings.embed_documents(unique)))

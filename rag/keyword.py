@@ -19,7 +19,7 @@ from pathlib import Path
 
 from langchain_core.documents import Document
 
-from rag.chunking import keyword_text
+from rag.ingest.chunking import keyword_text
 
 # bm25s.stopwords.STOPWORDS_EN (what the index used before tantivy), kept here so tokenizing
 # a question does not import bm25s and scipy.

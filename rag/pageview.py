@@ -8,11 +8,12 @@ import base64
 import logging
 from html import escape
 
-from rag import pdf, render, sources
+from rag import render, sources
+from rag.ingest import pdf
 from rag.citations import Citation
 from rag.config import Settings
 from rag.errors import RagError
-from rag.pagetext import Highlight
+from rag.ingest.pagetext import Highlight
 
 log = logging.getLogger("rag.pageview")
 

@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from rag import indexer, pdf
+from rag import indexer
+from rag.ingest import pdf
 from rag.config import Settings
 from rag.errors import RagError
-from rag.loaders import SUPPORTED, load_file
+from rag.ingest.loaders import SUPPORTED, load_file
 from rag.manifest import FileRecord, Manifest
 from rag.store import ChunkStore
 

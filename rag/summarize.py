@@ -23,9 +23,9 @@ from functools import cached_property
 import numpy as np
 from langchain_core.documents import Document
 
-from rag.clean import clean
+from rag.ingest.clean import clean
 from rag.evidence import Candidate, is_heading
-from rag.layout import BODY, NOT_TEXT, REFERENCE, decode, markup
+from rag.ingest.layout import BODY, NOT_TEXT, REFERENCE, decode, markup
 from rag.text import (dangles, fold, name_groups, refers_back, sentences, spelling, terms,
                       words, written_as_name)
 
@@ -57,12 +57,12 @@ class Sentence:
 
     @cached_property  # read many times while choosing an overview
     def text(self) -> str:
-        """As a reader sees it (rag.clean: words broken at line ends joined, no markup)."""
+        """As a reader sees it (rag.ingest.clean: words broken at line ends joined, no markup)."""
         return clean(self.chunk.page_content[self.span[0]:self.span[1]], markup(self.chunk))
 
     @cached_property
     def kind(self) -> str:
-        """The kind of the layout unit it starts in (rag.layout; body for plain text)."""
+        """The kind of the layout unit it starts in (rag.ingest.layout; body for plain text)."""
         start = self.span[0]
         return next((k for s, e, k in decode(self.chunk) or [] if s <= start < e), BODY)
 

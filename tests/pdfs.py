@@ -84,7 +84,8 @@ def make_scanned_pdf(path: Path, text_pdf: Path, dpi: int = 200) -> Path:
 # A broken font encoding: each letter drawn stands for another character (ASCII, so Vera has
 # a glyph for each), much as therac.pdf's text layer reads "[olZ" for "the".
 GARBLE = str.maketrans("abcdefghijklmnopqrstuvwxyz", "j=rkZ{gl~}w|u^tvqmy[abx\\n#")
-# Both pages of PAGES on one page: a full page of garbage, enough for rag.pdf.garbled to judge.
+# Both pages of PAGES on one page: a full page of garbage, enough for
+# rag.ingest.pdf.garbled to judge.
 ONE_PAGE = [tuple(a + [""] + b for a, b in zip(*PAGES))]
 
 
@@ -134,7 +135,7 @@ def make_mixed_pdf(path: Path, text_pdf: Path, scanned_pdf: Path) -> Path:
 
 def pdfium_chars(path: Path, number: int) -> list[tuple[int, tuple, bool]]:
     """PDFium's own view of page `number`: (code point, tight box, made up?) per character,
-    read straight from pypdfium2 to check rag.pdf against."""
+    read straight from pypdfium2 to check rag.ingest.pdf against."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 

@@ -26,7 +26,8 @@ pytestmark = pytest.mark.skipif(
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 import ui  # noqa: E402
-from rag import indexer, pdf  # noqa: E402
+from rag import indexer  # noqa: E402
+from rag.ingest import pdf  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.generators.extractive import ExtractiveGenerator  # noqa: E402
 

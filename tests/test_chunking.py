@@ -7,10 +7,10 @@ from langchain_core.documents import Document
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from conftest import write
-from rag import chunking
-from rag.chunking import SEPARATORS, chunk_documents, split_text
+from rag.ingest import chunking
+from rag.ingest.chunking import SEPARATORS, chunk_documents, split_text
 from rag.embeddings import MAX_TOKENS, count_tokens
-from rag.loaders import load_file
+from rag.ingest.loaders import load_file
 
 # Text that exercises every separator, whitespace runs and non-ASCII (incl. astral) characters.
 ATOMS = ["\n\n", "\n", "\n\n\n", ". ", "? ", "! ", "; ", ", ", " ", "   ", "\t", "\r\n",

@@ -217,7 +217,7 @@ def test_eval_held_out_needs_held_out_articles(rag, tmp_path):
 
 def test_ask_json_gives_the_highlight_boxes_of_a_pdf_citation(rag, sources):
     from pdfs import ANSWER, QUESTION, make_two_column_pdf
-    from rag import pdf
+    from rag.ingest import pdf
 
     path = make_two_column_pdf(sources / "brightwater.pdf")
     write(sources / "a.txt", "Kestrels hover over motorway verges.")

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from conftest import make_pdf, snapshot, subprocess_env, write
-from rag.chunking import chunk_documents
+from rag.ingest.chunking import chunk_documents
 from rag.config import Settings
 from rag.embeddings import MAX_TOKENS, count_tokens, get_embeddings
 from rag.errors import IndexBusyError, IndexMismatchError, IndexNotFoundError, RagError
-from rag.layout import plain
+from rag.ingest.layout import plain
 from rag.indexer import IndexLock, index_config, scan_sources, sync
-from rag.loaders import load_file
+from rag.ingest.loaders import load_file
 from rag.manifest import Manifest
 from rag.store import ChunkStore
 
@@ -481,7 +481,7 @@ def test_an_unchanged_file_is_neither_embedded_nor_written_again(settings, sourc
     after = snapshot(settings)
     new_ids = set(after.files["guide.md"].ids)
     assert report.changed == ["guide.md"] and report.embedded == len(new_ids)
-    # what is embedded is the chunk as a reader sees it (rag.layout.plain: no markup)
+    # what is embedded is the chunk as a reader sees it (rag.ingest.layout.plain: no markup)
     assert sorted(embedded) == sorted(plain(after.docs[i]) for i in new_ids)
     assert set(written) == new_ids and len(written) == len(new_ids)
     for name in ("alpha.txt", "deep/nested/gamma.txt"):

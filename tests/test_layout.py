@@ -1,8 +1,8 @@
-"""Layout end to end: real PDFs (tests/pdfs.py) loaded by rag.loaders, cut into units and
-sentences (rag.layout), read clean (rag.clean), weighed as evidence (rag.evidence) with the
-real embedding model, and answered by the real pipeline. Headings, running heads and the
-references list never make an answer; hyphens at line ends are joined without moving the
-offsets a highlight uses."""
+"""Layout end to end: real PDFs (tests/pdfs.py) loaded by rag.ingest.loaders, cut into units
+and sentences (rag.ingest.layout), read clean (rag.ingest.clean), weighed as evidence
+(rag.evidence) with the real embedding model, and answered by the real pipeline. Headings,
+running heads and the references list never make an answer; hyphens at line ends are joined
+without moving the offsets a highlight uses."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import os
 import pytest
 
 from pdfs import PAPER_HEADER, make_paper_pdf, make_two_column_pdf
-from rag.chunking import chunk_documents
-from rag.clean import clean
+from rag.ingest.chunking import chunk_documents
+from rag.ingest.clean import clean
 from rag.evidence import SENTENCE_FEATURES, antecedent, asks_references, candidates
-from rag.layout import (BODY, FURNITURE, HEADING, ITEM, LEAD, META, REFERENCE, decode,
-                        markdown_units, plain, sentence_spans)
-from rag.loaders import load_file
+from rag.ingest.layout import (BODY, FURNITURE, HEADING, ITEM, LEAD, META, REFERENCE, decode,
+                               markdown_units, plain, sentence_spans)
+from rag.ingest.loaders import load_file
 
 SOURCE = "paper.pdf"
 EACH_ENTRY = "Each entry in the records was associated with a storm that damaged the lantern."

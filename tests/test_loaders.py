@@ -9,7 +9,7 @@ import pytest
 
 from conftest import make_broken_docx, make_docx, make_encrypted_pdf, make_pdf, write
 from rag.errors import LoadError
-from rag.loaders import decode_text, load_file
+from rag.ingest.loaders import decode_text, load_file
 
 
 def sha256(path) -> str:

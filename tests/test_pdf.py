@@ -14,12 +14,13 @@ from PIL import Image
 from pdfs import (ANSWER, ONE_PAGE, QUESTION, SENTENCE_END, SENTENCE_START, covered,
                   make_garbled_pdf, make_mixed_pdf, make_scanned_pdf, make_two_column_pdf,
                   pdfium_chars)
-from rag import indexer, pdf, sources
-from rag.chunking import chunk_documents
+from rag import indexer, sources
+from rag.ingest import pdf
+from rag.ingest.chunking import chunk_documents
 from rag.citations import make_citation
 from rag.errors import IndexMismatchError, LoadError
-from rag.loaders import load_file, skipped_pages
-from rag.pagetext import line_break, tsv_words, words_text
+from rag.ingest.loaders import load_file, skipped_pages
+from rag.ingest.pagetext import line_break, tsv_words, words_text
 
 needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None,
                                      reason="OCR tests need tesseract (`make ocr`)")
@@ -287,7 +288,7 @@ def test_adobe_old_style_digits_and_small_capitals_read_as_what_they_stand_for()
 
 
 def read_all(path, name: str, cache=None, on_ocr=None):
-    """Every page of a PDF file as the loader reads it (rag.pdf.read_pages)."""
+    """Every page of a PDF file as the loader reads it (rag.ingest.pdf.read_pages)."""
     doc = pdf.open_pdf(path, name)
     try:
         return pdf.read_pages(doc, name, pdf.file_digest(path), cache, on_ocr)

@@ -3,7 +3,7 @@ caption, running header or footer, references, list item, table row, code, front
 so that answering and summarising read sentences, not page furniture.
 
 Units are spans of the page text itself: the text and its offsets never change, so
-highlights stay exact. PDFs are read by geometry and fonts (rag.pagetext), Markdown by its
+highlights stay exact. PDFs are read by geometry and fonts (rag.ingest.pagetext), Markdown by its
 syntax. The words and patterns that name things are data, in the tables below.
 """
 
@@ -14,8 +14,8 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from rag.clean import clean
-from rag.pagetext import PageText
+from rag.ingest.clean import clean
+from rag.ingest.pagetext import PageText
 from rag.text import sentences
 
 # Recorded in the index config: units and the text embedded for a chunk depend on it.
@@ -201,7 +201,7 @@ def merge(units: Iterator[Unit], text: str) -> list[Unit]:
 
 
 def pdf_units(pages: list[PageText]) -> list[list[Unit]]:
-    """Every page's units (rag.layout kinds), by the fonts and positions of its lines.
+    """Every page's units (rag.ingest.layout kinds), by the fonts and positions of its lines.
 
     Args:
         pages: one document's pages, in order (running heads are found across them).

@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from rag.clean import is_word
+from rag.ingest.clean import is_word
 from rag.errors import LoadError
-from rag.pagetext import (Box, Font, Highlight, PageText, cached, line_break, line_rects,
-                          upright, tsv_words, words_text)
+from rag.ingest.pagetext import (Box, Font, Highlight, PageText, cached, line_break, line_rects,
+                                 upright, tsv_words, words_text)
 
 if TYPE_CHECKING:
     from rag.citations import Citation
@@ -175,7 +175,7 @@ def _unreadable(ch: str) -> bool:
 def garbled(text: str) -> bool:
     """Whether a page's text layer is garbage (a font mapping glyphs to wrong characters):
     enough text to judge (GARBLED_MIN_CHARS letters and unreadable characters), few of its
-    letters in known English words (rag.clean.is_word) and many odd characters (control
+    letters in known English words (rag.ingest.clean.is_word) and many odd characters (control
     codes, U+FFFD, code symbols such as "=@[^{|"). The odd characters keep a page in another
     language, whose words are unknown but well formed, from being taken for garbage."""
     ink = [ch for ch in text if not ch.isspace()]

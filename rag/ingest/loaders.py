@@ -11,7 +11,7 @@ from pathlib import Path
 from langchain_core.documents import Document
 
 from rag.errors import LoadError
-from rag.layout import markdown_units, pdf_units
+from rag.ingest.layout import markdown_units, pdf_units
 
 SUPPORTED = (".txt", ".md", ".markdown", ".pdf", ".html", ".htm", ".docx")
 
@@ -76,10 +76,10 @@ def _load_text(path: Path, data: bytes, name: str) -> list[Document]:
 
 def _load_pdf(path: Path, data: bytes, name: str, ocr_cache: Path | None = None,
               on_ocr: Callable[[int, int], None] | None = None) -> list[Document]:
-    """One Document per page, from PDFium's characters (rag.pdf), so that offsets into a
+    """One Document per page, from PDFium's characters (rag.ingest.pdf), so that offsets into a
     page's text are offsets into its character boxes. A scanned page is OCR'd; one that
     cannot be (no Tesseract) is an empty Document whose metadata "skipped" says why."""
-    from rag import pdf as pdfs
+    from rag.ingest import pdf as pdfs
 
     doc = pdfs.open_pdf(data, name)
     try:

@@ -1,5 +1,5 @@
 """Page text: characters with their boxes on a PDF page, turned into page text, line
-fragments and highlights. Pure geometry: the engines (PDFium, Tesseract) live in rag/pdf.py.
+fragments and highlights. Pure geometry: the engines (PDFium, Tesseract) live in rag/ingest/pdf.py.
 
 Boxes are (x0, y0, x1, y1) in PDF points, origin at the bottom left of the page, before any
 /Rotate: the coordinates `rag ask --json` reports a highlight in.

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 from langchain_core.documents import Document
 
-from rag.layout import encode, plain
+from rag.ingest.layout import encode, plain
 
 # Very long texts are split a window at a time so memory stays bounded by the window,
 # not by the file (a 50 MB log would otherwise become one huge list of pieces).

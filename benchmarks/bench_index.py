@@ -24,7 +24,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 
 def worker_ours(sources: Path, index: Path, size: int, overlap: int) -> dict:
     from rag.config import Settings
-    from rag.indexer import sync
+    from rag.index.indexer import sync
 
     settings = Settings(sources_dir=sources, index_dir=index, chunk_size=size,
                         chunk_overlap=overlap)

@@ -64,7 +64,7 @@ def long_document() -> str:
 def measure(name: str, text: str, work: Path) -> dict:
     from rag.answer import Pipeline
     from rag.config import Settings
-    from rag.indexer import sync
+    from rag.index.indexer import sync
 
     sources, index = work / name / "sources", work / name / "index"
     sources.mkdir(parents=True)

@@ -106,7 +106,7 @@ def main() -> None:
         emulate_bf16()
 
     from rag.config import Settings
-    from rag.indexer import sync
+    from rag.index.indexer import sync
     from rag.retrieval import HybridRetriever, IndexReader
 
     tmp = args.keep or Path(tempfile.mkdtemp(prefix="bench-retrieval-"))

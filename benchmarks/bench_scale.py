@@ -51,8 +51,8 @@ def load_vectors(folder: Path) -> tuple[dict, dict, dict[str, int]]:
     import numpy as np
 
     from rag.config import Settings
-    from rag.manifest import Manifest
-    from rag.store import ChunkStore
+    from rag.index.manifest import Manifest
+    from rag.index.store import ChunkStore
 
     settings = Settings(sources_dir=folder / "sources", index_dir=folder / "index")
     name = Manifest(settings.index_dir, settings.collection).active()
@@ -175,7 +175,7 @@ def rss_mb(pid: int) -> tuple[float, float]:
 def measure(size: int, work: Path, port: int, server_pid: int, vectors) -> dict:
     import resource
 
-    from rag import indexer
+    from rag.index import indexer
     from rag.config import Settings
 
     sources = work / f"sources-{size}"

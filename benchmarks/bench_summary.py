@@ -32,7 +32,7 @@ from rag.answer import Pipeline  # noqa: E402
 from rag.citations import claims, is_frame  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.datasets import paragraph_name  # noqa: E402
-from rag.indexer import sync  # noqa: E402
+from rag.index.indexer import sync  # noqa: E402
 from rag.text import sentences  # noqa: E402
 
 SQUAD1 = ROOT.parent / "shared" / "benchmarks" / "squad" / "dev-v1.1.json"

@@ -38,7 +38,7 @@ SPLIT = """
 import json, sys, time
 t0 = time.perf_counter()
 from rag.config import load_settings
-from rag.indexer import sync
+from rag.index.indexer import sync
 from rag.embeddings import count_tokens, get_embeddings
 import chromadb
 settings = load_settings()

@@ -27,7 +27,7 @@ from rag.config import Settings  # noqa: E402
 from rag.datasets import load_items  # noqa: E402
 from rag.evaluation import evaluate  # noqa: E402
 from rag.generators.llm import model_path  # noqa: E402
-from rag.indexer import sync  # noqa: E402
+from rag.index.indexer import sync  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "eval" / "seed_qa_dev.jsonl"
 

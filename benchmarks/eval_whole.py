@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from rag.answer import Pipeline  # noqa: E402
 from rag.config import Settings, load_settings  # noqa: E402
-from rag.indexer import sync  # noqa: E402
+from rag.index.indexer import sync  # noqa: E402
 from rag.intent import detect  # noqa: E402
 
 SQUAD1 = ROOT.parent / "shared" / "benchmarks" / "squad" / "dev-v1.1.json"

@@ -72,7 +72,7 @@ from rag.datasets import load_items, load_squad, squad_workspace  # noqa: E402
 from rag.embeddings import QUERY_BATCH, sentence_vectors  # noqa: E402
 from rag.evaluation import auc  # noqa: E402
 from rag.evidence import SENTENCE_FEATURES, candidates  # noqa: E402
-from rag.indexer import sync  # noqa: E402
+from rag.index.indexer import sync  # noqa: E402
 from rag.retrieval import HybridRetriever, IndexReader  # noqa: E402
 from rag.text import fold, terms  # noqa: E402
 from reproduce import verdict  # noqa: E402

@@ -28,7 +28,7 @@ from rag.drafts import (ROLL_CALLS, Draft, comparison_draft, list_draft, names_d
                          overview_draft, topic_draft)
 from rag.summarize import Sentence, document_sentences
 from rag.text import fold, listed, sentences, spell_out, unknown_acronyms, words
-from rag.indexer import settled
+from rag.index.indexer import settled
 from rag.names import asked_person_kind, asked_place_kind, people, places, usual_form
 from rag.retrieval import HybridRetriever, IndexReader
 

@@ -131,7 +131,7 @@ def _sync(settings: Settings, quiet: bool, rebuild: bool = False, checksum: bool
     """Run a sync with a progress bar on stderr (unless quiet); its report."""
     from tqdm import tqdm
 
-    from rag.indexer import sync
+    from rag.index.indexer import sync
 
     bar = None
 
@@ -260,7 +260,7 @@ def _corpus_eval(file: Path, sources: Path, split: tuple[str, str | None, Path],
     from rag import corpus_eval as ce
     from rag.answer import Pipeline
     from rag.datasets import sample
-    from rag.indexer import ocr_dir
+    from rag.index.indexer import ocr_dir
 
     name, key, splits_file = split
     items = ce.load_corpus_items(file)

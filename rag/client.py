@@ -96,7 +96,7 @@ def start_index(base: str, settings: Settings, rebuild: bool, checksum: bool = F
 
 
 def index_status(base: str, settings: Settings) -> dict:
-    """GET /api/index (see rag.jobs.IndexJob.status)."""
+    """GET /api/index (see rag.index.jobs.IndexJob.status)."""
     return _call(f"{base}/api/index", settings)
 
 

@@ -12,12 +12,12 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from rag import keyword
+from rag.index import keyword
 from rag.config import Settings
 from rag.embeddings import QUERY_BATCH, query_embeddings
-from rag.indexer import index_config, settled
-from rag.manifest import Manifest
-from rag.store import ChunkStore
+from rag.index.indexer import index_config, settled
+from rag.index.manifest import Manifest
+from rag.index.store import ChunkStore
 
 Mode = Literal["hybrid", "dense", "bm25"]
 # Fusion parameters, chosen on SciFact (benchmarks/bench_retrieval.py; there is no dev
@@ -33,7 +33,7 @@ class IndexReader:
     """The live index as seen by readers. Per query it reads the manifest's generation (one
     small SQLite read); when a sync has flipped since, it reloads the live file versions and
     the keyword index, so a finished sync is picked up at once while a running one is never
-    seen. Hits whose file version is not live are dropped (see rag.manifest)."""
+    seen. Hits whose file version is not live are dropped (see rag.index.manifest)."""
 
     def __init__(self, settings: Settings, exact: bool = False):
         settings = settled(settings)  # auto: the precision the index was built with

@@ -12,8 +12,8 @@ from rag import sources as source_files
 from rag.answer import AnswerResult, Pipeline
 from rag.config import Settings
 from rag.errors import IndexNotFoundError, RagError
-from rag.jobs import IndexJob, lower_priority
-from rag.store import ChunkStore
+from rag.index.jobs import IndexJob, lower_priority
+from rag.index.store import ChunkStore
 from rag.text import listed
 
 # How long a question may wait for a free worker before the server says it is busy.

@@ -12,13 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from rag import indexer
+from rag.index import indexer
 from rag.ingest import pdf
 from rag.config import Settings
 from rag.errors import RagError
 from rag.ingest.loaders import SUPPORTED, load_file
-from rag.manifest import FileRecord, Manifest
-from rag.store import ChunkStore
+from rag.index.manifest import FileRecord, Manifest
+from rag.index.store import ChunkStore
 
 MB = 1024 * 1024
 MAX_NAME_BYTES = 255  # the usual file-system limit on one name
@@ -229,7 +229,7 @@ def rebuild(settings: Settings, progress: Callable[[float, str], None], full: bo
     """Sync the index with the sources folder, reporting progress as (fraction, description).
 
     Raises:
-        IndexBusyError, IndexMismatchError: see rag.indexer.sync.
+        IndexBusyError, IndexMismatchError: see rag.index.indexer.sync.
     """
     share = [0.0]
 

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from rag import keyword
+from rag.index import keyword
 from rag.config import Settings
-from rag.indexer import sync
-from rag.manifest import Manifest
-from rag.store import ChunkStore
+from rag.index.indexer import sync
+from rag.index.manifest import Manifest
+from rag.index.store import ChunkStore
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -17,7 +17,7 @@ from rag.config import Settings
 from rag.evaluation import auc, sweep, unsupported_sentences
 from rag.evidence import SENTENCE_FEATURES, is_heading, question_type
 from rag.generators.extractive import pick
-from rag.indexer import sync
+from rag.index.indexer import sync
 from rag.text import names, spell_out, terms
 
 TITLE = "Lagos Harbour Museum: Annual Review"

@@ -19,9 +19,9 @@ import pytest
 from conftest import (make_broken_docx, make_docx, make_encrypted_pdf, make_pdf, snapshot,
                       subprocess_env, write)
 from rag.config import Settings
-from rag.indexer import sync
-from rag.manifest import Manifest
-from rag.store import ChunkStore
+from rag.index.indexer import sync
+from rag.index.manifest import Manifest
+from rag.index.store import ChunkStore
 
 BINARY = bytes(range(256)) * 64
 

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 import ui  # noqa: E402
-from rag import indexer  # noqa: E402
+from rag.index import indexer  # noqa: E402
 from rag.ingest import pdf  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.generators.extractive import ExtractiveGenerator  # noqa: E402
@@ -64,7 +64,7 @@ ZORBLAT = ("The Zorblat Lantern Festival is held every autumn in the village of 
 @contextlib.contextmanager
 def serving(root: Path):
     """The app over its own sources folder under root (the seed document, a hostile HTML
-    page and a two-column PDF report), indexed by rag.indexer.sync, served on a free port of
+    page and a two-column PDF report), indexed by rag.index.indexer.sync, served on a free port of
     127.0.0.1 until the block ends."""
     sources = root / "sources"
     sources.mkdir(parents=True)

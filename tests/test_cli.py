@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from conftest import write
 from rag.cli import app
-from rag.indexer import IndexLock
+from rag.index.indexer import IndexLock
 
 KEYS = {"added", "changed", "removed", "unchanged", "failed", "chunks", "seconds"}
 

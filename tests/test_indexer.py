@@ -19,10 +19,10 @@ from rag.config import Settings
 from rag.embeddings import MAX_TOKENS, count_tokens, get_embeddings
 from rag.errors import IndexBusyError, IndexMismatchError, IndexNotFoundError, RagError
 from rag.ingest.layout import plain
-from rag.indexer import IndexLock, index_config, scan_sources, sync
+from rag.index.indexer import IndexLock, index_config, scan_sources, sync
 from rag.ingest.loaders import load_file
-from rag.manifest import Manifest
-from rag.store import ChunkStore
+from rag.index.manifest import Manifest
+from rag.index.store import ChunkStore
 
 CORPUS = {
     "alpha.txt": "Alpha notes: the aardvark digs its burrow near the river bank.",
@@ -359,8 +359,8 @@ def test_a_killed_first_build_is_resumed(tmp_path, sources):
 
 STOP_CHILD = """
 import os, sys, time
-import rag.indexer as indexer
-import rag.manifest as manifest
+import rag.index.indexer as indexer
+import rag.index.manifest as manifest
 
 def stop(*args, **kwargs):
     open(os.environ["STOP_FLAG"], "w").write("stopped")
@@ -546,7 +546,7 @@ def test_auto_precision_follows_the_index_it_finds(tmp_path, sources):
 
     from rag.answer import Pipeline
     from rag.embeddings import resolve_precision
-    from rag.indexer import settled
+    from rag.index.indexer import settled
     from rag.retrieval import HybridRetriever, IndexReader
 
     mine = resolve_precision("auto")
@@ -602,11 +602,11 @@ def _age(path, seconds: float) -> None:
 
 def _hashed_files(monkeypatch) -> list[str]:
     """Record the files the indexer reads to hash from now on."""
-    import rag.indexer
+    import rag.index.indexer
 
     read: list[str] = []
-    real = rag.indexer.file_digest
-    monkeypatch.setattr(rag.indexer, "file_digest", lambda p: read.append(p.name) or real(p))
+    real = rag.index.indexer.file_digest
+    monkeypatch.setattr(rag.index.indexer, "file_digest", lambda p: read.append(p.name) or real(p))
     return read
 
 

@@ -46,7 +46,7 @@ def pipeline(tmp_path_factory):
     """The paper indexed, and the real pipeline over it, answering at any confidence."""
     from rag.answer import Pipeline
     from rag.config import load_settings
-    from rag.indexer import sync
+    from rag.index.indexer import sync
 
     root = tmp_path_factory.mktemp("paper-index")
     make_paper_pdf(root / "sources" / SOURCE)

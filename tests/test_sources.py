@@ -11,7 +11,7 @@ import pytest
 
 from rag import sources
 from rag.sources import SourceError
-from rag.manifest import FileRecord
+from rag.index.manifest import FileRecord
 
 
 def tree(root: Path) -> set[str]:

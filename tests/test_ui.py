@@ -194,7 +194,7 @@ def test_check_generator_reports_an_unavailable_generator(backend, tmp_path):
 
 
 def test_rebuild_without_sources_and_with_a_busy_index(settings):
-    from rag.indexer import IndexLock
+    from rag.index.indexer import IndexLock
 
     handlers = ui.Handlers(ui.Backend(settings))
     with IndexLock(settings.index_dir):

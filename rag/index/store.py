@@ -1,6 +1,6 @@
 """Store: the Chroma side of the index (local folder or `chroma run` server), behind one class.
 
-Only Chroma calls live here. What is live is decided by the manifest (rag/manifest.py): an
+Only Chroma calls live here. What is live is decided by the manifest (rag/index/manifest.py): an
 index has one live collection `<prefix>-<stamp>`, updated in place by syncs; a full build
 (`rag index --rebuild`, or the first sync) writes a new one, which the manifest flips to.
 """
@@ -103,7 +103,7 @@ class ChunkStore:
 
     def documents(self, name: str, source: str | None = None) -> Iterator[Document]:
         """Every row of a collection (or of one source file) as a Document, live or not
-        (see rag.manifest)."""
+        (see rag.index.manifest)."""
         where = {"source": source} if source is not None else None
         for got in self._pages(name, ["documents", "metadatas"], where):
             yield from _documents(got)

@@ -21,7 +21,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from langchain_core.documents import Document
 
-from rag import keyword
+from rag.index import keyword
 from rag.ingest.chunking import chunk_documents
 from rag.config import Settings
 from rag.embeddings import (MAX_TOKENS, count_tokens, get_embeddings, model_id,
@@ -29,9 +29,9 @@ from rag.embeddings import (MAX_TOKENS, count_tokens, get_embeddings, model_id,
 from rag.errors import IndexBusyError, LoadError, RagError
 from rag.ingest.layout import VERSION as LAYOUT, plain
 from rag.ingest.loaders import load_file, skipped_pages
-from rag.manifest import FileRecord, Manifest, Pending, Stamp, check_config
+from rag.index.manifest import FileRecord, Manifest, Pending, Stamp, check_config
 from rag.ingest.pdf import ENGINE as PDF_ENGINE, file_digest
-from rag.store import ChunkStore, is_build
+from rag.index.store import ChunkStore, is_build
 
 Progress = Callable[[int, int, int], None]  # (bytes done, bytes total, chunks embedded)
 OcrProgress = Callable[[str, int, int], None]  # (source, page, pages) before an OCR'd page
@@ -390,7 +390,7 @@ def _full_build(settings, store, manifest, state, files, work, old, report, prog
 def _update(settings, store, manifest, state, files, to_embed, old, report, pending, progress,
             on_ocr) -> _Writer:
     """Change the live collection in place: add the new versions (invisible), flip the
-    manifest, then delete what it superseded. See rag.manifest."""
+    manifest, then delete what it superseded. See rag.index.manifest."""
     live, config = state["collection"], index_config(settings)
     if state.get("staging"):  # a killed full build with other settings: abandoned
         _drop_build(settings, store, state["staging"])

@@ -12,11 +12,11 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 
-from rag import indexer
+from rag.index import indexer
 from rag.config import Settings
 from rag.errors import IndexBusyError, RagError
 
-log = logging.getLogger("rag.jobs")
+log = logging.getLogger("rag.index.jobs")
 SUMMARY_KEYS = ("added", "changed", "removed", "unchanged", "failed", "chunks", "seconds")
 NICE = 10  # the sync's thread yields the CPU to answers
 
@@ -134,7 +134,7 @@ class IndexJob:
         """Start a sync and wait for it, reporting (fraction, description) as it goes.
 
         Raises:
-            IndexBusyError and whatever the sync raised (see rag.indexer.sync).
+            IndexBusyError and whatever the sync raised (see rag.index.indexer.sync).
         """
         self.start(rebuild)
         while not self.wait(poll):  # ends with the sync

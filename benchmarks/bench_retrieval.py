@@ -107,7 +107,7 @@ def main() -> None:
 
     from rag.config import Settings
     from rag.index.indexer import sync
-    from rag.retrieval import HybridRetriever, IndexReader
+    from rag.retrieve.retrieval import HybridRetriever, IndexReader
 
     tmp = args.keep or Path(tempfile.mkdtemp(prefix="bench-retrieval-"))
     sources = tmp / "sources"
@@ -187,7 +187,7 @@ def emulate_bf16() -> None:
 
 def choose_fusion(reader, queries: dict[str, str], qrels) -> None:
     """Grid-search the fusion settings on queries 1-150; report them on 151-300 and all."""
-    from rag import retrieval
+    from rag.retrieve import retrieval
 
     ids = list(queries)
     cands = {}

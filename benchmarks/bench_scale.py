@@ -137,7 +137,7 @@ import json, resource, sys, time
 sys.path.insert(0, sys.argv[1])
 import numpy as np, scifact
 from rag.config import load_settings
-from rag.retrieval import HybridRetriever, IndexReader
+from rag.retrieve.retrieval import HybridRetriever, IndexReader
 reader = IndexReader(load_settings())
 retriever = HybridRetriever(reader=reader, k=10)
 queries = list(scifact.queries_with_qrels()[0].values())[:100]

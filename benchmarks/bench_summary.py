@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from rag.answer import Pipeline  # noqa: E402
 from rag.citations import claims, is_frame  # noqa: E402
 from rag.config import Settings  # noqa: E402
-from rag.datasets import paragraph_name  # noqa: E402
+from rag.retrieve.datasets import paragraph_name  # noqa: E402
 from rag.index.indexer import sync  # noqa: E402
 from rag.text import sentences  # noqa: E402
 

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from rag.answer import Pipeline  # noqa: E402
 from rag.config import load_settings  # noqa: E402
-from rag.datasets import load_items  # noqa: E402
+from rag.retrieve.datasets import load_items  # noqa: E402
 from rag.text import fold  # noqa: E402
 
 SETS = [ROOT / "eval" / name for name in ("sample_qa.jsonl", "sample_fresh.jsonl",

@@ -24,7 +24,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 
 from rag.answer import Pipeline  # noqa: E402
 from rag.config import Settings  # noqa: E402
-from rag.datasets import load_items  # noqa: E402
+from rag.retrieve.datasets import load_items  # noqa: E402
 from rag.evaluation import evaluate  # noqa: E402
 from rag.generators.llm import model_path  # noqa: E402
 from rag.index.indexer import sync  # noqa: E402

@@ -35,7 +35,7 @@ import train_abstention as T  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from rag.config import Settings  # noqa: E402
-from rag.datasets import load_items, load_squad, squad_workspace  # noqa: E402
+from rag.retrieve.datasets import load_items, load_squad, squad_workspace  # noqa: E402
 from rag.evaluation import auc  # noqa: E402
 from rag.evidence import candidates  # noqa: E402
 

@@ -68,12 +68,12 @@ from rag.config import Settings  # noqa: E402
 from rag.corpus_eval import (TERM_SHARE, filter_split, load_corpus_items,  # noqa: E402
                              named_file)
 from rag.errors import IndexMismatchError  # noqa: E402
-from rag.datasets import load_items, load_squad, squad_workspace  # noqa: E402
+from rag.retrieve.datasets import load_items, load_squad, squad_workspace  # noqa: E402
 from rag.embeddings import QUERY_BATCH, sentence_vectors  # noqa: E402
 from rag.evaluation import auc  # noqa: E402
 from rag.evidence import SENTENCE_FEATURES, candidates  # noqa: E402
 from rag.index.indexer import sync  # noqa: E402
-from rag.retrieval import HybridRetriever, IndexReader  # noqa: E402
+from rag.retrieve.retrieval import HybridRetriever, IndexReader  # noqa: E402
 from rag.text import fold, terms  # noqa: E402
 from reproduce import verdict  # noqa: E402
 

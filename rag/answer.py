@@ -30,7 +30,7 @@ from rag.summarize import Sentence, document_sentences
 from rag.text import fold, listed, sentences, spell_out, unknown_acronyms, words
 from rag.index.indexer import settled
 from rag.names import asked_person_kind, asked_place_kind, people, places, usual_form
-from rag.retrieval import HybridRetriever, IndexReader
+from rag.retrieve.retrieval import HybridRetriever, IndexReader
 
 ABSTAIN = "The indexed sources do not answer this question"
 

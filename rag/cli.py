@@ -223,7 +223,7 @@ def _sync_workspace(workspace: Settings) -> None:
 def _eval_items(file: Path | None, squad: Path | None, limit: int | None, seed: int,
                 held_out: bool, settings: Settings) -> tuple[list[dict], Settings]:
     """The questions to evaluate and the settings of the index they are asked against."""
-    from rag.datasets import load_items, load_squad, sample, squad_workspace
+    from rag.retrieve.datasets import load_items, load_squad, sample, squad_workspace
 
     if held_out and squad is None:
         raise RagError("--held-out picks SQuAD articles: use it with --squad.")
@@ -259,7 +259,7 @@ def _corpus_eval(file: Path, sources: Path, split: tuple[str, str | None, Path],
     """
     from rag import corpus_eval as ce
     from rag.answer import Pipeline
-    from rag.datasets import sample
+    from rag.retrieve.datasets import sample
     from rag.index.indexer import ocr_dir
 
     name, key, splits_file = split

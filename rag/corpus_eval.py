@@ -18,7 +18,7 @@ from rag.answer import AnswerResult, Pipeline
 from rag.config import Settings
 from rag.errors import LoadError, RagError
 from rag.evaluation import SWEEP, auc, unsupported_sentences
-from rag.datasets import jsonl
+from rag.retrieve.datasets import jsonl
 from rag.ingest.loaders import load_file
 from rag.text import fold, terms
 

@@ -12,9 +12,9 @@ from conftest import ROOT, SAMPLE, index_sample
 from rag.answer import Pipeline, condense
 from rag.config import Settings
 from rag.errors import IndexNotFoundError, RagError
-from rag.datasets import load_items
+from rag.retrieve.datasets import load_items
 from rag.evaluation import evaluate, unsupported_sentences
-from rag.retrieval import HybridRetriever, rrf
+from rag.retrieve.retrieval import HybridRetriever, rrf
 
 DEV = ROOT.parent / "shared" / "eval" / "seed_qa_dev.jsonl"
 EXTRA = "Okapi notes: the okapi lives in the Ituri rainforest and eats leaves of 100 plants."

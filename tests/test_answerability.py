@@ -382,7 +382,7 @@ def test_natural_questions_weigh_in_the_fit():
 
 def test_natural_training_questions_are_apart_from_the_dev_questions():
     train = _training_script()
-    from rag.datasets import load_items
+    from rag.retrieve.datasets import load_items
     from rag.text import fold
 
     trained = load_items(train.NATURAL_TRAIN)

@@ -381,7 +381,7 @@ BEFORE = {"keep.txt": "Keep: the okapi grazes in the forest shade.",
 
 def _retrieved_once(settings, snap) -> None:
     """A reader's hybrid search returns every live chunk once, and nothing else."""
-    from rag.retrieval import HybridRetriever, IndexReader
+    from rag.retrieve.retrieval import HybridRetriever, IndexReader
 
     docs = HybridRetriever(reader=IndexReader(settings), k=20).invoke(
         "okapi quokka axolotl pangolin narwhal forest tourists limbs scaly tusk")
@@ -489,7 +489,7 @@ def test_an_unchanged_file_is_neither_embedded_nor_written_again(settings, sourc
 
 
 def test_deleting_a_file_alone_takes_it_out(settings, sources):
-    from rag.retrieval import HybridRetriever, IndexReader
+    from rag.retrieve.retrieval import HybridRetriever, IndexReader
 
     write_corpus(sources)
     sync(settings)
@@ -509,7 +509,7 @@ def test_deleting_a_file_alone_takes_it_out(settings, sources):
 
 
 def test_a_reader_picks_up_each_sync_and_refuses_other_settings(settings, sources):
-    from rag.retrieval import HybridRetriever, IndexReader
+    from rag.retrieve.retrieval import HybridRetriever, IndexReader
 
     write_corpus(sources)
     sync(settings)
@@ -547,7 +547,7 @@ def test_auto_precision_follows_the_index_it_finds(tmp_path, sources):
     from rag.answer import Pipeline
     from rag.embeddings import resolve_precision
     from rag.index.indexer import settled
-    from rag.retrieval import HybridRetriever, IndexReader
+    from rag.retrieve.retrieval import HybridRetriever, IndexReader
 
     mine = resolve_precision("auto")
     theirs = "fp32" if mine == "bf16" else "bf16"
@@ -686,7 +686,7 @@ def test_exact_dense_search_is_brute_force_over_the_live_vectors(settings, sourc
     a sync's changes seen."""
     import numpy as np
 
-    from rag.retrieval import HybridRetriever, IndexReader
+    from rag.retrieve.retrieval import HybridRetriever, IndexReader
 
     write_corpus(sources)
     for i in range(12):
@@ -737,8 +737,8 @@ def test_a_rebuild_leaves_no_old_vector_index_on_disk(tmp_path, sources):
     assert folders() <= segments and len(folders()) == len(first)
     live = snapshot(settings)
     chunk = next(d for d in live.docs.values() if d.metadata["source"] == "f007.txt")
-    code = ("from rag.retrieval import HybridRetriever, IndexReader; from rag.config import "
-            "Settings; import sys; r = IndexReader(Settings()); "
+    code = ("from rag.retrieve.retrieval import HybridRetriever, IndexReader; "
+            "from rag.config import Settings; import sys; r = IndexReader(Settings()); "
             "print(HybridRetriever(reader=r, k=3, mode='dense').invoke(sys.argv[1])[0].id)")
     out = subprocess.run([sys.executable, "-c", code, chunk.page_content], capture_output=True,
                          text=True, env=subprocess_env(settings), timeout=120)

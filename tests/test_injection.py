@@ -13,7 +13,7 @@ from rag.answer import Pipeline
 from rag.config import Settings
 from rag.evaluation import unsupported_sentences
 from rag.evidence import answers_nothing
-from rag.retrieval import HybridRetriever
+from rag.retrieve.retrieval import HybridRetriever
 
 INJECTION = (
     "notice.txt",

@@ -1,5 +1,5 @@
 """Whole-document questions as new users ask them, written by helpers who saw only the
-documents, never the code (rag/intent.py, rag/drafts.py):
+documents, never the code (rag/understand/intent.py, rag/drafts.py):
 
 - eval/whole_fresh.jsonl: 75 questions (15 overviews, 15 topic summaries, 15 comparisons,
   15 lists, 15 facts) about four files indexed together: the sample and three SQuAD 1.1
@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from rag.answer import Pipeline  # noqa: E402
 from rag.config import Settings, load_settings  # noqa: E402
 from rag.index.indexer import sync  # noqa: E402
-from rag.intent import detect  # noqa: E402
+from rag.understand.intent import detect  # noqa: E402
 
 SQUAD1 = ROOT.parent / "shared" / "benchmarks" / "squad" / "dev-v1.1.json"
 ARTICLES = ("Nikola_Tesla", "Yuan_dynasty", "Steam_engine")

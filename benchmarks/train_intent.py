@@ -1,6 +1,6 @@
-"""Train the overview classifier and write rag/intent_model.json (reproducibly).
+"""Train the overview classifier and write rag/understand/intent_model.json (reproducibly).
 
-rag/intent.py recognises whole-document questions by patterns first. This classifier
+rag/understand/intent.py recognises whole-document questions by patterns first. This classifier
 catches the overview requests the patterns miss ("Boil it down for me", "Give me the
 lowdown"): a logistic regression over the question's MiniLM vector (the model the index
 uses), consulted only when the patterns say "factoid" or "list".
@@ -17,7 +17,7 @@ questions. The threshold is the lowest probability above every hand-written trai
 negative that keeps false alarms on the SQuAD training questions under MAX_FALSE (a factoid
 sent to the overview path gets no answer at all), and at least MIN_THRESHOLD.
 
-    .venv/bin/python benchmarks/train_intent.py            # writes rag/intent_model.json
+    .venv/bin/python benchmarks/train_intent.py            # writes rag/understand/intent_model.json
     .venv/bin/python benchmarks/train_intent.py --check    # fails if the file would change
 """
 
@@ -38,7 +38,7 @@ import numpy as np  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from rag.embeddings import QUERY_BATCH, sentence_vectors  # noqa: E402
-from rag.intent import MODEL_PATH, by_patterns  # noqa: E402
+from rag.understand.intent import MODEL_PATH, by_patterns  # noqa: E402
 from reproduce import verdict  # noqa: E402
 from train_abstention import SQUAD1, SQUAD2, held_out  # noqa: E402  the same article split
 
@@ -114,9 +114,9 @@ def train(limit: int | None = None) -> dict:
     def r(v: float) -> float:
         return float(f"{v:.{DIGITS}g}")
 
-    return {"about": "Learned by benchmarks/train_intent.py; read by rag/intent.py: P(overview) "
-                     "= sigmoid(vector . coef + intercept) over the question's normalised "
-                     "MiniLM vector.",
+    return {"about": "Learned by benchmarks/train_intent.py; read by rag/understand/intent.py: "
+                     "P(overview) = sigmoid(vector . coef + intercept) over the question's "
+                     "normalised MiniLM vector.",
             "threshold": threshold, "report": report, "intercept": r(model.intercept_[0]),
             "coef": [r(v) for v in model.coef_[0]]}
 

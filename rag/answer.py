@@ -1,7 +1,7 @@
 """Answer: the retrieval chain (condense -> retrieve -> assess -> generate -> verify) as a
 LangChain Runnable that streams events, plus `ask()` for a single blocking answer.
 
-A question about whole documents (an overview, a comparison, a list; rag.intent) takes its
+A question about whole documents (an overview, a comparison, a list; rag.understand.intent) takes its
 own path: rag.summarize chooses the documents' own sentences and rag.drafts composes them,
 then it is verified like any answer."""
 
@@ -22,14 +22,14 @@ from rag.embeddings import QUERY_BATCH, StoredVectors, sentence_vectors
 from rag.generators import make_generator
 from rag.generators.base import Context, Generator
 from rag.generators.llm import NOT_FOUND
-from rag.intent import Intent, asked_count, detect, named_files, unknown_files
-from rag.rewrite import condense, searchable
+from rag.understand.intent import Intent, asked_count, detect, named_files, unknown_files
+from rag.understand.rewrite import condense, searchable
 from rag.drafts import (ROLL_CALLS, Draft, comparison_draft, list_draft, names_draft,
                          overview_draft, topic_draft)
-from rag.summarize import Sentence, document_sentences
+from rag.ingest.sentences import Sentence, document_sentences
 from rag.text import fold, listed, sentences, spell_out, unknown_acronyms, words
 from rag.index.indexer import settled
-from rag.names import asked_person_kind, asked_place_kind, people, places, usual_form
+from rag.understand.names import asked_person_kind, asked_place_kind, people, places, usual_form
 from rag.retrieve.retrieval import HybridRetriever, IndexReader
 
 ABSTAIN = "The indexed sources do not answer this question"
@@ -49,7 +49,7 @@ class AnswerResult:
     unsupported: int = 0
     # calibrated P(the passages answer the question), 0..1; None for whole-document answers
     confidence: float | None = 0.0
-    kind: str = "factoid"  # factoid | overview | comparison | list (rag.intent)
+    kind: str = "factoid"  # factoid | overview | comparison | list (rag.understand.intent)
     generator: str = ""
     seconds: float = 0.0
 
@@ -182,18 +182,18 @@ class Pipeline:
         return ranked, passages, confidence
 
     def _condense(self, question: str, history: list[dict] | None) -> str:
-        """The follow-up as a standalone question (rag.rewrite.condense), with what the
+        """The follow-up as a standalone question (rag.understand.rewrite.condense), with what the
         sources say of the names it leans on."""
         return condense(question, history, self._usual, self._is_person, self._is_place)
 
     def _is_person(self, name: str) -> bool:
         """Whether the sources refer to a name as a person ("he", "his" after it:
-        rag.names.people), in the passages a search for it finds; remembered per index."""
+        rag.understand.names.people), in the passages a search for it finds; remembered per index."""
         return self._is_a(name, people)
 
     def _is_place(self, name: str) -> bool:
         """Whether the sources write a name where a place goes ("in Xinjiang", "party
-        secretary of Shenzhen": rag.names.places), in the passages a search for it finds."""
+        secretary of Shenzhen": rag.understand.names.places), in the passages a search for it finds."""
         return self._is_a(name, places)
 
     def _is_a(self, name: str, find: Callable[[list[Sentence]], list[tuple[str, int]]]) -> bool:

@@ -13,10 +13,11 @@ from langchain_core.documents import Document
 
 from rag.citations import cite
 from rag.evidence import Candidate
-from rag.names import called, dates, described_as, organisations, people, places
-from rag.phrasings import plural as plural_of
-from rag.summarize import (FREE, LIST_ITEMS, about, document_sentences, eligible, ending,
-                           list_items, mentions, naming, opening, overview, side, summary_length)
+from rag.understand.names import called, dates, described_as, organisations, people, places
+from rag.understand.phrasings import plural as plural_of
+from rag.ingest.sentences import document_sentences
+from rag.summarize import (FREE, LIST_ITEMS, about, eligible, ending, list_items, mentions,
+                           naming, opening, overview, side, summary_length)
 from rag.text import dangles, name_groups, sentences
 
 PER_FILE = 2        # sentences per file in a collection-wide overview
@@ -142,12 +143,12 @@ ROLL_CALLS = {"people": (people, "People", "person", "people", ""),
 
 def names_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
                 kind: str = "people", topic: str = "", called_as: str | None = None) -> Draft:
-    """The people, organisations, places or dates each file names (rag.names), in the order
+    """The people, organisations, places or dates each file names (rag.understand.names), in the order
     it first names them (dates: earliest first), with that sentence cited; those first
     named in the same sentence share it. With a topic ("a timeline of Ma's career"), only
     in the sentences about it (rag.summarize.about). With a kind of place or person ("Which
     provinces are mentioned?", "Which scientists ...?"), only those a file calls that
-    (rag.names.described_as, rag.names.called), if any."""
+    (rag.understand.names.described_as, rag.understand.names.called), if any."""
     find, title, one, many, order = ROLL_CALLS[kind]
     shown = files[:MAX_FILES]
     groups = []

@@ -17,15 +17,13 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 from langchain_core.documents import Document
 
-from rag.ingest.clean import clean
 from rag.evidence import Candidate, is_heading
-from rag.ingest.layout import BODY, NOT_TEXT, REFERENCE, decode, markup
+from rag.ingest.layout import NOT_TEXT, REFERENCE
+from rag.ingest.sentences import Sentence
 from rag.text import (dangles, fold, name_groups, refers_back, sentences, spelling, terms,
                       words, written_as_name)
 
@@ -45,73 +43,6 @@ END_SHARE = 0.8     # a conclusion starts with the first paragraph in the last f
 START_SHARE = 0.2   # an opening ends where the first paragraph after the first fifth starts
 LIST_ITEMS = 5
 LIST_RATIO = 0.3    # a list item scores at least this share of the best item
-
-
-@dataclass
-class Sentence:
-    """One complete sentence of a document, where it sits, and the chunk that holds it."""
-
-    chunk: Document
-    span: tuple[int, int]  # inside chunk.page_content
-    lead: bool             # first sentence of a paragraph (or of the document)
-
-    @cached_property  # read many times while choosing an overview
-    def text(self) -> str:
-        """As a reader sees it (rag.ingest.clean: words broken at line ends joined, no markup)."""
-        return clean(self.chunk.page_content[self.span[0]:self.span[1]], markup(self.chunk))
-
-    @cached_property
-    def kind(self) -> str:
-        """The kind of the layout unit it starts in (rag.ingest.layout; body for plain text)."""
-        start = self.span[0]
-        return next((k for s, e, k in decode(self.chunk) or [] if s <= start < e), BODY)
-
-
-def document_sentences(chunks: list[Document]) -> list[Sentence]:
-    """Every sentence of one file once, in reading order. The chunks are laid back at their
-    offsets to give each page's text (what lies between chunks is white space), so a
-    sentence cut by a chunk's edge is whole again; it is then quoted from the chunk that
-    holds it, or from the neighbours that share it, joined into one passage."""
-    out: list[Sentence] = []
-    pages: dict[int, list[Document]] = {}
-    for chunk in chunks:
-        pages.setdefault(chunk.metadata.get("page") or 0, []).append(chunk)
-    for page in sorted(pages):
-        ordered = sorted(pages[page], key=lambda d: d.metadata["start"])
-        text = _laid_out(ordered)
-        for s, e in sentences(text):
-            covering = [c for c in ordered if c.metadata["start"] < e and c.metadata["end"] > s]
-            if not covering:
-                continue
-            inside = [c for c in covering if c.metadata["start"] <= s and c.metadata["end"] >= e]
-            passage = inside[0] if inside else _joined(covering, text)
-            base = passage.metadata["start"]
-            lead = s == 0 or text[:s].rstrip(" \t").endswith("\n")
-            out.append(Sentence(passage, (s - base, e - base), lead))
-    return out
-
-
-def _laid_out(ordered: list[Document]) -> str:
-    """A page's text from its chunks (sorted by start); a gap between chunks is white space
-    the splitter dropped there, laid back as newlines."""
-    parts, pos = [], 0
-    for chunk in ordered:
-        start, content = chunk.metadata["start"], chunk.page_content
-        if start > pos:
-            parts.append("\n" * (start - pos))
-        elif start < pos:  # overlap: only what is new
-            content = content[pos - start:]
-        parts.append(content)
-        pos = max(pos, start + len(chunk.page_content))
-    return "".join(parts)
-
-
-def _joined(covering: list[Document], text: str) -> Document:
-    """One passage spanning neighbouring chunks (for a sentence that crosses their edge)."""
-    first = covering[0]
-    start, end = first.metadata["start"], max(c.metadata["end"] for c in covering)
-    return Document(id=first.id, page_content=text[start:end],
-                    metadata={**first.metadata, "start": start, "end": end})
 
 
 def eligible(sentence: Sentence) -> bool:

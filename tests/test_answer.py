@@ -141,7 +141,7 @@ def test_a_follow_up_reads_its_pronoun_as_what_the_previous_question_was_about()
 
 
 def test_a_person_is_called_as_the_sources_usually_call_them():
-    from rag.names import usual_form
+    from rag.understand.names import usual_form
 
     freq = {"ma": 9, "xingrui": 1, "nation": 5, "data": 8, "bureau": 4}.get
     usual = lambda name: usual_form(name, lambda t: freq(t, 0))  # noqa: E731

@@ -1,4 +1,4 @@
-"""The learned overview classifier (rag/intent_model.json, benchmarks/train_intent.py): it
+"""The learned overview classifier (rag/understand/intent_model.json, benchmarks/train_intent.py): it
 catches overview requests the patterns miss, and leaves factoids alone."""
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ import pytest
 from conftest import ROOT, benchmark_script
 
 from rag.embeddings import sentence_vectors
-from rag.intent import MODEL_PATH, _overview_model, by_patterns, detect, overview_probability
-from rag.phrasings import METADATA
+from rag.understand.intent import (MODEL_PATH, _overview_model, by_patterns, detect,
+                                  overview_probability)
+from rag.understand.phrasings import METADATA
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,7 @@ def test_it_leaves_a_roll_call_of_people_or_organisations_alone(embed):
     "What is the title of the article?", "What is the title of this document?"])
 def test_a_question_about_the_document_as_a_thing_stays_a_factoid(question, embed):
     """Its title, author, date or length: the classifier reads "the title of the article"
-    as "the subject of the article" (rag.phrasings.METADATA keeps it out)."""
+    as "the subject of the article" (rag.understand.phrasings.METADATA keeps it out)."""
     probability, threshold = overview_probability(embed([question])[0]), _overview_model()[2]
     assert probability >= threshold  # else this tests nothing
     assert detect(question, embed=embed).kind == "factoid"

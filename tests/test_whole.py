@@ -17,11 +17,11 @@ from rag.citations import claims, is_frame
 from rag.drafts import topic_draft
 from rag.evaluation import unsupported_sentences
 from rag.generators.base import Context, Generator
-from rag.intent import by_subject, detect, named_files, unknown_files
-from rag.rewrite import searchable
-from rag.names import asked_person_kind, called, dates, organisations, people, places
-from rag.summarize import (Sentence, abbreviates, document_sentences, ending, mentions,
-                           opening, overview, side, summary_length)
+from rag.understand.intent import by_subject, detect, named_files, unknown_files
+from rag.understand.rewrite import searchable
+from rag.understand.names import asked_person_kind, called, dates, organisations, people, places
+from rag.ingest.sentences import Sentence, document_sentences
+from rag.summarize import abbreviates, ending, mentions, opening, overview, side, summary_length
 from rag.text import dangles, fold, refers_back, sentences
 
 OKAPI = ("Okapi notes: the okapi lives in the Ituri rainforest of the Congo. It feeds on the "
@@ -931,7 +931,7 @@ def test_a_topic_summary_quotes_what_the_sources_say_about_it(pipeline):
     ("Summarize it in 12 points", None),  # more than an overview gives: its own length
 ])
 def test_the_number_of_sentences_a_question_asks_for(question, count):
-    from rag.intent import asked_count
+    from rag.understand.intent import asked_count
 
     assert asked_count(question) == count
 
@@ -1368,7 +1368,7 @@ def test_dates_are_listed_earliest_first_as_written():
 
 
 def test_a_kind_of_place_is_what_the_text_calls_it():
-    from rag.names import asked_place_kind, described_as
+    from rag.understand.names import asked_place_kind, described_as
 
     texts = ["Yuan won respect in the eastern province of Zhejiang.",
              "They were provincial party secretaries in Guangdong and Zhejiang.",

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from rag.ingest.loaders import SUPPORTED
-from rag.phrasings import (ASPECT, BRIEF, BROAD_ASPECT, CHATTY, CLOSING_PART, COMPARE,
+from rag.understand.phrasings import (ASPECT, BRIEF, BROAD_ASPECT, CHATTY, CLOSING_PART, COMPARE,
                            COMPARE_TAIL, COUNT, DATES, DESCRIBE, DOC, DOC_ON, DOC_ON_SUBJECT, END,
                            ENDING, EXPLAIN, IN_TERMS, LEAD_IN, LIST, METADATA, NOT_A_TOPIC,
                            NUMBERS, OPENING, OPENING_PART, ORGANISATIONS, OVERVIEW, OWNED, PART_ON,

@@ -1,14 +1,14 @@
 """Rewrite: the question as it is searched for: a follow-up read with the conversation
 ("Where is he now?" after "Who is Yuan Jiajun?" -> "Where is Yuan Jiajun now?"), without
 the words about the asking ("List the agencies mentioned in the article." -> "Which
-agencies?"); rag.intent decides what kind of answer it wants."""
+agencies?"); rag.understand.intent decides what kind of answer it wants."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 
-from rag.phrasings import DOC, LIST_TAIL, NUMBERS, THIS
+from rag.understand.phrasings import DOC, LIST_TAIL, NUMBERS, THIS
 from rag.text import words
 
 # Words about the asking, not about the thing asked ("list ...", "... mentioned in the
@@ -158,7 +158,7 @@ def condense(question: str, history: list[dict] | None,
     ("Why?") or a fragment with one inside ("Respect from whom?").
 
     Args:
-        usual: a person's name as the sources usually write it (rag.names.usual_form).
+        usual: a person's name as the sources usually write it (rag.understand.names.usual_form).
         is_person: whether the sources refer to a name as a person (he, his, ...).
         is_place: whether the sources write a name where a place goes ("in Xinjiang").
     """

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from rag.phrasings import PERSON_KINDS, plural
-from rag.summarize import Sentence
+from rag.understand.phrasings import PERSON_KINDS, plural
+from rag.ingest.sentences import Sentence
 from rag.text import STOPWORDS, fold, months, terms
 
 # Words that make a capitalised run an organisation ("National Data Bureau").

@@ -1,7 +1,7 @@
-"""Phrasings: how people word the questions rag.intent tells apart (an overview of a whole
+"""Phrasings: how people word the questions rag.understand.intent tells apart (an overview of a whole
 document, its opening or conclusion, a summary of a topic, a comparison, a list, the
 people or organisations it names), as regular expressions over the folded question
-(rag.text.fold: lower case, plain quotes). Data, not logic: rag.intent decides with them."""
+(rag.text.fold: lower case, plain quotes). Data, not logic: rag.understand.intent decides with them."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ BRIEF = (r"(?:,? (?:briefly|please|pls|plz|in (?:short|brief|a nutshell|plain (?
          r"beginners?|lay ?(?:persons?|m[ae]n|readers?|audience)|children|child|kids?|"
          r"newcomers?|(?:busy )?executives?|\w+-year-olds?))))?")
 # How many sentences an overview should have, when the question says: "in one sentence",
-# "three bullet points", "the 5 key takeaways" (rag.intent.asked_count).
+# "three bullet points", "the 5 key takeaways" (rag.understand.intent.asked_count).
 NUMBERS = {"one": 1, "a single": 1, "two": 2, "a couple of": 2, "three": 3, "four": 4,
            "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 COUNT = re.compile(rf"\b({'|'.join(NUMBERS)}|\d{{1,2}})\s+(?:(?:short|brief|key|main|"
@@ -132,7 +132,7 @@ SAYS_ABOUT = re.compile(rf"^(?:what (?:it|they|{THIS} (?:{DOC}|authors?)) (?:say
                         rf"wrote|tells? (?:me|us)|covers?)|everything|all) (?:about|on|regarding|"
                         rf"concerning) ")
 # "What does the article say about Yuan?", "What's the article's take on X?", "Tell me about
-# the part on Xinjiang": what the document says about a topic (rag.intent: a bare name or a
+# the part on Xinjiang": what the document says about a topic (rag.understand.intent: a bare name or a
 # topic without one, not "Guangdong's GDP")
 DOC_ON = re.compile(rf"^(?:so |and )?(?:what (?:does|do|did) (?:it|{THIS} (?:{DOC}|authors?|"
                     rf"writers?)) (?:say|tell (?:me|us)|write|claim|argue|report|note|have to say)"
@@ -153,7 +153,7 @@ DOC_ON = re.compile(rf"^(?:so |and )?(?:what (?:does|do|did) (?:it|{THIS} (?:{DO
 ROLE_IN = re.compile(rf"^what (?:role|part) (?:does|do|did) (?P<topic>.+?) play in (?:the |this )?"
                      rf"(?:story|narrative|account|{DOC})" + END)
 # "explain the Rankine cycle section": the topic is the Rankine cycle ("the first section" is
-# the opening: rag.intent tries these after the patterns of parts)
+# the opening: rag.understand.intent tries these after the patterns of parts)
 SECTION_NAMED = re.compile(ASK + r"(?:explain|describe|summari[sz]e|recap|walk (?:me|us) "
                            r"through|go (?:over|through)|what(?:'?s| is) in) the (?P<topic>"
                            r"[\w'’ -]+?) (?:section|part|chapter|passage|paragraphs?)" + END)
@@ -161,7 +161,7 @@ SECTION_NAMED = re.compile(ASK + r"(?:explain|describe|summari[sz]e|recap|walk (
 EXPLAIN = re.compile(ASK + r"(?:explain|describe|walk (?:me|us) through|go (?:over|through)) "
                      r"(?P<topic>.+?)" + BRIEF + END)
 # "Describe Yuan Jiajun's career", "explain the role of the CAC": what the document says
-# about a topic, as DOC_ON ("explain how / why ..." asks a fact; rag.intent tries this after
+# about a topic, as DOC_ON ("explain how / why ..." asks a fact; rag.understand.intent tries this after
 # the overview patterns, so "describe the document" stays the whole document)
 DESCRIBE = re.compile(ASK + r"(?:describe|explain|outline|characteri[sz]e|profile) (?!(?:how|"
                       r"why|what|when|where|who|whom|whose|which|whether|if)\b)(?P<topic>.+?)"
@@ -252,7 +252,7 @@ COMPARE = [
                r"(?:differ|different|compare|contrast|similar)(?: \w+)? (?:from|to|with) (?P<b>.+)"),
     re.compile(r"^how (?:similar|different|alike|comparable) (?:are|were|is|was) (?P<a>.+?) "
                r"(?:and|to|from|with) (?P<b>.+)"),
-    # "Is Ma's path similar to Yuan's?" (rag.intent: only when a side holds a name)
+    # "Is Ma's path similar to Yuan's?" (rag.understand.intent: only when a side holds a name)
     re.compile(r"^(?:is|are|was|were) (?!(?:it|this|that|they|these|those|he|she)\b)(?P<yes_no>"
                r"(?P<a>.+?)) (?:similar|comparable|alike|different) (?:to|from|with) (?P<b>.+)"),
     re.compile(r"^(?:how|in what ways?) (?:do|did|does) (?P<a>.+?) and (?P<b>.+?) (?:differ|"
@@ -280,7 +280,7 @@ COMPARE = [
                r"[^\s?]+)))?" + END),
 ]
 # a list asked for after the question: "..., list them", "...? Enumerate them.", "...? Give
-# me a list." (rag.rewrite leaves it out of what is searched for)
+# me a list." (rag.understand.rewrite leaves it out of what is searched for)
 LIST_TAIL = (r"(?:\s*[,;:-]|(?<=[?.!]))\s*(?:please )?(?:(?:list|enumerate|name) them(?: all)?|"
              r"give (?:me |us )?(?:a |the )?(?:full |complete |short |bullet(?:ed)? )?list|"
              r"(?:as |in )?(?:a )?bullet(?:ed)? list(?: please)?)")
@@ -308,7 +308,7 @@ LIST = [
 # The people a document names: "Who is mentioned in the article?", "List the people discussed"
 # ("Which officials regulate ChatGPT?" asks a fact: only "mentioned", "named", ... or "in
 # the article" make it a roll call).
-# Kinds of person a roll call may ask for ("Which scientists are mentioned?"): rag.names.called
+# Kinds of person a roll call may ask for ("Which scientists are mentioned?"): rag.understand.names.called
 PERSON_KINDS = tuple("""official leader politician scientist researcher engineer inventor emperor
 empress king queen ruler president minister secretary governor general author writer artist
 poet expert academic mathematician astronomer physicist businessman businesswoman
@@ -390,7 +390,7 @@ DATES = _roll_call(r"(?:(?:every |each )(?:date|year)(?: (?:or|and) (?:date|year
 # "Which started earlier, A or B? Compare when each began.": the question before it says it
 COMPARE_TAIL = re.compile(r"(?<=\?)\s+(?:please |now )?(?:compare|contrast)\b[^?]*$")
 # a document named by a subject ("the document on NASA's moon program"), when no file name
-# holds it (rag.intent.by_subject): the question is about that subject
+# holds it (rag.understand.intent.by_subject): the question is about that subject
 DOC_ON_SUBJECT = re.compile(rf"\b(?:the|this|that) {DOC} (?:on|about|regarding|concerning|"
                             r"covering) (?P<subject>[^?.!,;:()]+?)(?=\s+(?:covers?|says?|"
                             r"discuss(?:es)?|argues?|about|mean|tells?)\b|"
@@ -412,7 +412,7 @@ IN_TERMS = re.compile(r"^(?P<who>.+?),? (?P<by>in terms of|regarding|concerning|
                        r"(?P<name>(?:[^\s']+ ){0,2}[^\s']+) (?P<on>on|about) (?P<topic>.+)$")
 # What a summary of everything said about someone or something answers: "Ma's career",
 # "the role of the CAC", "Yuan's career and policies"; not "the NDB's budget", a fact, nor
-# "Yuan's childhood", which needs sentences on it (rag.intent: the search must vouch)
+# "Yuan's childhood", which needs sentences on it (rag.understand.intent: the search must vouch)
 _BROAD = (r"(?:careers?|roles?|work|record|activities|tenure|policies|path|story|history|"
           r"achievements?|contributions?|influence|impact|significance|importance|functions?|"
           r"responsibilities|duties|purpose)")

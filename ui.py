@@ -14,7 +14,7 @@ from rag import pageview, render, sources  # noqa: E402
 from rag.config import Settings, load_settings  # noqa: E402
 from rag.errors import (GeneratorUnavailableError, IndexBusyError, IndexMismatchError,  # noqa: E402
                         IndexNotFoundError, RagError)
-from rag.generators import NAMES  # noqa: E402
+from rag.compose.generators import NAMES  # noqa: E402
 from rag.ingest.loaders import SUPPORTED  # noqa: E402
 from rag.service import Service  # noqa: E402
 

@@ -31,7 +31,7 @@ QUESTION = "What is this document about?"
 ASK = """
 import json, sys, time
 import numpy as np
-from rag.answer import Pipeline
+from rag.compose.answer import Pipeline
 from rag.config import Settings
 settings = Settings(sources_dir=sys.argv[1], index_dir=sys.argv[2])
 pipeline = Pipeline(settings, "extractive")
@@ -62,7 +62,7 @@ def long_document() -> str:
 
 
 def measure(name: str, text: str, work: Path) -> dict:
-    from rag.answer import Pipeline
+    from rag.compose.answer import Pipeline
     from rag.config import Settings
     from rag.index.indexer import sync
 

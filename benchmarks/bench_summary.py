@@ -6,7 +6,7 @@ truncated to the same number of words, the shortest of the three), with:
 - lead-3: the first 3 sentences of the indexed text (the article's second paragraph);
 - random-3: 3 sentences of the indexed text drawn at random (fixed seed).
 Also: how many different paragraphs each overview draws from, and its latency. The
-overview's weights (rag/summarize.py) were chosen on the even-numbered articles (in title
+overview's weights (rag/compose/summarize.py) were chosen on the even-numbered articles (in title
 order); the odd-numbered ones are reported apart as held out.
 
     .venv/bin/python benchmarks/bench_summary.py [--work DIR]
@@ -28,8 +28,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rag.answer import Pipeline  # noqa: E402
-from rag.citations import claims, is_frame  # noqa: E402
+from rag.compose.answer import Pipeline  # noqa: E402
+from rag.compose.citations import claims, is_frame  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.retrieve.datasets import paragraph_name  # noqa: E402
 from rag.index.indexer import sync  # noqa: E402

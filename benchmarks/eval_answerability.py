@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import train_abstention as train  # noqa: E402
 
-from rag.answerability import load_model  # noqa: E402
+from rag.compose.answerability import load_model  # noqa: E402
 from rag.evaluation import auc  # noqa: E402
 
 

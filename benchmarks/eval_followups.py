@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rag.answer import Pipeline  # noqa: E402
+from rag.compose.answer import Pipeline  # noqa: E402
 from rag.config import load_settings  # noqa: E402
 from rag.retrieve.datasets import load_items  # noqa: E402
 from rag.text import fold  # noqa: E402

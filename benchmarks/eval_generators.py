@@ -22,11 +22,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ["HF_HUB_OFFLINE"] = "1"
 
-from rag.answer import Pipeline  # noqa: E402
+from rag.compose.answer import Pipeline  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.retrieve.datasets import load_items  # noqa: E402
 from rag.evaluation import evaluate  # noqa: E402
-from rag.generators.llm import model_path  # noqa: E402
+from rag.compose.generators.llm import model_path  # noqa: E402
 from rag.index.indexer import sync  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "eval" / "seed_qa_dev.jsonl"

@@ -1,5 +1,5 @@
 """Whole-document questions as new users ask them, written by helpers who saw only the
-documents, never the code (rag/understand/intent.py, rag/drafts.py):
+documents, never the code (rag/understand/intent.py, rag/compose/drafts.py):
 
 - eval/whole_fresh.jsonl: 75 questions (15 overviews, 15 topic summaries, 15 comparisons,
   15 lists, 15 facts) about four files indexed together: the sample and three SQuAD 1.1
@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rag.answer import Pipeline  # noqa: E402
+from rag.compose.answer import Pipeline  # noqa: E402
 from rag.config import Settings, load_settings  # noqa: E402
 from rag.index.indexer import sync  # noqa: E402
 from rag.understand.intent import detect  # noqa: E402

@@ -1,5 +1,5 @@
 """Probe: how often is the gold sentence among the answer's sentences, under other choices of
-how many runners-up join (rag/generators/extractive.py: MOST, RATIO, the kind-asked rule)?
+how many runners-up join (rag/compose/generators/extractive.py: MOST, RATIO, the kind-asked rule)?
 
 Over the corpus dev questions that benchmarks/train_abstention.py gathered
 (WORK/examples.pkl), scored by the shipped sentence model. The shipped model was fitted on
@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import rag.generators.extractive as extractive  # noqa: E402
-from rag.answerability import load_model, score_sentences  # noqa: E402
+import rag.compose.generators.extractive as extractive  # noqa: E402
+from rag.compose.answerability import load_model, score_sentences  # noqa: E402
 
 POLICIES = {  # name: (most, ratio, runners-up must hold the kind asked)
     "3 within 0.3, of the kind asked (shipped)": (3, 0.3, True),

@@ -1,6 +1,6 @@
 """Try a change to the answerability features in minutes instead of a 20-minute retraining:
 retrieval is done once and cached, then each run recomputes the candidates' features with the
-code in the working tree (rag/evidence.py, rag/answerability.py), refits both models as
+code in the working tree (rag/compose/evidence.py, rag/compose/answerability.py), refits both models as
 benchmarks/train_abstention.py does (natural-question weight fixed, threshold chosen by the
 same rule) and reports on every set the issue cares about:
 - out-of-fold AUC on the training articles;
@@ -37,7 +37,7 @@ from tqdm import tqdm  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.retrieve.datasets import load_items, load_squad, squad_workspace  # noqa: E402
 from rag.evaluation import auc  # noqa: E402
-from rag.evidence import candidates  # noqa: E402
+from rag.compose.evidence import candidates  # noqa: E402
 
 CACHE = HERE / "results" / "probe_features.pkl"
 SEED_DEV = T.ROOT.parent / "shared" / "eval" / "seed_qa_dev.jsonl"

@@ -26,7 +26,7 @@ sys.path.insert(0, str(HERE))
 
 import train_abstention as T  # noqa: E402
 
-from rag.answerability import load_model, question_features, score_sentences  # noqa: E402
+from rag.compose.answerability import load_model, question_features, score_sentences  # noqa: E402
 
 WEIGHTS = (0.0, 0.1, 0.3, 1.0)
 

@@ -1,4 +1,4 @@
-"""Train the answerability models and write rag/answerability.json (reproducibly).
+"""Train the answerability models and write rag/compose/answerability.json (reproducibly).
 
 Data, all public and read from ../shared/benchmarks (nothing is downloaded):
 - SQuAD 2.0 dev: every question of the training articles, answerable or not (its
@@ -26,14 +26,14 @@ Data, all public and read from ../shared/benchmarks (nothing is downloaded):
 
 Articles are split by a hash of their title; the held-out ones (about 30%) are never trained
 on and are listed in the JSON so `rag eval --squad ... --held-out` reports on them. Two
-logistic regressions are fitted (rag/answerability.py explains them). The default confidence
+logistic regressions are fitted (rag/compose/answerability.py explains them). The default confidence
 threshold is the highest that still answers ANSWERED (85%) of the answerable questions of
 every dev set (the operating point: answer at least 85%, then abstain as much as possible):
 each corpus's out-of-fold predictions, and eval/sample_qa.jsonl, natural questions written
 about the shipped sample (never trained on). The seed questions in ../shared/eval and the
 held-aside corpus files stay aside for reporting.
 
-    .venv/bin/python benchmarks/train_abstention.py            # writes rag/answerability.json
+    .venv/bin/python benchmarks/train_abstention.py            # writes rag/compose/answerability.json
     .venv/bin/python benchmarks/train_abstention.py --reuse    # refit on the examples gathered
                                                                # last time (same features)
     .venv/bin/python benchmarks/train_abstention.py --check    # fails if the file would change
@@ -62,8 +62,9 @@ os.environ["RAG_EMBED_PRECISION"] = "fp32"
 import numpy as np  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from rag.answerability import MODEL_PATH, QUESTION_FEATURES, Linear, Model, idf_of  # noqa: E402
-from rag.answerability import question_features, score_sentences  # noqa: E402
+from rag.compose.answerability import (MODEL_PATH, QUESTION_FEATURES, Linear,  # noqa: E402
+                                        Model, idf_of)
+from rag.compose.answerability import question_features, score_sentences  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.corpus_eval import (TERM_SHARE, filter_split, load_corpus_items,  # noqa: E402
                              named_file)
@@ -71,7 +72,7 @@ from rag.errors import IndexMismatchError  # noqa: E402
 from rag.retrieve.datasets import load_items, load_squad, squad_workspace  # noqa: E402
 from rag.embeddings import QUERY_BATCH, sentence_vectors  # noqa: E402
 from rag.evaluation import auc  # noqa: E402
-from rag.evidence import SENTENCE_FEATURES, candidates  # noqa: E402
+from rag.compose.evidence import SENTENCE_FEATURES, candidates  # noqa: E402
 from rag.index.indexer import sync  # noqa: E402
 from rag.retrieve.retrieval import HybridRetriever, IndexReader  # noqa: E402
 from rag.text import fold, terms  # noqa: E402
@@ -339,9 +340,9 @@ def choose_threshold(dev: dict[str, tuple[np.ndarray, list[dict]]]) -> tuple[flo
 
 
 def to_json(model: Model, threshold: float, provenance: dict) -> dict:
-    return {"about": "Learned by benchmarks/train_abstention.py; read by rag/answerability.py. "
-                     "Each feature: [mean, scale, coef] of a logistic regression over "
-                     "(x - mean) / scale.",
+    return {"about": "Learned by benchmarks/train_abstention.py; read by "
+                     "rag/compose/answerability.py. Each feature: [mean, scale, coef] of a "
+                     "logistic regression over (x - mean) / scale.",
             "threshold": threshold, **provenance,
             "sentence": model.sentence.to_json(DIGITS), "question": model.question.to_json(DIGITS)}
 

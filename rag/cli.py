@@ -186,7 +186,7 @@ def ask(
             data = client.ask(base, settings, {"question": question, "k": k,
                                                "sources": source, "generator": generator})
         else:
-            from rag.answer import Pipeline
+            from rag.compose.answer import Pipeline
 
             from rag.service import check
             from rag.sources import answer_json
@@ -233,7 +233,7 @@ def _eval_items(file: Path | None, squad: Path | None, limit: int | None, seed: 
         return sample(load_items(file), limit, seed), settings
     paragraphs, items = load_squad(squad)
     if held_out:
-        from rag.answerability import metadata
+        from rag.compose.answerability import metadata
 
         kept = set(metadata()["held_out_articles"])
         items = [i for i in items if i["article"] in kept]
@@ -258,7 +258,7 @@ def _corpus_eval(file: Path, sources: Path, split: tuple[str, str | None, Path],
         split: (dev | held | all, corpus key or None, the splits file).
     """
     from rag import corpus_eval as ce
-    from rag.answer import Pipeline
+    from rag.compose.answer import Pipeline
     from rag.retrieve.datasets import sample
     from rag.index.indexer import ocr_dir
 
@@ -355,7 +355,7 @@ def eval_(
                                        "answer, citations and verdicts to this JSON file."),
 ) -> None:
     """Score answers, citations, abstentions, the confidence and latency on a Q&A set."""
-    from rag.answer import Pipeline
+    from rag.compose.answer import Pipeline
     from rag.evaluation import evaluate
 
     settings = _settings(generator=generator)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer import AnswerResult, Pipeline
+from rag.compose.answer import AnswerResult, Pipeline
 from rag.config import Settings
 from rag.errors import LoadError, RagError
 from rag.evaluation import SWEEP, auc, unsupported_sentences

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from rag.answer import AnswerResult, Pipeline
-from rag.citations import MIN_OVERLAP, claims, is_frame, support
+from rag.compose.answer import AnswerResult, Pipeline
+from rag.compose.citations import MIN_OVERLAP, claims, is_frame, support
 from rag.text import fold
 
 SWEEP = tuple(round(t, 2) for t in np.arange(0.05, 1.0, 0.05))

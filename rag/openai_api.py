@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from rag.api import Limits, answer, stamps
-from rag.generators import NAMES
+from rag.compose.generators import NAMES
 from rag.service import Service
 
 OWNER = "rag"

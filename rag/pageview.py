@@ -10,7 +10,7 @@ from html import escape
 
 from rag import render, sources
 from rag.ingest import pdf
-from rag.citations import Citation
+from rag.compose.citations import Citation
 from rag.config import Settings
 from rag.errors import RagError
 from rag.ingest.pagetext import Highlight

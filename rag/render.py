@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from html import escape
 
-from rag.citations import Citation, is_frame
+from rag.compose.citations import Citation, is_frame
 
 MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 # Markdown the chatbot would act on: emphasis, code, links, strike-through and tables anywhere,

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rag import sources as source_files
-from rag.answer import AnswerResult, Pipeline
+from rag.compose.answer import AnswerResult, Pipeline
 from rag.config import Settings
 from rag.errors import IndexNotFoundError, RagError
 from rag.index.jobs import IndexJob, lower_priority

@@ -303,7 +303,7 @@ def keyed_server(tmp_path_factory):
 def openai_server(tmp_path_factory):
     """llama.cpp's OpenAI-compatible server with the bundled SmolLM2 GGUF, on loopback."""
     pytest.importorskip("llama_cpp", reason="the [local] extra is not installed")
-    from rag.generators.llm import model_path
+    from rag.compose.generators.llm import model_path
 
     path, _ = model_path("smollm2")
     port = free_port()

@@ -9,7 +9,7 @@ import re
 import pytest
 from conftest import ROOT, SAMPLE, index_sample
 
-from rag.answer import Pipeline, condense
+from rag.compose.answer import Pipeline, condense
 from rag.config import Settings
 from rag.errors import IndexNotFoundError, RagError
 from rag.retrieve.datasets import load_items

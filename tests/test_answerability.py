@@ -10,13 +10,13 @@ import pytest
 from conftest import ROOT, benchmark_script
 from langchain_core.documents import Document
 
-from rag.answer import Pipeline
-from rag.answerability import MODEL_PATH, QUESTION_FEATURES, Linear, load_model, metadata
-from rag.citations import claims, cite, verify
+from rag.compose.answer import Pipeline
+from rag.compose.answerability import MODEL_PATH, QUESTION_FEATURES, Linear, load_model, metadata
+from rag.compose.citations import claims, cite, verify
 from rag.config import Settings
 from rag.evaluation import auc, sweep, unsupported_sentences
-from rag.evidence import SENTENCE_FEATURES, is_heading, question_type
-from rag.generators.extractive import pick
+from rag.compose.evidence import SENTENCE_FEATURES, is_heading, question_type
+from rag.compose.generators.extractive import pick
 from rag.index.indexer import sync
 from rag.text import names, spell_out, terms
 
@@ -82,7 +82,7 @@ def test_which_year_with_a_year_in_the_text(pipeline):
 
 
 def test_a_year_after_a_month_is_a_date_not_a_count():
-    from rag.evidence import has_type, quantities
+    from rag.compose.evidence import has_type, quantities
 
     assert quantities("It was set up in March 2023 with 40 staff.") == {"40"}
     assert "2013" not in quantities("By May 3, 2013 it was done.")
@@ -91,7 +91,7 @@ def test_a_year_after_a_month_is_a_date_not_a_count():
 
 
 def test_an_acronym_asked_to_be_spelled_out_wants_the_words_that_spell_it():
-    from rag.evidence import Query, expansion_asked, has_type
+    from rag.compose.evidence import Query, expansion_asked, has_type
 
     assert expansion_asked("What does CAC stand for?") == "CAC"
     assert expansion_asked("what does the acronym 'LEM' stand for") == "LEM"
@@ -181,7 +181,7 @@ def test_answer_sentences_in_reading_order_without_duplicates(pipeline):
 
 
 def test_pick_skips_near_duplicates_and_keeps_reading_order():
-    from rag.evidence import Candidate
+    from rag.compose.evidence import Candidate
 
     v = np.array([1.0, 0.0])
     w = np.array([0.0, 1.0])
@@ -194,7 +194,7 @@ def test_pick_skips_near_duplicates_and_keeps_reading_order():
 
 
 def test_runners_up_hold_the_kind_asked_and_stop_at_three_or_a_weak_score():
-    from rag.evidence import Candidate
+    from rag.compose.evidence import Candidate
 
     vecs = np.eye(6)
     ranked = [Candidate(0, (0, 30), "The fleet sailed in 1492.", np.zeros(1), vecs[0], 0.9),
@@ -215,7 +215,7 @@ def test_runners_up_hold_the_kind_asked_and_stop_at_three_or_a_weak_score():
 
 
 def test_an_explanation_keeps_the_sentence_that_leans_on_the_best_one():
-    from rag.evidence import Candidate
+    from rag.compose.evidence import Candidate
 
     vecs = np.eye(4)
     ranked = [Candidate(0, (0, 40), "Beijing differs from Western norms.", np.zeros(1), vecs[0],
@@ -235,7 +235,7 @@ def test_an_explanation_keeps_the_sentence_that_leans_on_the_best_one():
 
 
 def test_an_answer_opening_with_a_pronoun_comes_after_the_sentence_it_stands_for():
-    from rag.evidence import Candidate
+    from rag.compose.evidence import Candidate
 
     vecs = np.eye(4)
     ranked = [Candidate(0, (60, 120), "His method is described in the Jade Mirror.", np.zeros(1),
@@ -357,7 +357,7 @@ def test_natural_questions_are_weighted_as_far_as_squad_affords(monkeypatch):
 def test_natural_questions_weigh_in_the_fit():
     """Natural questions whose sentences say the opposite of SQuAD's: weighted 0 they change
     nothing, weighted heavily they turn the sentence model's cosine coefficient around."""
-    from rag.evidence import Candidate
+    from rag.compose.evidence import Candidate
 
     train, rng = _training_script(), np.random.default_rng(0)
 

@@ -29,7 +29,7 @@ import ui  # noqa: E402
 from rag.index import indexer  # noqa: E402
 from rag.ingest import pdf  # noqa: E402
 from rag.config import Settings  # noqa: E402
-from rag.generators.extractive import ExtractiveGenerator  # noqa: E402
+from rag.compose.generators.extractive import ExtractiveGenerator  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_QA = Path("/work/shared/eval/seed_qa_dev.jsonl")

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from langchain_core.documents import Document
 
-from rag.citations import split_markers, support, verify
+from rag.compose.citations import split_markers, support, verify
 from rag.text import sentences
 
 CHONGQING = ("Now, as party secretary of Chongqing, a politically critical megacity with a "
@@ -96,7 +96,7 @@ def test_every_passage_sentence_supports_itself(text, i):
 
 
 def test_a_note_may_name_a_file_with_underscores():
-    from rag.citations import is_frame
+    from rag.compose.citations import is_frame
 
     assert is_frame("_Nothing in my_notes.txt is about Ma._")
     assert is_frame("Southern_California.txt:")

@@ -134,7 +134,7 @@ def test_token_counts_match_the_transformers_tokenizer():
 
 
 def test_questions_are_embedded_in_the_batch_the_answerability_model_was_trained_on(tmp_path):
-    from rag.answer import Pipeline
+    from rag.compose.answer import Pipeline
     from rag.config import Settings
     from rag.embeddings import QUERY_BATCH
 

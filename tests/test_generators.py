@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from conftest import free_port, index_sample
 
-from rag.answer import Pipeline
+from rag.compose.answer import Pipeline
 from rag.config import Settings
 from rag.errors import GeneratorUnavailableError
 from rag.evaluation import unsupported_sentences
-from rag.generators import make_generator
+from rag.compose.generators import make_generator
 
 pytest.importorskip("llama_cpp", reason="the [local] extra is not installed")
 

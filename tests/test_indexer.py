@@ -544,7 +544,7 @@ def test_auto_precision_follows_the_index_it_finds(tmp_path, sources):
     without an index, `auto` is the CPU's choice."""
     import torch
 
-    from rag.answer import Pipeline
+    from rag.compose.answer import Pipeline
     from rag.embeddings import resolve_precision
     from rag.index.indexer import settled
     from rag.retrieve.retrieval import HybridRetriever, IndexReader

@@ -9,10 +9,10 @@ import re
 import pytest
 from conftest import index_sample
 
-from rag.answer import Pipeline
+from rag.compose.answer import Pipeline
 from rag.config import Settings
 from rag.evaluation import unsupported_sentences
-from rag.evidence import answers_nothing
+from rag.compose.evidence import answers_nothing
 from rag.retrieve.retrieval import HybridRetriever
 
 INJECTION = (

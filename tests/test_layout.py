@@ -1,6 +1,6 @@
 """Layout end to end: real PDFs (tests/pdfs.py) loaded by rag.ingest.loaders, cut into units
 and sentences (rag.ingest.layout), read clean (rag.ingest.clean), weighed as evidence
-(rag.evidence) with the real embedding model, and answered by the real pipeline. Headings,
+(rag.compose.evidence) with the real embedding model, and answered by the real pipeline. Headings,
 running heads and the references list never make an answer; hyphens at line ends are joined
 without moving the offsets a highlight uses."""
 
@@ -13,7 +13,7 @@ import pytest
 from pdfs import PAPER_HEADER, make_paper_pdf, make_two_column_pdf
 from rag.ingest.chunking import chunk_documents
 from rag.ingest.clean import clean
-from rag.evidence import SENTENCE_FEATURES, antecedent, asks_references, candidates
+from rag.compose.evidence import SENTENCE_FEATURES, antecedent, asks_references, candidates
 from rag.ingest.layout import (BODY, FURNITURE, HEADING, ITEM, LEAD, META, REFERENCE, decode,
                                markdown_units, plain, sentence_spans)
 from rag.ingest.loaders import load_file
@@ -44,7 +44,7 @@ def paper(tmp_path_factory):
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
     """The paper indexed, and the real pipeline over it, answering at any confidence."""
-    from rag.answer import Pipeline
+    from rag.compose.answer import Pipeline
     from rag.config import load_settings
     from rag.index.indexer import sync
 

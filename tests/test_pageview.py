@@ -13,7 +13,7 @@ from pdfs import ANSWER, SENTENCE_END, SENTENCE_START, make_two_column_pdf
 from rag import pageview
 from rag.ingest import pdf
 from rag.ingest.chunking import chunk_documents
-from rag.citations import Citation, make_citation
+from rag.compose.citations import Citation, make_citation
 from rag.ingest.loaders import load_file
 
 import ui  # noqa: E402

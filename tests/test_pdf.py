@@ -18,7 +18,7 @@ from rag import sources
 from rag.index import indexer
 from rag.ingest import pdf
 from rag.ingest.chunking import chunk_documents
-from rag.citations import make_citation
+from rag.compose.citations import make_citation
 from rag.errors import IndexMismatchError, LoadError
 from rag.ingest.loaders import load_file, skipped_pages
 from rag.ingest.pagetext import line_break, tsv_words, words_text
@@ -158,7 +158,7 @@ def test_an_index_built_by_the_old_pdf_loader_asks_for_a_rebuild(settings, repor
 
 
 def test_a_question_answered_on_page_2_is_highlighted_exactly(settings, report_pdf):
-    from rag.answer import Pipeline
+    from rag.compose.answer import Pipeline
 
     assert not indexer.sync(settings).failed
     result = Pipeline(settings).ask(QUESTION)
@@ -182,7 +182,7 @@ def test_a_scanned_pdf_is_ocrd_answered_from_and_highlighted(settings, tmp_path)
     assert seen == [("scan.pdf", 1, 2), ("scan.pdf", 2, 2)]  # progress per page
     assert len(list(indexer.ocr_dir(settings).glob("*.json"))) == 2
 
-    from rag.answer import Pipeline
+    from rag.compose.answer import Pipeline
 
     result = Pipeline(settings).ask(QUESTION)
     assert not result.abstained and ANSWER in result.answer, result

@@ -12,7 +12,7 @@ import pytest
 import ui
 from conftest import SECOND, index_sample
 from rag import render
-from rag.citations import Citation
+from rag.compose.citations import Citation
 
 ROOT = Path(__file__).resolve().parents[1]
 

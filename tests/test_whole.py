@@ -12,16 +12,17 @@ import pytest
 from conftest import ROOT, SAMPLE, index_sample
 from langchain_core.documents import Document
 
-from rag.answer import Pipeline
-from rag.citations import claims, is_frame
-from rag.drafts import topic_draft
+from rag.compose.answer import Pipeline
+from rag.compose.citations import claims, is_frame
+from rag.compose.drafts import topic_draft
 from rag.evaluation import unsupported_sentences
-from rag.generators.base import Context, Generator
+from rag.compose.generators.base import Context, Generator
 from rag.understand.intent import by_subject, detect, named_files, unknown_files
 from rag.understand.rewrite import searchable
 from rag.understand.names import asked_person_kind, called, dates, organisations, people, places
 from rag.ingest.sentences import Sentence, document_sentences
-from rag.summarize import abbreviates, ending, mentions, opening, overview, side, summary_length
+from rag.compose.summarize import (abbreviates, ending, mentions, opening, overview, side,
+                                   summary_length)
 from rag.text import dangles, fold, refers_back, sentences
 
 OKAPI = ("Okapi notes: the okapi lives in the Ituri rainforest of the Congo. It feeds on the "
@@ -369,9 +370,9 @@ def test_a_sentence_pointing_at_what_came_before(text, back):
 
 
 def test_the_overview_prefers_a_sentence_that_points_at_nothing_before(monkeypatch):
-    import rag.summarize
+    import rag.compose.summarize
 
-    monkeypatch.setattr(rag.summarize, "FIRST", 0.0)
+    monkeypatch.setattr(rag.compose.summarize, "FIRST", 0.0)
     vectors = np.eye(2)
     assert overview(_two("The bureau also follows this trend in the province."), vectors,
                     1) == [1]
@@ -402,9 +403,9 @@ def _two(first: str) -> list[Sentence]:
 
 
 def test_the_overview_prefers_a_sentence_that_reads_alone(monkeypatch):
-    import rag.summarize
+    import rag.compose.summarize
 
-    monkeypatch.setattr(rag.summarize, "FIRST", 0.0)  # (the document's first is favoured)
+    monkeypatch.setattr(rag.compose.summarize, "FIRST", 0.0)  # (the document's first is favoured)
     vectors = np.eye(2)  # equally central: only the penalty decides between the two
     assert overview(_two("These shifts show what the bureau will be doing next."), vectors,
                     1) == [1]
@@ -574,7 +575,7 @@ def test_comparison_groups_each_side_with_its_provinces(pipeline):
 
 def _candidates(texts: list[str], scores: tuple[float, ...] = ()) -> tuple[list, Document]:
     """One passage of these sentences, each a candidate (scored as given, best first)."""
-    from rag.evidence import Candidate
+    from rag.compose.evidence import Candidate
 
     body = " ".join(texts)
     passage = Document(page_content=body, metadata={"source": "a.txt", "start": 0})
@@ -672,7 +673,7 @@ def test_a_comparison_by_a_repeated_word_keeps_it_in_the_heading(pipeline):
 
 
 def test_a_side_is_searched_as_the_sources_write_it():
-    from rag.drafts import _as_written
+    from rag.compose.drafts import _as_written
 
     texts = ["Economic benefits matter. China weighs economic benefits against control, "
              "unlike Western norms, as in Shenzhen."]
@@ -970,7 +971,7 @@ def test_what_the_article_says_about_a_thing_is_searched_as_what_it_says(pipelin
 
 def test_a_side_the_sources_only_describe_with_its_adjective(pipeline):
     """"the West" is only ever "Western norms" in the sample: that sentence is its side."""
-    from rag.drafts import adjectives
+    from rag.compose.drafts import adjectives
 
     assert "Western" in adjectives("West") and "Chinese" in adjectives("China")
     assert "European" in adjectives("Europe") and adjectives("Ma") == []
@@ -988,7 +989,7 @@ def test_a_side_the_sources_only_describe_with_its_adjective(pipeline):
 
 
 def test_a_list_about_someone_keeps_only_the_sentences_about_them():
-    from rag.drafts import list_draft
+    from rag.compose.drafts import list_draft
 
     texts = ["Yuan backed data markets, unlike Ma.", "He also courted tech firms.",
              "Ma, in Shenzhen, pushed digital payments.", "He then moved to Xinjiang."]

@@ -37,7 +37,7 @@ from rag.ingest.pagetext import (Box, Font, Highlight, PageText, cached, line_br
                                  upright, tsv_words, words_text)
 
 if TYPE_CHECKING:
-    from rag.citations import Citation
+    from rag.compose.citations import Citation
 
 # Recorded in the index config: another engine (or PDFium build) may number characters
 # differently, so an index built by it must be rebuilt before its offsets are trusted.

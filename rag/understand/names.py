@@ -1,6 +1,6 @@
 """Names: the people, organisations, places and dates a document names, for "Who is
 mentioned in the article?", "Which organisations are mentioned?", "Which cities are
-mentioned?" and "What dates does it mention?" (rag.drafts lists them, each with the sentence
+mentioned?" and "What dates does it mention?" (rag.compose.drafts lists them, each with the sentence
 that first names them). Told from the text alone, without a model of names: see `people`,
 `organisations`, `places` and `dates`."""
 

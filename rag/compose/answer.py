@@ -2,7 +2,7 @@
 LangChain Runnable that streams events, plus `ask()` for a single blocking answer.
 
 A question about whole documents (an overview, a comparison, a list; rag.understand.intent) takes its
-own path: rag.summarize chooses the documents' own sentences and rag.drafts composes them,
+own path: rag.compose.summarize chooses the documents' own sentences and rag.compose.drafts composes them,
 then it is verified like any answer."""
 
 from __future__ import annotations
@@ -14,18 +14,18 @@ from dataclasses import asdict, dataclass, field
 from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
-from rag.citations import Citation, claims, make_citation, verify
+from rag.compose.citations import Citation, claims, make_citation, verify
 from rag.config import Settings
 from rag.errors import IndexNotFoundError, RagError
-from rag.answerability import assess, idf_of
+from rag.compose.answerability import assess, idf_of
 from rag.embeddings import QUERY_BATCH, StoredVectors, sentence_vectors
-from rag.generators import make_generator
-from rag.generators.base import Context, Generator
-from rag.generators.llm import NOT_FOUND
+from rag.compose.generators import make_generator
+from rag.compose.generators.base import Context, Generator
+from rag.compose.generators.llm import NOT_FOUND
 from rag.understand.intent import Intent, asked_count, detect, named_files, unknown_files
 from rag.understand.rewrite import condense, searchable
-from rag.drafts import (ROLL_CALLS, Draft, comparison_draft, list_draft, names_draft,
-                         overview_draft, topic_draft)
+from rag.compose.drafts import (ROLL_CALLS, Draft, comparison_draft, list_draft, names_draft,
+                                overview_draft, topic_draft)
 from rag.ingest.sentences import Sentence, document_sentences
 from rag.text import fold, listed, sentences, spell_out, unknown_acronyms, words
 from rag.index.indexer import settled

@@ -1,6 +1,6 @@
 """Evidence: every sentence of the retrieved passages as a candidate answer, described by
 features of how it meets the question (similarity, term coverage, names, numbers, negation,
-the kind of answer asked for). rag.answerability turns these features into probabilities."""
+the kind of answer asked for). rag.compose.answerability turns these features into probabilities."""
 
 from __future__ import annotations
 

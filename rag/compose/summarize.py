@@ -1,5 +1,5 @@
 """Summaries: questions about whole documents (what is it about, summarize, compare, list),
-the choice of the documents' own sentences that answer them (rag.drafts composes and cites
+the choice of the documents' own sentences that answer them (rag.compose.drafts composes and cites
 them).
 
 An overview picks the sentences most central to the document (cosine to the mean of its
@@ -21,7 +21,7 @@ from collections.abc import Callable
 import numpy as np
 from langchain_core.documents import Document
 
-from rag.evidence import Candidate, is_heading
+from rag.compose.evidence import Candidate, is_heading
 from rag.ingest.layout import NOT_TEXT, REFERENCE
 from rag.ingest.sentences import Sentence
 from rag.text import (dangles, fold, name_groups, refers_back, sentences, spelling, terms,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from langchain_core.documents import Document
 
-from rag.evidence import Candidate
+from rag.compose.evidence import Candidate
 
 
 @dataclass

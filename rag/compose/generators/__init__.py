@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rag.config import Settings
 from rag.errors import GeneratorUnavailableError
-from rag.generators.base import Context, Generator
+from rag.compose.generators.base import Context, Generator
 
 NAMES = ("extractive", "local", "openai")
 
@@ -16,11 +16,11 @@ def make_generator(settings: Settings, name: str) -> Generator:
         GeneratorUnavailableError: unknown name, or its package/model/server is missing.
     """
     if name == "extractive":
-        from rag.generators.extractive import ExtractiveGenerator
+        from rag.compose.generators.extractive import ExtractiveGenerator
 
         return ExtractiveGenerator()
     if name in ("local", "openai"):
-        from rag.generators.llm import make_llm_generator
+        from rag.compose.generators.llm import make_llm_generator
 
         return make_llm_generator(settings, name)
     raise GeneratorUnavailableError(

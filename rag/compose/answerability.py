@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from langchain_core.documents import Document
 
-from rag.evidence import KINDS, SENTENCE_FEATURES, Candidate, candidates, question_type
+from rag.compose.evidence import KINDS, SENTENCE_FEATURES, Candidate, candidates, question_type
 
 MODEL_PATH = Path(__file__).with_name("answerability.json")
 QUESTION_FEATURES = (

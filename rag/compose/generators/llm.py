@@ -1,7 +1,7 @@
 """LLM generators: a local GGUF through llama.cpp, or any OpenAI-compatible server.
 
 Both go through LangChain chat/LLM models and stream tokens. Their drafts are checked
-sentence by sentence afterwards (rag.citations.verify), so a small model's inventions
+sentence by sentence afterwards (rag.compose.citations.verify), so a small model's inventions
 never reach the user.
 """
 
@@ -18,7 +18,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from rag.config import Settings
 from rag.errors import GeneratorUnavailableError
-from rag.generators.base import Context, Generator
+from rag.compose.generators.base import Context, Generator
 
 _LOCK = threading.Lock()
 PASSAGES = 3          # passages shown to the model (small models drown in long prompts)

@@ -1,5 +1,5 @@
-"""Drafts: whole-document answers composed from the sentences rag.summarize chooses, under a
-heading and labels, each sentence cited, before verification (rag.citations.verify)."""
+"""Drafts: whole-document answers composed from the sentences rag.compose.summarize chooses, under a
+heading and labels, each sentence cited, before verification (rag.compose.citations.verify)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.documents import Document
 
-from rag.citations import cite
-from rag.evidence import Candidate
+from rag.compose.citations import cite
+from rag.compose.evidence import Candidate
 from rag.understand.names import called, dates, described_as, organisations, people, places
 from rag.understand.phrasings import plural as plural_of
 from rag.ingest.sentences import document_sentences
-from rag.summarize import (FREE, LIST_ITEMS, about, eligible, ending, list_items, mentions,
-                           naming, opening, overview, side, summary_length)
+from rag.compose.summarize import (FREE, LIST_ITEMS, about, eligible, ending, list_items, mentions,
+                                   naming, opening, overview, side, summary_length)
 from rag.text import dangles, name_groups, sentences
 
 PER_FILE = 2        # sentences per file in a collection-wide overview
@@ -56,7 +56,7 @@ class Draft:
         return list(seen.values())
 
     def text(self) -> str:
-        """Heading, labels, cited sentences and notes (see rag.citations.cite)."""
+        """Heading, labels, cited sentences and notes (see rag.compose.citations.cite)."""
         number = {key: n for n, key in enumerate(
             (p.id or _chunk_key(p) for p in self.passages()), 1)}
         parts: list[tuple[str, int | None]] = [(self.heading, None)] if self.heading else []
@@ -146,7 +146,7 @@ def names_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
     """The people, organisations, places or dates each file names (rag.understand.names), in the order
     it first names them (dates: earliest first), with that sentence cited; those first
     named in the same sentence share it. With a topic ("a timeline of Ma's career"), only
-    in the sentences about it (rag.summarize.about). With a kind of place or person ("Which
+    in the sentences about it (rag.compose.summarize.about). With a kind of place or person ("Which
     provinces are mentioned?", "Which scientists ...?"), only those a file calls that
     (rag.understand.names.described_as, rag.understand.names.called), if any."""
     find, title, one, many, order = ROLL_CALLS[kind]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from rag.citations import cite
-from rag.evidence import Candidate, has_type, question_type
-from rag.generators.base import Context, Generator
+from rag.compose.citations import cite
+from rag.compose.evidence import Candidate, has_type, question_type
+from rag.compose.generators.base import Context, Generator
 from rag.text import dangles, fold
 
 # Questions that want an explanation or a description rather than a single fact.

@@ -10,13 +10,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import gradio as gr  # noqa: E402
 
-from rag import pageview, render, sources  # noqa: E402
+from rag.serve import pageview, render, sources  # noqa: E402
 from rag.config import Settings, load_settings  # noqa: E402
 from rag.errors import (GeneratorUnavailableError, IndexBusyError, IndexMismatchError,  # noqa: E402
                         IndexNotFoundError, RagError)
 from rag.compose.generators import NAMES  # noqa: E402
 from rag.ingest.loaders import SUPPORTED  # noqa: E402
-from rag.service import Service  # noqa: E402
+from rag.serve.service import Service  # noqa: E402
 
 log = logging.getLogger("rag.ui")
 HEADERS = ["file", "chunks", "indexed at", "status"]
@@ -292,8 +292,8 @@ def launch_options(settings: Settings) -> dict:
 
 
 def serve(settings: Settings) -> None:
-    """Serve the chat (and the HTTP API beside it) until interrupted: see rag.server."""
-    from rag.server import serve as serve_all
+    """Serve the chat (and the HTTP API beside it) until interrupted: see rag.serve.server."""
+    from rag.serve.server import serve as serve_all
 
     serve_all(settings)
 

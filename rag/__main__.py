@@ -1,5 +1,5 @@
 """Entry point for `python -m rag`."""
 
-from rag.cli import main
+from rag.serve.cli import main
 
 main()

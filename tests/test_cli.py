@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import write
-from rag.cli import app
+from rag.serve.cli import app
 from rag.index.indexer import IndexLock
 
 KEYS = {"added", "changed", "removed", "unchanged", "failed", "chunks", "seconds"}

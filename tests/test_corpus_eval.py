@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import write
-from rag.cli import app
+from rag.serve.cli import app
 from rag.corpus_eval import filter_split, load_corpus_items, locate
 from rag.errors import RagError
 

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from pdfs import ANSWER, SENTENCE_END, SENTENCE_START, make_two_column_pdf
-from rag import pageview
+from rag.serve import pageview
 from rag.ingest import pdf
 from rag.ingest.chunking import chunk_documents
 from rag.compose.citations import Citation, make_citation

@@ -14,7 +14,7 @@ from PIL import Image
 from pdfs import (ANSWER, ONE_PAGE, QUESTION, SENTENCE_END, SENTENCE_START, covered,
                   make_garbled_pdf, make_mixed_pdf, make_scanned_pdf, make_two_column_pdf,
                   pdfium_chars)
-from rag import sources
+from rag.serve import sources
 from rag.index import indexer
 from rag.ingest import pdf
 from rag.ingest.chunking import chunk_documents

@@ -17,9 +17,9 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import SAMPLE, SECOND, rag_serve, subprocess_env
-from rag.cli import app
+from rag.serve.cli import app
 from rag.config import Settings
-from rag.server import check_exposure, is_loopback
+from rag.serve.server import check_exposure, is_loopback
 
 NEW_FILES = 24
 TOWN = ("{name} is a fishing town on the coast of Velmoria. The harbour master of {name} is "

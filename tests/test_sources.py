@@ -1,4 +1,4 @@
-"""Sources: the upload/removal rules of rag.sources (names, sizes, symlinks, listing)."""
+"""Sources: the upload/removal rules of rag.serve.sources (names, sizes, symlinks, listing)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from rag import sources
-from rag.sources import SourceError
+from rag.serve import sources
+from rag.serve.sources import SourceError
 from rag.index.manifest import FileRecord
 
 
@@ -18,7 +18,7 @@ def tree(root: Path) -> set[str]:
     return {p.relative_to(root).as_posix() for p in root.rglob("*")}
 
 
-# -- rag.sources: names ------------------------------------------------------------------------
+# -- rag.serve.sources: names ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", ["report.pdf", "Notes 2024.md", "a-b_c.TXT", "données.html"])
@@ -48,7 +48,7 @@ def test_check_name_refuses_unsafe_names_and_says_why(name, why):
         sources.check_name(name)
 
 
-# -- rag.sources: saving uploads ---------------------------------------------------------------
+# -- rag.serve.sources: saving uploads -------------------------------------------------------------
 
 
 def upload_file(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -122,7 +122,7 @@ def test_save_upload_replaces_a_symlink_instead_of_writing_through_it(settings, 
     assert not (settings.sources_dir / "link.txt").is_symlink()
 
 
-# -- rag.sources: removing and listing ---------------------------------------------------------
+# -- rag.serve.sources: removing and listing -------------------------------------------------------
 
 
 def test_remove_source_deletes_only_files_inside_the_folder(settings, tmp_path):

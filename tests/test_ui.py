@@ -1,4 +1,4 @@
-"""UI: the escaping of evidence (rag.render), and the app's wiring and handlers (ui) over the
+"""UI: the escaping of evidence (rag.serve.render), and the app's wiring and handlers (ui) over the
 real extractive pipeline and a real 2-file index (built once), without launching a server."""
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import pytest
 
 import ui
 from conftest import SECOND, index_sample
-from rag import render
+from rag.serve import render
 from rag.compose.citations import Citation
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-# -- rag.render --------------------------------------------------------------------------------
+# -- rag.serve.render ------------------------------------------------------------------------------
 
 HOSTILE = 'Intro. <script>alert(1)</script> & <img src=x onerror="p()"> Done.'
 

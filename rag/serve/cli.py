@@ -43,7 +43,7 @@ VERBOSE = typer.Option(False, "--verbose", "-v", help="Say whether a server or t
 def _where_to_work(settings: Settings, server: str | None, local: bool,
                    verbose: bool) -> str | None:
     """The base URL of the server to send the work to, or None to work in this process."""
-    from rag.client import find_server
+    from rag.serve.client import find_server
 
     if server and local:
         raise ConfigError("--server and --local conflict: give one of them.")
@@ -100,7 +100,7 @@ def _remote_sync(base: str, settings: Settings, quiet: bool, rebuild: bool,
                  checksum: bool = False) -> tuple[dict, list[str], list[str], int]:
     """Run a sync on the server, with the same progress bar; (summary, failures, skipped
     pages, embedded)."""
-    from rag import client
+    from rag.serve import client
 
     bar = None
 
@@ -181,15 +181,15 @@ def ask(
     try:
         base = _where_to_work(settings, server, local, verbose)
         if base:
-            from rag import client
+            from rag.serve import client
 
             data = client.ask(base, settings, {"question": question, "k": k,
                                                "sources": source, "generator": generator})
         else:
             from rag.compose.answer import Pipeline
 
-            from rag.service import check
-            from rag.sources import answer_json
+            from rag.serve.service import check
+            from rag.serve.sources import answer_json
 
             pipeline = Pipeline(settings)
             check(settings, question, source, pipeline)
@@ -246,7 +246,7 @@ def _eval_items(file: Path | None, squad: Path | None, limit: int | None, seed: 
     return sample(items, limit, seed), workspace
 
 
-SPLITS_FILE = Path(__file__).resolve().parents[1] / "eval" / "splits.json"
+SPLITS_FILE = Path(__file__).resolve().parents[2] / "eval" / "splits.json"
 
 
 def _corpus_eval(file: Path, sources: Path, split: tuple[str, str | None, Path],
@@ -408,7 +408,7 @@ def serve(
     port: Optional[int] = typer.Option(None, help="Port (default RAG_PORT)."),
 ) -> None:
     """Serve the chat and the HTTP API (http://127.0.0.1:7860 by default)."""
-    from rag.server import serve as serve_all
+    from rag.serve.server import serve as serve_all
 
     try:
         serve_all(_settings(host=host, port=port))

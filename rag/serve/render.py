@@ -83,7 +83,7 @@ def marked(passage: str, start: int, end: int, tag: str = "mark",
 
 
 def passage(c: Citation, label: str, view: str = "") -> str:
-    """One evidence entry: where it is, the page view (PDFs: rag.pageview's HTML), the
+    """One evidence entry: where it is, the page view (PDFs: rag.serve.pageview's HTML), the
     passage with its supporting quote in <mark>."""
     return (f"<div class='passage' id='cite-{c.n}' data-cite='{c.n}'>"
             f"<div class='passage-head'><span class='cite-n'>{escape(label)}</span> "
@@ -113,7 +113,7 @@ def evidence(citations: list[Citation], standalone: str | None = None,
     Args:
         citations: the answer's citations, numbered as its markers.
         standalone: the question as it was searched for, when it differs from the one asked.
-        views: page-view HTML by citation number (rag.pageview.views), shown above the text.
+        views: page-view HTML by citation number (rag.serve.pageview.views), shown above the text.
     """
     if not citations:
         return EMPTY

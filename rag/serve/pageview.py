@@ -1,6 +1,6 @@
 """Page view: a cited PDF page as an image with every supporting sentence highlighted (one
 rectangle per line fragment), and page controls, as HTML for the evidence panel and the
-document view. Text in it is escaped, as everywhere in rag/render.py."""
+document view. Text in it is escaped, as everywhere in rag/serve/render.py."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import base64
 import logging
 from html import escape
 
-from rag import render, sources
+from rag.serve import render, sources
 from rag.ingest import pdf
 from rag.compose.citations import Citation
 from rag.config import Settings
 from rag.errors import RagError
 from rag.ingest.pagetext import Highlight
 
-log = logging.getLogger("rag.pageview")
+log = logging.getLogger("rag.serve.pageview")
 
 
 def _rects(path, number: int, highlights: list[Highlight]) -> str:

@@ -18,9 +18,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from rag.api import Limits, answer, stamps
+from rag.serve.api import Limits, answer, stamps
 from rag.compose.generators import NAMES
-from rag.service import Service
+from rag.serve.service import Service
 
 OWNER = "rag"
 

@@ -14,12 +14,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from rag import api, openai_api
+from rag.serve import api, openai_api
 from rag.config import Settings
 from rag.errors import ConfigError, RagError
-from rag.service import Service
+from rag.serve.service import Service
 
-log = logging.getLogger("rag.server")
+log = logging.getLogger("rag.serve.server")
 PROTECTED = ("/api/", "/v1/")
 MAX_BODY = 1024 * 1024  # bytes of a JSON request: far more than any question needs
 

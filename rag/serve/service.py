@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from rag import sources as source_files
+from rag.serve import sources as source_files
 from rag.compose.answer import AnswerResult, Pipeline
 from rag.config import Settings
 from rag.errors import IndexNotFoundError, RagError

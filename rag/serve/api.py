@@ -12,12 +12,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
-from rag.client import index_id
+from rag.serve.client import index_id
 from rag.errors import (ConfigError, GeneratorUnavailableError, IndexBusyError,
                         IndexMismatchError, IndexNotFoundError, RagError)
-from rag.service import (Answered, QuestionTooLongError, ServerBusyError, Service,
-                         UnknownSourceError)
-from rag.sources import SourceError, answer_json, last_failures, page_png
+from rag.serve.service import (Answered, QuestionTooLongError, ServerBusyError, Service,
+                               UnknownSourceError)
+from rag.serve.sources import SourceError, answer_json, last_failures, page_png
 
 Generator = Literal["extractive", "local", "openai"]
 # rag.errors -> HTTP status, most specific first; any other RagError is the caller's fault.

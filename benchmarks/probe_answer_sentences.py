@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 import rag.compose.generators.extractive as extractive  # noqa: E402
 from rag.compose.answerability import load_model, score_sentences  # noqa: E402
+from rag.compose.evidence import answers_nothing  # noqa: E402
 
 POLICIES = {  # name: (most, ratio, runners-up must hold the kind asked)
     "3 within 0.3, of the kind asked (shipped)": (3, 0.3, True),
@@ -37,12 +38,12 @@ def main() -> None:
     args = parser.parse_args()
     corpus = pickle.loads(args.examples.read_bytes())["corpus"]
     model = load_model().sentence
-    fits = extractive._fits
+    most_, ratio_, fits = extractive.MOST, extractive.RATIO, extractive._fits
     keys = sorted({d["corpus"] for d in corpus})
     print(f"{'policy':44}" + "".join(f"{k:>16}" for k in keys))
     for name, (most, ratio, typed) in POLICIES.items():
         extractive.MOST, extractive.RATIO = most, ratio
-        extractive._fits = fits if typed else (lambda text, kind, q: not text.endswith("?"))
+        extractive._fits = fits if typed else (lambda text, kind, q: not answers_nothing(text))
         row = []
         for key in keys:
             asked = [d for d in corpus if d["corpus"] == key and any(d["labels"])]
@@ -54,7 +55,7 @@ def main() -> None:
                 sizes += len(chosen)
             row.append(f"{hits / len(asked):6.1%} ({sizes / len(asked):.1f} s.)")
         print(f"{name:44}" + "".join(f"{r:>16}" for r in row))
-    extractive._fits = fits
+    extractive.MOST, extractive.RATIO, extractive._fits = most_, ratio_, fits
 
 
 if __name__ == "__main__":

@@ -164,9 +164,7 @@ def cite(parts: list[tuple[str, int | None]]) -> str:
     (a label or a note, see is_frame): it stands on a line of its own. A part that reads as
     several sentences (a code block, a table row) gets a marker after each of them."""
     text, line_ends = "", False
-    split = [(claim[s:e], n) for claim, n in parts
-             for s, e in (sentences(claim) if n is not None else [(0, len(claim))]) or [(0, 0)]]
-    for claim, n in split:
+    for claim, n in [(piece, n) for part, n in parts for piece in _pieces(part, n)]:
         item = n is None or claim.startswith("- ")
         if text:
             text += "\n" if line_ends or item else " "
@@ -175,6 +173,13 @@ def cite(parts: list[tuple[str, int | None]]) -> str:
         text += claim if n is None else f"{claim} [{n}]"
         line_ends = item or not claim.rstrip('"”’)').endswith((".", "!", "?"))
     return text
+
+
+def _pieces(part: str, n: int | None) -> list[str]:
+    """A cited part as the sentences it reads as (a frame stays whole)."""
+    if n is None:
+        return [part]
+    return [part[s:e] for s, e in sentences(part)] or [part]
 
 
 def _supporting(claim: str, passages: list[Document],

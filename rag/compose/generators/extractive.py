@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from rag.compose.citations import cite
-from rag.compose.evidence import Candidate, has_type, question_type
+from rag.compose.evidence import Candidate, answers_nothing, has_type, question_type
 from rag.compose.generators.base import Context, Generator
 from rag.text import dangles, fold
 
@@ -58,8 +58,9 @@ _PRONOUN = re.compile(r"\W*(?:he|she|his|her|they|their|them|it|its|this|these|t
 
 
 def _fits(text: str, kind: str | None, question: str) -> bool:
-    """Whether a runner-up may join: it holds the kind of answer asked, and asks nothing."""
-    return not text.rstrip().endswith("?") and (kind is None or has_type(text, kind, question))
+    """Whether a runner-up may join: it holds the kind of answer asked, and is no question
+    or order to a model (evidence.answers_nothing)."""
+    return not answers_nothing(text) and (kind is None or has_type(text, kind, question))
 
 
 def _previous(cand: Candidate, ranked: list[Candidate]) -> Candidate | None:

@@ -37,7 +37,7 @@ PREFIXES = ["", "Tell me: ", "Quick question: ", "Please answer: ", "I wonder: "
 
 def questions() -> list[str]:
     """Every question of the sample's Q&A sets, in several wordings (all distinct)."""
-    files = [ROOT / "eval" / "sample_qa.jsonl", ROOT.parent / "shared" / "eval" /
+    files = [ROOT / "eval" / "data" / "sample_qa.jsonl", ROOT.parent / "shared" / "eval" /
              "seed_qa_dev.jsonl"]
     base = list(dict.fromkeys(json.loads(line)["question"] for f in files if f.exists()
                               for line in f.read_text().splitlines() if line.strip()))

@@ -13,7 +13,7 @@ from rag.errors import ConfigError
 
 GeneratorName = Literal["extractive", "local", "openai"]
 Precision = Literal["auto", "fp32", "bf16"]
-# Chosen on dev data by benchmarks/train_abstention.py (it is also in rag/compose/answerability.json):
+# Chosen on dev data by training/train_abstention.py (it is also in rag/compose/answerability.json):
 # see the README's trade-off table before changing it.
 DEFAULT_MIN_CONFIDENCE = 0.42
 

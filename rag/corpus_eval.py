@@ -70,7 +70,7 @@ def corpus_key(path: Path, corpus: str | None) -> str | None:
 
 def filter_split(items: list[dict], splits_path: Path, key: str | None,
                  split: str) -> list[dict]:
-    """Keep the items of one side of the dev/held split of eval/splits.json.
+    """Keep the items of one side of the dev/held split of eval/data/splits.json.
 
     Args:
         items: corpus items.

@@ -243,7 +243,7 @@ class CachedEmbeddings(Embeddings):
 # Questions and answer sentences are embedded this many at a time, whatever
 # RAG_EMBED_BATCH_SIZE says for indexing: the answerability model (answerability.json) was
 # trained on vectors computed so, and another batch moves them in the 7th digit, enough for
-# benchmarks/train_abstention.py not to reproduce its file.
+# training/train_abstention.py not to reproduce its file.
 QUERY_BATCH = 64
 
 

@@ -317,9 +317,11 @@ def openai_server(tmp_path_factory):
         yield f"http://127.0.0.1:{port}/v1"
 
 
-def benchmark_script(name: str):
-    """A script of benchmarks/ (not a package), imported as a module."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+def training_script(name: str, folder: str = "training"):
+    """A script of training/ (or another scripts folder; not a package), imported as a
+    module."""
+    sys.path.insert(0, str(ROOT / folder))  # its imports of its neighbours
+    spec = importlib.util.spec_from_file_location(name, ROOT / folder / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

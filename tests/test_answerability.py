@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import ROOT, benchmark_script
+from conftest import ROOT, training_script
 from langchain_core.documents import Document
 
 from rag.compose.answer import Pipeline
@@ -339,7 +339,7 @@ def test_auc_and_sweep():
 
 
 def _training_script():
-    return benchmark_script("train_abstention")
+    return training_script("train_abstention")
 
 
 def test_natural_questions_are_weighted_as_far_as_squad_affords(monkeypatch):
@@ -386,8 +386,8 @@ def test_natural_training_questions_are_apart_from_the_dev_questions():
     from rag.text import fold
 
     trained = load_items(train.NATURAL_TRAIN)
-    dev = {fold(i["question"]) for path in (train.NATURAL_DEV, ROOT / "eval" / "sample_fresh.jsonl",
-                                            ROOT / "eval" / "sample_fresh2.jsonl")
+    dev = {fold(i["question"]) for path in (train.NATURAL_DEV, ROOT / "eval" / "data" / "sample_fresh.jsonl",
+                                            ROOT / "eval" / "data" / "sample_fresh2.jsonl")
            for i in load_items(path)}
     assert not {fold(i["question"]) for i in trained} & dev
     # the shipped model learned from these natural questions and no others
@@ -410,7 +410,7 @@ def test_training_is_deterministic_on_a_small_slice(tmp_path):
     assert first == second
     data = json.loads(first)
     # the corpus dev questions: only dev files indexed, gold sentences found for most
-    splits = json.loads((ROOT / "eval" / "splits.json").read_text(encoding="utf-8"))["docs"]
+    splits = json.loads((ROOT / "eval" / "data" / "splits.json").read_text(encoding="utf-8"))["docs"]
     indexed = {p.name for p in (tmp_path / "corpus-docs" / "sources").iterdir()}
     assert indexed == set(splits["dev"]) and not indexed & set(splits["held"])
     corpus = sets["corpus"]

@@ -1,4 +1,4 @@
-"""The learned overview classifier (rag/understand/intent_model.json, benchmarks/train_intent.py): it
+"""The learned overview classifier (rag/understand/intent_model.json, training/train_intent.py): it
 catches overview requests the patterns miss, and leaves factoids alone."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, benchmark_script
+from conftest import ROOT, training_script
 
 from rag.embeddings import sentence_vectors
 from rag.understand.intent import (MODEL_PATH, _overview_model, by_patterns, detect,
@@ -58,7 +58,7 @@ def _questions(path: Path) -> list[str]:
 
 
 def test_it_leaves_questions_about_the_content_alone(embed):
-    questions = _questions(ROOT / "eval" / "sample_qa.jsonl") + [
+    questions = _questions(ROOT / "eval" / "data" / "sample_qa.jsonl") + [
         "What is the title of the paper?", "How does it work?", "Who is the author?",
         "What does the report say about Xinjiang?", "What is the tone of the article?",
         "When was the National Data Bureau established?", "What is it?", "Why?"]
@@ -68,7 +68,7 @@ def test_it_leaves_questions_about_the_content_alone(embed):
 
 
 def _training_script():
-    return benchmark_script("train_intent")
+    return training_script("train_intent")
 
 
 @pytest.mark.skipif(not (ROOT.parent / "shared" / "benchmarks" / "squad2").is_dir(),
@@ -85,10 +85,10 @@ def test_training_is_deterministic_on_a_small_slice():
 
 
 def test_a_check_on_another_cpu_accepts_float_noise_and_nothing_else():
-    """`--check` of both training scripts (benchmarks/reproduce.py): byte for byte is
+    """`--check` of both training scripts (training/reproduce.py): byte for byte is
     "exactly"; the 6th digit moved by another CPU's kernels passes and says so; another
     value, key, length or string fails."""
-    verdict = benchmark_script("reproduce").verdict
+    verdict = training_script("reproduce").verdict
     shipped = json.dumps({"threshold": 0.41, "coef": [-0.55266, 2.23932], "name": "x"})
     assert verdict(shipped, shipped) == (True, "reproduced exactly")
     ok, how = verdict(shipped, shipped.replace("-0.55266", "-0.552662"))

@@ -25,7 +25,7 @@ def rss_mb(pid: int) -> float:
 def questions() -> list[str]:
     """The sample's Q&A questions, each also asked in other words."""
     items = [json.loads(line)["question"] for line in
-             (ROOT / "eval" / "sample_qa.jsonl").read_text().splitlines() if line.strip()]
+             (ROOT / "eval" / "data" / "sample_qa.jsonl").read_text().splitlines() if line.strip()]
     return items + [f"Tell me: {q[0].lower()}{q[1:]}" for q in items]
 
 

@@ -458,7 +458,7 @@ def test_overview_of_the_sample(pipeline, question):
     assert any("workable balance" in claim for claim, _ in said)  # the conclusion
     assert not any(dangles(claim) for claim, _ in said)  # each sentence reads on its own
     # key points listed by someone who saw only the article: at least 4 of 5 (the bar)
-    key = json.loads((ROOT / "eval" / "sample_keypoints.json").read_text(encoding="utf-8"))
+    key = json.loads((ROOT / "eval" / "data" / "sample_keypoints.json").read_text(encoding="utf-8"))
     covered = [p["point"] for p in key["points"]
                if any(phrase in claim for phrase in p["phrases"] for claim, _ in said)]
     assert len(covered) >= 4, covered

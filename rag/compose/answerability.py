@@ -2,7 +2,7 @@
 retrieved passages answer a question at all, with a calibrated confidence.
 
 Two logistic regressions, their coefficients in answerability.json (written by
-benchmarks/train_abstention.py, which reproduces the file exactly):
+training/train_abstention.py, which reproduces the file exactly):
 - the sentence model: P(this sentence holds the answer), from evidence.SENTENCE_FEATURES;
 - the question model: P(the passages answer the question), from the best sentences' scores
   and features. This is the confidence that RAG_MIN_CONFIDENCE is compared with.
@@ -46,7 +46,7 @@ class Linear:
         """From {"intercept": b, "features": {name: [mean, scale, coef], ...}}."""
         if tuple(data["features"]) != expected:
             raise ValueError(f"{MODEL_PATH.name} was trained on other features; run "
-                             "benchmarks/train_abstention.py")
+                             "training/train_abstention.py")
         mean, scale, coef = np.array(list(data["features"].values()), dtype=float).T
         return cls(expected, mean, scale, coef, float(data["intercept"]))
 

@@ -28,7 +28,7 @@ from rag.text import (dangles, fold, name_groups, refers_back, sentences, spelli
                       words, written_as_name)
 
 # Chosen on the even-numbered half of the SQuAD 1.1 dev articles, reported on the other half
-# (benchmarks/bench_summary.py; README "Whole-document questions").
+# (eval/bench_summary.py; README "Whole-document questions").
 LEAD_BONUS = 0.05   # a paragraph's first sentence often states its point
 SALIENCE = 0.2      # weight of the sentence's share of the document's own key terms
 MMR_LAMBDA = 0.9    # weight of centrality against similarity to sentences already chosen

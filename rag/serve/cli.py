@@ -246,7 +246,7 @@ def _eval_items(file: Path | None, squad: Path | None, limit: int | None, seed: 
     return sample(items, limit, seed), workspace
 
 
-SPLITS_FILE = Path(__file__).resolve().parents[2] / "eval" / "splits.json"
+SPLITS_FILE = Path(__file__).resolve().parents[2] / "eval" / "data" / "splits.json"
 
 
 def _corpus_eval(file: Path, sources: Path, split: tuple[str, str | None, Path],

@@ -23,7 +23,7 @@ from rag.understand.phrasings import (ASPECT, BRIEF, BROAD_ASPECT, CHATTY, CLOSI
 from rag.text import (NAME_JOINERS, STOPWORDS, fold, name_groups, terms, words,
                       written_as_name)
 
-MODEL_PATH = Path(__file__).with_name("intent_model.json")  # benchmarks/train_intent.py
+MODEL_PATH = Path(__file__).with_name("intent_model.json")  # training/train_intent.py
 
 
 @dataclass

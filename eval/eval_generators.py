@@ -3,7 +3,7 @@
 Indexes the shipped sources into a temporary folder, then runs `rag eval` (in-process) for:
 extractive; local SmolLM2-135M-Instruct; local Gemma 3 270M (base); openai = llama.cpp's
 OpenAI-compatible server on loopback serving SmolLM2. Usage:
-    .venv/bin/python benchmarks/eval_generators.py [FILE.jsonl]
+    .venv/bin/python eval/eval_generators.py [FILE.jsonl]
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 against on-topic passages that lack the answer, by the weight given to the second kind.
 
 The shipped sentence model scores the candidates (as `rag ask` does); question models are
-then fitted (logistic regression, as benchmarks/train_abstention.py does) on the training
+then fitted (logistic regression, as training/train_abstention.py does) on the training
 articles of SQuAD 2.0 dev plus the SQuAD 1.1 questions of train_abstention.py (half of them
 with every passage that answers them left out of retrieval), the latter weighted w.
 Reported on the held-out articles: SQuAD 2.0 (all their questions) and the SQuAD 1.1
@@ -10,7 +10,7 @@ questions of those articles, half with every passage that answers them left out 
 stand-in for Natural Questions' unanswerable ones). The threshold answers 80% of the
 answerable SQuAD 2.0 held-out questions.
 
-    .venv/bin/python benchmarks/probe_training_mix.py    # about 15 min; reuses the
+    .venv/bin/python training/probe_training_mix.py    # about 15 min; reuses the
                                                           # workspaces of train_abstention.py
 """
 

@@ -9,7 +9,7 @@ Also: how many different paragraphs each overview draws from, and its latency. T
 overview's weights (rag/compose/summarize.py) were chosen on the even-numbered articles (in title
 order); the odd-numbered ones are reported apart as held out.
 
-    .venv/bin/python benchmarks/bench_summary.py [--work DIR]
+    .venv/bin/python eval/bench_summary.py [--work DIR]
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def rouge1_recall(candidate: list[str], reference: list[str]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "results" / "summary")
+    parser.add_argument("--work", type=Path, default=ROOT / "eval" / "results" / "summary")
     args = parser.parse_args()
     articles = json.loads(SQUAD1.read_text(encoding="utf-8"))["data"]
     sources = args.work / "sources"

@@ -9,14 +9,14 @@ Data, all public and read from ../shared/benchmarks (nothing is downloaded):
   asked, the other half with the paragraph they were asked about, and any other paragraph
   that holds one of their answers, left out of retrieval, so the passages found are on-topic
   but do not hold the answer (questions nobody's sources answer; `answers_it`);
-- eval/sample_train.jsonl: natural questions we wrote about the shipped sample (49 it answers,
+- eval/data/sample_train.jsonl: natural questions we wrote about the shipped sample (49 it answers,
   20 it does not), asked of an index of it. SQuAD's questions were written by people reading
   the paragraph, so they share its words; a user's do not ("how many people live in X" for
   "a population of 32 million"), and a news article's long sentences lean on "he" and "it".
   Each of these questions weighs as much as NATURAL_WEIGHTS[k] SQuAD questions: the largest
   weight whose out-of-fold AUC on the SQuAD training articles stays within MAX_AUC_LOSS of
   weight 0;
-- the development part of each corpus in eval/splits.json (real PDFs and Markdown pages with
+- the development part of each corpus in eval/data/splits.json (real PDFs and Markdown pages with
   questions written by someone who saw only their text, paraphrasing it: factoids with a
   verbatim quote, and unanswerable near misses), asked of an index of those dev files alone.
   A candidate is gold when it comes from the quote's file and says what the quote says. The
@@ -29,14 +29,14 @@ on and are listed in the JSON so `rag eval --squad ... --held-out` reports on th
 logistic regressions are fitted (rag/compose/answerability.py explains them). The default confidence
 threshold is the highest that still answers ANSWERED (85%) of the answerable questions of
 every dev set (the operating point: answer at least 85%, then abstain as much as possible):
-each corpus's out-of-fold predictions, and eval/sample_qa.jsonl, natural questions written
+each corpus's out-of-fold predictions, and eval/data/sample_qa.jsonl, natural questions written
 about the shipped sample (never trained on). The seed questions in ../shared/eval and the
 held-aside corpus files stay aside for reporting.
 
-    .venv/bin/python benchmarks/train_abstention.py            # writes rag/compose/answerability.json
-    .venv/bin/python benchmarks/train_abstention.py --reuse    # refit on the examples gathered
+    .venv/bin/python training/train_abstention.py            # writes rag/compose/answerability.json
+    .venv/bin/python training/train_abstention.py --reuse    # refit on the examples gathered
                                                                # last time (same features)
-    .venv/bin/python benchmarks/train_abstention.py --check    # fails if the file would change
+    .venv/bin/python training/train_abstention.py --check    # fails if the file would change
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "training"))
 os.environ["HF_HUB_OFFLINE"] = "1"
 # The shipped model was learned from fp32 vectors. On a CPU with native bf16 `auto` would
 # pick bf16, whose vectors differ in the 5th digit: pinned, the file reproduces on any CPU.
@@ -82,9 +82,9 @@ SHARED = ROOT.parent / "shared" / "benchmarks"
 SQUAD2 = SHARED / "squad2" / "dev-v2.0.json"
 SQUAD1 = SHARED / "squad" / "dev-v1.1.json"
 SAMPLE = ROOT / "sources" / "china-digital-economy-governance.txt"
-NATURAL_DEV = ROOT / "eval" / "sample_qa.jsonl"
-NATURAL_TRAIN = ROOT / "eval" / "sample_train.jsonl"
-SPLITS = ROOT / "eval" / "splits.json"
+NATURAL_DEV = ROOT / "eval" / "data" / "sample_qa.jsonl"
+NATURAL_TRAIN = ROOT / "eval" / "data" / "sample_train.jsonl"
+SPLITS = ROOT / "eval" / "data" / "splits.json"
 CORPUS_WEIGHTS = (0, 3, 10, 30)  # candidate weights of one corpus dev question (see below)
 NATURAL_WEIGHTS = (0, 10, 20, 50, 100)  # candidate weights of one natural training question
 MAX_AUC_LOSS = 0.01
@@ -128,8 +128,8 @@ def examples(path: Path, work: Path, keep, gold_removed=lambda item: False,
 
 
 def natural_examples(work: Path, *paths: Path) -> list[list[dict]]:
-    """Questions written about the shipped sample (eval/sample_train.jsonl: for training;
-    eval/sample_qa.jsonl: dev, for choosing the threshold), asked of one index of it: natural
+    """Questions written about the shipped sample (eval/data/sample_train.jsonl: for training;
+    eval/data/sample_qa.jsonl: dev, for choosing the threshold), asked of one index of it: natural
     questions, worded apart from the text. One list per file."""
     sources = work / "sample" / "sources"
     sources.mkdir(parents=True, exist_ok=True)
@@ -140,7 +140,7 @@ def natural_examples(work: Path, *paths: Path) -> list[list[dict]]:
 
 
 def corpus_examples(work: Path, key: str) -> list[dict]:
-    """The dev questions of one corpus of eval/splits.json (factoids and unanswerables), asked
+    """The dev questions of one corpus of eval/data/splits.json (factoids and unanswerables), asked
     of an index of its dev files alone (copied under work; the held-aside files stay out)."""
     spec = json.loads(SPLITS.read_text(encoding="utf-8"))[key]
     folder = (ROOT / spec["corpus"]).resolve()
@@ -340,7 +340,7 @@ def choose_threshold(dev: dict[str, tuple[np.ndarray, list[dict]]]) -> tuple[flo
 
 
 def to_json(model: Model, threshold: float, provenance: dict) -> dict:
-    return {"about": "Learned by benchmarks/train_abstention.py; read by "
+    return {"about": "Learned by training/train_abstention.py; read by "
                      "rag/compose/answerability.py. Each feature: [mean, scale, coef] of a "
                      "logistic regression over (x - mean) / scale.",
             "threshold": threshold, **provenance,
@@ -408,7 +408,7 @@ def dumps(data: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
-    parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "results" / "train",
+    parser.add_argument("--work", type=Path, default=ROOT / "training" / "results" / "train",
                         help="where the SQuAD indexes are built (kept for the next run)")
     parser.add_argument("--check", action="store_true",
                         help="do not write; exit 1 if the result differs from --out")

@@ -1,21 +1,21 @@
 """Try a change to the answerability features in minutes instead of a 20-minute retraining:
 retrieval is done once and cached, then each run recomputes the candidates' features with the
 code in the working tree (rag/compose/evidence.py, rag/compose/answerability.py), refits both models as
-benchmarks/train_abstention.py does (natural-question weight fixed, threshold chosen by the
+training/train_abstention.py does (natural-question weight fixed, threshold chosen by the
 same rule) and reports on every set the issue cares about:
 - out-of-fold AUC on the training articles;
 - SQuAD 2.0 dev, held-out articles (all their questions, all 1,204 paragraphs indexed);
 - the natural-question stand-in: SQuAD 1.1 held-out articles, every second answerable
-  question with every passage that answers it left out (benchmarks/eval_answerability.py);
-- eval/sample_qa.jsonl (dev) and the seed dev questions.
+  question with every passage that answers it left out (eval/eval_answerability.py);
+- eval/data/sample_qa.jsonl (dev) and the seed dev questions.
 
 Only the question-sentence cosines are cached with the passages, so a change to how the
 cosine is computed needs a new --gather. Retrieval is exact (as in training), so figures can
 differ from `rag eval`'s in the last digit. The cache is not part of the repository.
 
-    .venv/bin/python benchmarks/probe_features.py --gather   # once, about 30 min
-    .venv/bin/python benchmarks/probe_features.py --gather sample_fresh  # one set again
-    .venv/bin/python benchmarks/probe_features.py            # about 4 min per variant
+    .venv/bin/python training/probe_features.py --gather   # once, about 30 min
+    .venv/bin/python training/probe_features.py --gather sample_fresh  # one set again
+    .venv/bin/python training/probe_features.py            # about 4 min per variant
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ from rag.compose.evidence import candidates  # noqa: E402
 
 CACHE = HERE / "results" / "probe_features.pkl"
 SEED_DEV = T.ROOT.parent / "shared" / "eval" / "seed_qa_dev.jsonl"
-FRESH = T.ROOT / "eval" / "sample_fresh.jsonl"  # written by someone who never saw the code
-FRESH2 = T.ROOT / "eval" / "sample_fresh2.jsonl"  # paraphrases, by another such helper
+FRESH = T.ROOT / "eval" / "data" / "sample_fresh.jsonl"  # written by someone who never saw the code
+FRESH2 = T.ROOT / "eval" / "data" / "sample_fresh2.jsonl"  # paraphrases, by another such helper
 
 
 def _askers(work: Path) -> dict[str, T.Asker]:

@@ -1,24 +1,24 @@
 """Whole-document questions as new users ask them, written by helpers who saw only the
 documents, never the code (rag/understand/intent.py, rag/compose/drafts.py):
 
-- eval/whole_fresh.jsonl: 75 questions (15 overviews, 15 topic summaries, 15 comparisons,
+- eval/data/whole_fresh.jsonl: 75 questions (15 overviews, 15 topic summaries, 15 comparisons,
   15 lists, 15 facts) about four files indexed together: the sample and three SQuAD 1.1
   dev articles (Nikola_Tesla, Yuan_dynasty, Steam_engine, built here from
   ../shared/benchmarks/squad/dev-v1.1.json, paragraphs joined by blank lines). Each
   question has phrase groups a good answer holds ("must": one phrase of each group).
-- eval/sample_phrasings.jsonl: 60 questions of the same five kinds about the sample
+- eval/data/sample_phrasings.jsonl: 60 questions of the same five kinds about the sample
   alone (kinds only).
-- eval/whole_heldout.jsonl: 50 questions (10 of each kind) about the sample and three
+- eval/data/whole_heldout.jsonl: 50 questions (10 of each kind) about the sample and three
   other articles (Apollo_program, Genghis_Khan, Victoria_and_Albert_Museum), written after
   the rules above, to measure them on questions nobody wrote a rule for:
 
-    .venv/bin/python benchmarks/eval_whole.py --questions eval/whole_heldout.jsonl \
+    .venv/bin/python eval/eval_whole.py --questions eval/data/whole_heldout.jsonl \
         --articles Apollo_program,Genghis_Khan,Victoria_and_Albert_Museum
 
 Prints the kind recognised per kind of question, and for the four files how many answers
 hold every phrase group, the mean share of groups held, and the abstentions.
 
-    .venv/bin/python benchmarks/eval_whole.py [--work DIR]   # about 2 minutes
+    .venv/bin/python eval/eval_whole.py [--work DIR]   # about 2 minutes
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ SQUAD1 = ROOT.parent / "shared" / "benchmarks" / "squad" / "dev-v1.1.json"
 ARTICLES = ("Nikola_Tesla", "Yuan_dynasty", "Steam_engine")
 SAMPLE = ROOT / "sources" / "china-digital-economy-governance.txt"
 KINDS = ("overview", "topic", "comparison", "list", "factoid")
-FRESH = ROOT / "eval" / "whole_fresh.jsonl"
+FRESH = ROOT / "eval" / "data" / "whole_fresh.jsonl"
 
 
 def recognised(kind: str, intent) -> bool:
@@ -64,7 +64,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, help="folder for the four files and their index")
     parser.add_argument("--questions", type=Path, default=FRESH,
-                        help="questions with phrase groups (default eval/whole_fresh.jsonl)")
+                        help="questions with phrase groups (default eval/data/whole_fresh.jsonl)")
     parser.add_argument("--articles", default=",".join(ARTICLES),
                         help="the SQuAD 1.1 dev articles indexed beside the sample")
     args = parser.parse_args()
@@ -113,7 +113,7 @@ def main() -> None:
     sample = Pipeline(load_settings(), "extractive")  # the sample alone, as shipped
     one = [SAMPLE.name]
     kinds = {}
-    for line in (ROOT / "eval" / "sample_phrasings.jsonl").read_text(
+    for line in (ROOT / "eval" / "data" / "sample_phrasings.jsonl").read_text(
             encoding="utf-8").splitlines():
         item = json.loads(line)
         ok = recognised(item["kind"], detect(item["question"], one, embed=sample.vectors))
@@ -122,7 +122,7 @@ def main() -> None:
         row[1] += 1
         if not ok:
             print(f"XX [{item['kind']}] {item['question']}")
-    table(kinds, "eval/sample_phrasings.jsonl (the sample): kind recognised")
+    table(kinds, "eval/data/sample_phrasings.jsonl (the sample): kind recognised")
 
 
 if __name__ == "__main__":

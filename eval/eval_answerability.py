@@ -11,7 +11,7 @@
 Prints AUC of the confidence and the answered / abstained shares at a few thresholds
 (the default marked). `rag eval --squad ... --held-out` gives the end-to-end figures.
 
-    .venv/bin/python benchmarks/eval_answerability.py [--work DIR]
+    .venv/bin/python eval/eval_answerability.py [--work DIR]
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "training"))
 
 import train_abstention as train  # noqa: E402
 
@@ -32,7 +32,7 @@ from rag.evaluation import auc  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--work", type=Path, default=train.ROOT / "benchmarks" / "results" /
+    parser.add_argument("--work", type=Path, default=train.ROOT / "eval" / "results" /
                         "train", help="where the SQuAD indexes are (built when missing)")
     args = parser.parse_args()
     model = load_model()

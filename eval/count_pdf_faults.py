@@ -2,7 +2,7 @@
 in the sentences answering reads: before (the page text cut by rag.text.sentences, as
 until 2026-12-06) and after (rag.ingest.layout units, read through rag.ingest.clean).
 
-    .venv/bin/python benchmarks/count_pdf_faults.py [../shared/corpora/papers] [--show N]
+    .venv/bin/python eval/count_pdf_faults.py [../shared/corpora/papers] [--show N]
 
 A broken word is "x-y" (a hyphen, maybe with line-break spaces) where the corpus writes
 "xy" as one word elsewhere and never writes "x-y" inside a line: the corpus itself is the

@@ -1,11 +1,11 @@
 """Probe: how often is the gold sentence among the answer's sentences, under other choices of
 how many runners-up join (rag/compose/generators/extractive.py: MOST, RATIO, the kind-asked rule)?
 
-Over the corpus dev questions that benchmarks/train_abstention.py gathered
+Over the corpus dev questions that training/train_abstention.py gathered
 (WORK/examples.pkl), scored by the shipped sentence model. The shipped model was fitted on
 these questions, so the figures compare policies; they are not figures to report.
 
-    .venv/bin/python benchmarks/probe_answer_sentences.py
+    .venv/bin/python training/probe_answer_sentences.py
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ POLICIES = {  # name: (most, ratio, runners-up must hold the kind asked)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--examples", type=Path,
-                        default=ROOT / "benchmarks" / "results" / "train" / "examples.pkl")
+                        default=ROOT / "training" / "results" / "train" / "examples.pkl")
     args = parser.parse_args()
     corpus = pickle.loads(args.examples.read_bytes())["corpus"]
     model = load_model().sentence

@@ -5,13 +5,13 @@
   Xingrui?", with the name turned into "he" or "his" ("When did he become governor of
   Guangdong?"), beside the same questions asked with the name (no history).
 - Written as conversations, each turn with its answer, by helpers who saw only the sample,
-  never the code: eval/sample_conversations.jsonl (12 chats of 3-4 turns) and
-  eval/sample_conversations2.jsonl (15 chats, written later, with more "there", "that ..."
+  never the code: eval/data/sample_conversations.jsonl (12 chats of 3-4 turns) and
+  eval/data/sample_conversations2.jsonl (15 chats, written later, with more "there", "that ..."
   and bare "Why?" follow-ups).
 
 Prints, per follow-up, how it was read and whether a gold answer was given, and the totals.
 
-    .venv/bin/python benchmarks/eval_followups.py   # under a minute on the sample index
+    .venv/bin/python eval/eval_followups.py   # under a minute on the sample index
 """
 
 from __future__ import annotations

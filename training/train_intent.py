@@ -6,8 +6,8 @@ lowdown"): a logistic regression over the question's MiniLM vector (the model th
 uses), consulted only when the patterns say "factoid" or "list".
 
 Data (nothing is downloaded):
-- positives: eval/intent_overview.txt, overview requests written by hand, varied on purpose;
-- negatives: eval/intent_not_overview.txt (questions about a document that are not
+- positives: eval/data/intent_overview.txt, overview requests written by hand, varied on purpose;
+- negatives: eval/data/intent_not_overview.txt (questions about a document that are not
   requests for its overview: "What does the report say about X?", "Who wrote this?") and
   every question of the SQuAD 1.1 and 2.0 dev articles that train_abstention.py trains on.
 
@@ -17,8 +17,8 @@ questions. The threshold is the lowest probability above every hand-written trai
 negative that keeps false alarms on the SQuAD training questions under MAX_FALSE (a factoid
 sent to the overview path gets no answer at all), and at least MIN_THRESHOLD.
 
-    .venv/bin/python benchmarks/train_intent.py            # writes rag/understand/intent_model.json
-    .venv/bin/python benchmarks/train_intent.py --check    # fails if the file would change
+    .venv/bin/python training/train_intent.py            # writes rag/understand/intent_model.json
+    .venv/bin/python training/train_intent.py --check    # fails if the file would change
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "training"))
 os.environ["HF_HUB_OFFLINE"] = "1"
 
 import numpy as np  # noqa: E402
@@ -43,8 +43,8 @@ from reproduce import verdict  # noqa: E402
 from train_abstention import SQUAD1, SQUAD2, held_out  # noqa: E402  the same article split
 
 SQUAD = (SQUAD1, SQUAD2)
-POSITIVES = ROOT / "eval" / "intent_overview.txt"
-NEGATIVES = ROOT / "eval" / "intent_not_overview.txt"
+POSITIVES = ROOT / "eval" / "data" / "intent_overview.txt"
+NEGATIVES = ROOT / "eval" / "data" / "intent_not_overview.txt"
 MAX_FALSE = 0.0005  # largest share of training negatives the threshold may send to overview
 MIN_THRESHOLD = 0.9
 C = 1.0
@@ -114,7 +114,7 @@ def train(limit: int | None = None) -> dict:
     def r(v: float) -> float:
         return float(f"{v:.{DIGITS}g}")
 
-    return {"about": "Learned by benchmarks/train_intent.py; read by rag/understand/intent.py: "
+    return {"about": "Learned by training/train_intent.py; read by rag/understand/intent.py: "
                      "P(overview) = sigmoid(vector . coef + intercept) over the question's "
                      "normalised MiniLM vector.",
             "threshold": threshold, "report": report, "intercept": r(model.intercept_[0]),

@@ -7,7 +7,7 @@ layers 0-3 run frozen on the question and on the sentence apart (so a sentence's
 be cached like its vector), layers 4-5 (initialised from MiniLM) and a head on [CLS] are
 trained on the pair joined. bf16 autocast, batches of 32, AdamW.
 
-Data: the examples benchmarks/train_abstention.py gathered (WORK/examples.pkl: questions,
+Data: the examples training/train_abstention.py gathered (WORK/examples.pkl: questions,
 their retrieved candidate sentences, gold labels). First SQuAD (N questions: every gold
 sentence and the 4 most similar others) and the sample's natural questions, one epoch; then,
 for each of 5 folds of the corpus dev questions grouped by file (as the training script
@@ -18,8 +18,8 @@ cosine, by the reader trained on SQuAD alone, by the fold readers; the AUC of ea
 best score (answerable vs not); and a corpus-only logistic regression on the shipped
 sentence features with and without the reader's score, fitted out of fold.
 
-    .venv/bin/python benchmarks/probe_reader.py            # about 10 min on 2 cores
-    .venv/bin/python benchmarks/probe_reader.py --squad 8000
+    .venv/bin/python training/probe_reader.py            # about 10 min on 2 cores
+    .venv/bin/python training/probe_reader.py --squad 8000
 """
 
 from __future__ import annotations
@@ -246,7 +246,7 @@ def logistic_out_of_fold(corpus, fold_of, extra=None):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--examples", type=Path,
-                        default=ROOT / "benchmarks" / "results" / "train" / "examples.pkl")
+                        default=ROOT / "training" / "results" / "train" / "examples.pkl")
     parser.add_argument("--squad", type=int, default=4000, help="SQuAD questions to train on")
     args = parser.parse_args()
     torch.manual_seed(0)

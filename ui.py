@@ -291,6 +291,12 @@ def launch_options(settings: Settings) -> dict:
                 ssr_mode=False, show_error=False, quiet=True)
 
 
+def chat(settings: Settings, service: Service) -> tuple[gr.Blocks, dict]:
+    """The chat as rag.serve.server mounts it (registered in pyproject.toml under the
+    "rag.chat" entry points): the app over the server's service, and its launch options."""
+    return create_app(settings, service), launch_options(settings)
+
+
 def serve(settings: Settings) -> None:
     """Serve the chat (and the HTTP API beside it) until interrupted: see rag.serve.server."""
     from rag.serve.server import serve as serve_all

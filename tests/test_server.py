@@ -226,3 +226,15 @@ def test_a_sync_through_the_server_prepares_the_new_files_overview(served):
     finally:
         note.unlink()
         assert json.loads(rag(settings, base, "index", "--json", "-q").stdout)["removed"] == 1
+
+
+def test_the_chat_is_found_through_its_entry_point_not_imported():
+    """rag.serve mounts the chat ui.py registers (pyproject.toml, "rag.chat"), and says what
+    to do when none is registered under the name asked."""
+    import ui
+    from rag.errors import ConfigError
+    from rag.serve.server import registered_chat
+
+    assert registered_chat() is ui.chat
+    with pytest.raises(ConfigError, match="No chat UI is registered as 'web'"):
+        registered_chat("web")

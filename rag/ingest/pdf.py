@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -36,8 +36,19 @@ from rag.errors import LoadError
 from rag.ingest.pagetext import (Box, Font, Highlight, PageText, cached, line_break, line_rects,
                                  upright, tsv_words, words_text)
 
-if TYPE_CHECKING:
-    from rag.compose.citations import Citation
+
+
+class Quoted(Protocol):
+    """What a highlight needs of a citation (rag.compose.citations.Citation is one): the
+    passage on its page, and the quoted sentences as [start, end] within the passage."""
+
+    page: int | None
+    start: int
+    end: int
+    text: str
+    quote_start: int
+    quote_end: int
+    spans: list[list[int]]
 
 # Recorded in the index config: another engine (or PDFium build) may number characters
 # differently, so an index built by it must be rebuilt before its offsets are trusted.
@@ -315,7 +326,7 @@ def page_text(path: Path, number: int, ocr_cache: Path | None = None) -> PageTex
     return _page_text(Path(path), _stamp(path), number, ocr_cache)
 
 
-def highlight(path: Path, citation: Citation, ocr_cache: Path | None = None
+def highlight(path: Path, citation: Quoted, ocr_cache: Path | None = None
               ) -> list[Highlight]:
     """The boxes of every supporting sentence of a citation of a PDF page.
 

@@ -8,6 +8,9 @@ import hmac
 import ipaddress
 import logging
 import threading
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -134,9 +137,31 @@ def _handlers(app: FastAPI) -> None:
                       "the server log has details.")
 
 
-def create_app(settings: Settings, service: Service | None = None, chat: bool = True
-               ) -> FastAPI:
-    """The API, and (unless chat=False) the Gradio chat mounted at /."""
+# The chat is a plug-in: a callable (settings, service) -> (gradio Blocks, launch options),
+# registered under this entry-point group (pyproject.toml registers ui.py's `chat`). This
+# package finds it by name and never imports ui.py itself.
+CHAT_GROUP = "rag.chat"
+Chat = Callable[[Settings, Service], tuple[Any, dict]]
+
+
+def registered_chat(name: str = "gradio") -> Chat:
+    """The chat registered as `name` in CHAT_GROUP.
+
+    Raises:
+        ConfigError: when none is (the package was installed without its entry points).
+    """
+    found = {e.name: e for e in entry_points(group=CHAT_GROUP)}
+    if name not in found:
+        raise ConfigError(f"No chat UI is registered as {name!r} (entry points "
+                          f"{CHAT_GROUP!r}: {sorted(found) or 'none'}); reinstall with "
+                          "`pip install -e .`.")
+    return found[name].load()
+
+
+def create_app(settings: Settings, service: Service | None = None,
+               chat: bool | Chat = True) -> FastAPI:
+    """The API, and the chat mounted at / (chat=True: the registered one; a callable: that
+    one; False: none)."""
     service = service or Service(settings)
     app = FastAPI(title="rag", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.service = service
@@ -148,10 +173,7 @@ def create_app(settings: Settings, service: Service | None = None, chat: bool = 
     if chat:
         import gradio as gr
 
-        import ui
-
-        blocks = ui.create_app(settings, service)
-        opts = ui.launch_options(settings)
+        blocks, opts = (registered_chat() if chat is True else chat)(settings, service)
         app = gr.mount_gradio_app(app, blocks, path="/", auth=opts["auth"],
                                   max_file_size=opts["max_file_size"], css=opts["css"],
                                   theme=opts["theme"], ssr_mode=False, show_error=False,

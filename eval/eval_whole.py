@@ -45,12 +45,8 @@ FRESH = ROOT / "eval" / "data" / "whole_fresh.jsonl"
 
 
 def recognised(kind: str, intent) -> bool:
-    """Whether the intent is the kind the writer meant (a topic summary is an overview
-    with a topic; a list may be a roll call)."""
-    return {"overview": intent.kind == "overview" and not intent.topic,
-            "topic": intent.kind == "overview" and bool(intent.topic),
-            "comparison": intent.kind == "comparison", "list": intent.kind == "list",
-            "factoid": intent.kind == "factoid"}[kind]
+    """Whether the intent is the kind the writer meant (a list may be a roll call)."""
+    return intent.kind == kind
 
 
 def table(rows: dict[str, list[int]], title: str) -> None:

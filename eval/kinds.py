@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from rag.understand.intent import Intent, by_patterns, detect  # noqa: E402
+from rag.understand.intent import by_patterns, detect  # noqa: E402
+from rag.understand.kinds import Intent, Kind  # noqa: E402
 
 SNAPSHOT = ROOT / "eval" / "data" / "kinds.tsv"
 DATA = ROOT / "eval" / "data"
@@ -95,11 +96,11 @@ def sets(squad: bool = True) -> list[tuple[str, list[str], list[str]]]:
 
 def row(name: str, question: str, intent: Intent, decided: str) -> str | None:
     """The snapshot line of a question, or None for a plain fact."""
-    if intent.kind == "factoid" and decided == "rules":
+    if intent.kind == Kind.FACT and decided == "rules":
         return None
-    kind = "topic" if intent.kind == "overview" and intent.topic else intent.kind
-    cells = [name, kind, decided, intent.part, intent.topic,
-             " | ".join(intent.subjects), intent.aspect, question]
+    field = lambda name: getattr(intent, name, "")  # noqa: E731  (each kind has its own)
+    cells = [name, intent.kind, decided, field("part") or field("names"), field("topic"),
+             " | ".join(field("sides")), field("aspect"), question]
     return "\t".join(" ".join(str(c).split()) for c in cells)
 
 

@@ -36,7 +36,7 @@ def test_it_catches_overview_requests_the_patterns_miss(question, embed):
 def test_it_leaves_a_roll_call_of_people_or_organisations_alone(embed):
     # the classifier reads "What people are discussed in this piece?" as an overview
     for question in ("What people are discussed in this piece?", "Which organisations are named?"):
-        assert detect(question, embed=embed).part in ("people", "organisations"), question
+        assert detect(question, embed=embed).names in ("people", "organisations"), question
 
 
 @pytest.mark.parametrize("question", [

@@ -17,7 +17,8 @@ from rag.compose.citations import claims, is_frame
 from rag.compose.drafts import topic_draft
 from rag.evaluation import unsupported_sentences
 from rag.compose.generators.base import Context, Generator
-from rag.understand.intent import by_subject, detect, named_files, unknown_files
+from rag.understand.documents import by_subject, named_files, unknown_files
+from rag.understand.intent import detect
 from rag.understand.rewrite import searchable
 from rag.understand.names import asked_person_kind, called, dates, organisations, people, places
 from rag.ingest.sentences import Sentence, document_sentences
@@ -46,164 +47,41 @@ def two_files(tmp_path_factory) -> Pipeline:
     return Pipeline(settings, "extractive")
 
 
-@pytest.mark.parametrize("question, kind", [
-    ("What is this article about?", "overview"),
-    ("Summarize the main points of the document.", "overview"),
-    ("tl;dr", "overview"),
-    ("Can you give me a quick summary?", "overview"),
-    ("What are the key takeaways?", "overview"),
-    ("What does this report say?", "overview"),
-    ("Give me an overview of the file", "overview"),
-    ("What's the gist of this?", "overview"),
-    ("Sum it up", "overview"),
-    ("What does the document say overall?", "overview"),
-    ("What's the big picture here?", "overview"),
-    ("Give me the highlights.", "overview"),
-    ("Hit me with the highlights.", "overview"),
-    ("What is the key message here?", "overview"),
-    ("What are the main points here?", "overview"),
-    ("Provide an abstract.", "overview"),
-    ("Write an abstract for this paper.", "overview"),
-    ("What is an abstract?", "factoid"),
-    ("Who wrote the abstract?", "factoid"),
-    ("Boil it down for me.", "overview"),
-    ("Can you condense this document?", "overview"),
-    ("What is the article mostly concerned with?", "overview"),
-    ("What's this paper's angle?", "overview"),
-    ("What is Ma's stance?", "factoid"),  # a person's, not the document's
-    ("What is the position of the CAC?", "factoid"),
-    ("Explain the document in a few sentences.", "overview"),
-    ("Overview please", "overview"),
-    ("What topics does it discuss?", "overview"),
-    ("What is the conclusion of the article?", "overview"),
-    ("What does the author conclude?", "overview"),
-    ("What is the document mainly about?", "overview"),
-    ("Explain what this article is about.", "overview"),
-    ("Can you tell me what it is about?", "overview"),
-    ("What is the purpose of this article?", "overview"),
-    ("What is the topic of the report?", "overview"),
-    ("What does it say?", "overview"),  # asked with nothing else: the documents handed over
-    ("What is this?", "overview"),
-    ("What's in this file?", "overview"),
-    ("Give me the gist.", "overview"),
-    ("In a nutshell?", "overview"),
-    ("ELI5 this document", "overview"),
-    ("What does it say about Xinjiang's economy?", "overview"),  # if a search vouches for it
-    ("what challenges are identified?", "list"),
-    ("Which Doctors were highlighted on the first audio releases on CD?", "factoid"),
-    ("What are the bureau's responsibilities? bullet list please", "list"),
-    ("Which of Yuan's initiatives does the article list?", "list"),
-    ("What is it?", "factoid"),  # a follow-up about the last thing named
-    ("What is this called?", "factoid"),
-    ("What is in the news?", "factoid"),
-    ("whats this about", "overview"),  # typed without the apostrophe
-    ("Give me the key points in bullet form.", "overview"),
-    ("What should I know about this document?", "overview"),
-    ("What should I know about the NDB?", "factoid"),
-    ("What are the similarities and differences between Ma and Yuan?", "comparison"),
-    ("Briefly, what does it say?", "overview"),
-    ("Overview of the sources", "overview"),
-    ("What are the main topics covered?", "overview"),
-    ("Tell me about this document", "overview"),
-    ("summary pls", "overview"),
-    ("Walk me through the document", "overview"),
-    ("What's the summary?", "overview"),
-    ("Can I get a summary?", "overview"),
-    ("I want a summary of the article", "overview"),
-    ("Compare and contrast Ma and Yuan", "comparison"),
-    ("Ma compared to Yuan", "comparison"),
-    ("What distinguishes Ma from Yuan?", "comparison"),
-    ("What agencies are mentioned?", "list"),
-    ("what types of steam engine are described?", "list"),
-    ("What kinds of engines does the article mention?", "list"),
-    ("which emperors of the Yuan dynasty are mentioned?", "list"),
-    ("What type of engine was used?", "factoid"),
-    ("Which of the following were mentioned?", "factoid"),
-    ("Which cities does the article talk about?", "list"),
-    ("What year does the article mention?", "factoid"),  # one thing asked, not a list
-    ("Could you précis this?", "overview"),
-    ("What are the broad strokes?", "overview"),
-    ("What is covered?", "overview"),
-    ("What is covered by the insurance?", "factoid"),
-    ("Ma Xingrui and Yuan Jiajun: similarities?", "comparison"),
-    ("How does the article end?", "overview"),
-    ("How did the war end?", "factoid"),
-    ("Can you break down this report for me?", "overview"),
-    ("Key facts?", "overview"),
-    ("Who is the article about?", "overview"),
-    ("What are the key facts about the NDB?", "list"),  # about a topic
-    ("Which is bigger, Guangdong or Zhejiang?", "comparison"),
-    ("Ma or Yuan: who led a lunar mission?", "comparison"),
-    ("Is it Ma or Yuan who leads Chongqing?", "factoid"),
-    ("Who would teach from a work like the Quran, Torah or Bible?", "factoid"),
-    ("What is the purpose of the National Data Bureau?", "factoid"),  # not the document's
-    ("What is the bureau mainly responsible for?", "factoid"),
-    ("What was the verdict of the court in 2019?", "factoid"),  # not the document's
-    ("What did the committee conclude?", "factoid"),
-    ("What are the highlights of the Zhejiang programme?", "list"),  # of a topic: a list
-    ("What topics does Yuan discuss with NASA?", "factoid"),
-    ("How did Ma and Yuan become leaders?", "factoid"),
-    ("Compare the careers of Ma Xingrui and Yuan Jiajun.", "comparison"),
-    ("What are the differences between Guangdong and Zhejiang?", "comparison"),
-    ("Ma Xingrui vs Yuan Jiajun", "comparison"),
-    ("How does Shenzhen differ from Chongqing?", "comparison"),
-    ("How do Ma and Yuan differ?", "comparison"),
-    ("In what ways do Guangdong and Zhejiang differ?", "comparison"),
-    ("In what ways is Xinjiang different from southern China?", "comparison"),
-    ("How similar are Ma and Yuan's backgrounds?", "comparison"),
-    ("shenzhen vs chongqing - how are they described?", "comparison"),
-    ("What initiatives does it describe?", "list"),
-    ("Give me a bullet list of the initiatives Yuan pursued.", "list"),
-    ("What economic inputs does the government oversee, list them", "list"),
-    ("What fields did the labs work on? List them.", "list"),
-    ("Which initiatives did Yuan champion? Give me a list.", "list"),
-    ("What are the challenges? Enumerate them.", "list"),
-    ("Who gave me a list?", "factoid"),
-    ("How do prices compare in winter?", "factoid"),
-    ("List the responsibilities of the National Data Bureau.", "list"),
-    ("What are the tasks of the CAC?", "list"),
-    ("When was the National Data Bureau established?", "factoid"),
-    ("Who leads Chongqing?", "factoid"),
-    ("What is the CAC?", "factoid"),
-    ("Why did Xi prioritise the digital economy?", "factoid"),
-])
-def test_the_kind_of_question(question, kind):
-    assert detect(question).kind == kind
 
 
 def test_comparison_subjects_and_aspect():
     roles = detect("NDB versus CAC: roles?")  # a short aspect after the colon
-    assert roles.subjects == ["NDB", "CAC"] and roles.aspect == "roles" and roles.by == "of"
+    assert roles.sides == ["NDB", "CAC"] and roles.aspect == "roles" and roles.by == "of"
     weighed = detect("economic benefits vs control: where does the article see them conflict?")
-    assert weighed.kind == "comparison" and weighed.subjects == ["economic benefits", "control"]
+    assert weighed.kind == "comparison" and weighed.sides == ["economic benefits", "control"]
     intent = detect("Compare the careers of Ma Xingrui and Yuan Jiajun.")
-    assert intent.subjects == ["Ma Xingrui", "Yuan Jiajun"] and intent.aspect == "careers"
-    assert detect("How do Ma and Yuan differ?").subjects == ["Ma", "Yuan"]
+    assert intent.sides == ["Ma Xingrui", "Yuan Jiajun"] and intent.aspect == "careers"
+    assert detect("How do Ma and Yuan differ?").sides == ["Ma", "Yuan"]
     owned = detect("Compare Ma Xingrui's and Yuan Jiajun's careers")
-    assert owned.subjects == ["Ma Xingrui", "Yuan Jiajun"] and owned.aspect == "careers"
-    assert detect("What do Ma Xingrui and Yuan Jiajun have in common?").subjects == [
+    assert owned.sides == ["Ma Xingrui", "Yuan Jiajun"] and owned.aspect == "careers"
+    assert detect("What do Ma Xingrui and Yuan Jiajun have in common?").sides == [
         "Ma Xingrui", "Yuan Jiajun"]
-    assert detect("How are Ma and Yuan alike?").subjects == ["Ma", "Yuan"]
+    assert detect("How are Ma and Yuan alike?").sides == ["Ma", "Yuan"]
     for asked in ("What sets Ma apart from Yuan?", "In what ways are Ma and Yuan similar?",
                   "Ma and Yuan - how do they differ?", "Side by side, how do Ma and Yuan stack up?",
                   "How do Ma and Yuan differ according to the article?",
                   "What do Ma and Yuan have in common here?",
                   "Ma and Yuan — how are they similar and different in the article?"):
-        assert detect(asked).subjects == ["Ma", "Yuan"], asked  # not "Yuan differ according"
+        assert detect(asked).sides == ["Ma", "Yuan"], asked  # not "Yuan differ according"
     told = detect("Tell me how Ma's path differs from Yuan's.")
-    assert told.subjects == ["Ma", "Yuan"] and told.aspect == "path"
+    assert told.sides == ["Ma", "Yuan"] and told.aspect == "path"
     assert detect("What do you have in common?").kind == "factoid"
     # a possessive against a descriptive word: the word is the side, the rest the aspect
     western = detect("Compare China's and Western approaches to digital governance.")
-    assert western.subjects == ["China", "Western"]
+    assert western.sides == ["China", "Western"]
     assert western.aspect == "approaches to digital governance"
-    assert detect("Compare Ma's and Yuan Jiajun careers").subjects == ["Ma", "Yuan Jiajun"]
+    assert detect("Compare Ma's and Yuan Jiajun careers").sides == ["Ma", "Yuan Jiajun"]
     # three sides (Oxford comma or not); a clause after a comma is not a side
     for three in ("Compare Guangdong, Zhejiang and Chongqing.",
                   "What do Guangdong, Zhejiang, and Chongqing have in common?"):
-        assert detect(three).subjects == ["Guangdong", "Zhejiang", "Chongqing"]
+        assert detect(three).sides == ["Guangdong", "Zhejiang", "Chongqing"]
     contrast = detect("Contrast Guangdong with Zhejiang in terms of tech sectors.")
-    assert contrast.subjects == ["Guangdong", "Zhejiang"] and contrast.aspect == "tech sectors"
+    assert contrast.sides == ["Guangdong", "Zhejiang"] and contrast.aspect == "tech sectors"
     # the aspect after the sides: "regarding X", "on X", "which is bigger?"
     for question, subjects, aspect, by in [
             ("Compare Ma and Yuan regarding Xinjiang", ["Ma", "Yuan"], "Xinjiang", "regarding"),
@@ -263,13 +141,13 @@ def test_comparison_subjects_and_aspect():
             ("Shenzhen vs Zhejiang: how did each pioneer digital initiatives?",
              ["Shenzhen", "Zhejiang"], "", "of")]:
         intent = detect(question)
-        assert (intent.subjects, intent.aspect, intent.by) == (subjects, aspect, by), question
-    assert detect("How do rocks on the Moon compare to those on Earth?").subjects == [
+        assert (intent.sides, intent.aspect, intent.by) == (subjects, aspect, by), question
+    assert detect("How do rocks on the Moon compare to those on Earth?").sides == [
         "rocks on the Moon", "those on Earth"]  # a pronoun is not a side
     assert detect("How do both membranes compare to cyanobacterium's double membranes?"
-                  ).subjects == ["both membranes", "cyanobacterium's double membranes"]
+                  ).sides == ["both membranes", "cyanobacterium's double membranes"]
     assert detect("Compare the role of the NDB, which sits in the NDRC, and the CAC"
-                  ).subjects == ["NDB, which sits in the NDRC", "CAC"]
+                  ).sides == ["NDB, which sits in the NDRC", "CAC"]
 
 
 def test_a_three_way_comparison_has_a_cited_group_per_side(pipeline):
@@ -464,31 +342,6 @@ def test_overview_of_the_sample(pipeline, question):
     assert len(covered) >= 4, covered
 
 
-@pytest.mark.parametrize("question, part", [
-    ("How does the article end?", "end"),
-    ("What is the conclusion of the article?", "end"),
-    ("What does the author conclude?", "end"),
-    ("What is the thesis of the article?", ""),  # the whole argument
-    ("What does the article argue?", ""),
-    ("What is this article about?", ""),
-    ("Summarize the conclusion.", "end"),  # a part of the document, not a topic
-    ("What does the conclusion say?", "end"),
-    ("How does the article begin?", "start"),
-    ("What does the introduction say?", "start"),
-    ("Summarize the introduction of the report", "start"),
-    ("What's in the first section?", "start"),
-    ("what's in the opening paragraph", "start"),
-    ("what does the intro paragraph cover", "start"),
-    ("What does the concluding paragraph say?", "end"),
-    ("What is the first thing the piece talks about?", "start"),
-    ("what's the final paragraph about", "end"),
-    ("Summarize the concluding section, please.", "end"),
-    ("What closing remarks does the author make?", "end"),
-    ("What note does the text finish on?", "end"),
-])
-def test_a_question_about_how_it_ends_asks_for_the_conclusion(question, part):
-    intent = detect(question)
-    assert intent.kind == "overview" and intent.part == part
 
 
 def doc(leads: str) -> list[Sentence]:
@@ -518,11 +371,6 @@ def test_the_conclusion_starts_at_the_first_paragraph_of_the_last_fifth():
     assert ending(doc("1000" "1000" "1000" "1000" "0011")) == 17  # 3 sentences at least
 
 
-@pytest.mark.parametrize("question", [
-    "What is the first thing Ma did as governor?", "What note did Yuan send?",
-    "What was the final paragraph of the treaty?", "What closing remarks did Obama make?"])
-def test_the_first_or_last_of_something_else_is_a_fact(question):
-    assert detect(question).kind == "factoid"
 
 
 def test_a_question_about_how_something_else_began_is_a_fact():
@@ -622,48 +470,20 @@ def test_a_side_named_in_full_comes_before_a_shared_part_of_its_name():
     assert [c.text for c in temur] == ["Temür Khan kept the reforms."]
 
 
-@pytest.mark.parametrize("question, kind, subjects", [
-    ("hey, tldr pls", "overview", []),
-    ("hey can u list every place mentioned", "list", []),
-    ("ma xingrui vs yuan jiajun — how were their approaches to the digital economy different",
-     "comparison", ["ma xingrui", "yuan jiajun"]),
-    ("shenzhen vs guangdong: how did Ma's priorities change", "comparison",
-     ["shenzhen", "guangdong"]),
-    ("So what is the NDB?", "factoid", []),  # "so" opens it, and it asks a fact
-    ("In a few sentences, what argument is the author making about China's digital economy",
-     "overview", []),
-    ("what's the big picture on China's digital governance according to this text?",
-     "overview", []),
-    ("What role does oxygen play in respiration?", "factoid", []),
-])
-def test_chat_openers_and_shorthand_do_not_hide_the_kind(question, kind, subjects):
-    intent = detect(question)
-    assert (intent.kind, intent.subjects) == (kind, subjects)
 
 
 def test_a_yes_no_comparison_of_names_is_a_comparison():
     intent = detect("Is Ma's path similar to Yuan's?")
-    assert (intent.kind, intent.subjects, intent.aspect) == ("comparison", ["Ma", "Yuan"], "path")
-    assert detect("Is the NDB different from the CAC?").subjects == ["NDB", "CAC"]
+    assert (intent.kind, intent.sides, intent.aspect) == ("comparison", ["Ma", "Yuan"], "path")
+    assert detect("Is the NDB different from the CAC?").sides == ["NDB", "CAC"]
     for question in ("Is it similar to the old system?", "Are prices different from last year?"):
         assert detect(question).kind == "factoid", question  # a pronoun, or no name: a fact
 
 
 def test_a_list_of_a_kind_of_place_in_bullets():
-    assert detect("Give me a bullet list of the provinces mentioned").part == "places"
+    assert detect("Give me a bullet list of the provinces mentioned").names == "places"
 
 
-@pytest.mark.parametrize("question, subjects, aspect, by", [
-    ("temür khan vs buyantu khan as emperors - how did they differ?",
-     ["temür khan", "buyantu khan"], "emperors", "as"),
-    ("savery pump vs newcomen engine - what's the difference?",
-     ["savery pump", "newcomen engine"], "", "of"),  # the question asked, no aspect
-    ("Ma vs Yuan as leaders", ["Ma", "Yuan"], "leaders", "as"),
-])
-def test_a_versus_comparison_in_a_role_or_asking_the_difference(question, subjects, aspect, by):
-    intent = detect(question)
-    assert (intent.kind, intent.subjects, intent.aspect, intent.by) == (
-        "comparison", subjects, aspect, by)
 
 
 def test_a_comparison_by_a_repeated_word_keeps_it_in_the_heading(pipeline):
@@ -756,99 +576,12 @@ def test_a_list_of_the_main_things_mentioned(pipeline):
     assert unsupported_sentences(result) == 0
 
 
-@pytest.mark.parametrize("question, topic", [
-    ("Summarize the career of Ma Xingrui", "the career of Ma Xingrui"),
-    ("Give me a summary of the bureau's responsibilities.", "the bureau's responsibilities"),
-    ("Summarize what the article says about Xinjiang", "Xinjiang"),
-    ("Summarize the main points of the document.", ""),  # the document itself
-    ("Summarize the key findings", ""),
-    ("Summarize the text for a non-expert", ""),
-    ("Summarize okapi-notes.txt", ""),
-    ("Sum up the main points.", ""),
-    ("Summarize in 5 bullet points.", ""),  # how, not what
-    ("Condense it into a few sentences.", ""),
-    ("Condense the career of Ma Xingrui.", "the career of Ma Xingrui"),
-    ("Summarize Ma", "Ma"),  # as written, not the "ma" of "summarize"
-    ("Recap the document for my boss.", ""),  # who it is for, not what it is about
-    ("Condense the article to three bullet points.", ""),
-    ("Summarize the report's findings on Xinjiang", "the report's findings on Xinjiang"),
-    ("Could you outline the main ideas presented here?", ""),
-    ("Summarize the ideas presented by Ma", "the ideas presented by Ma"),
-    # a part of the document about a topic is that topic; "the gist of" a topic is its summary
-    ("Give me the gist of the section on Yuan Jiajun.", "Yuan Jiajun"),
-    ("Summarize the paragraphs dealing with the CAC in two sentences", "the CAC"),
-    ("What is the gist of the Treaty of Versailles?", "the Treaty of Versailles"),  # not this file
-    ("What is the summary of the Treaty of Versailles?", "the Treaty of Versailles"),
-    ("What is the gist of the article?", ""),
-    ("Give me the gist of it.", ""),
-    # what the document says about a name alone, or about a topic without one
-    ("What does it say about Xinjiang?", "Xinjiang"),
-    ("Tell me about the NDB", "the NDB"),
-    ("what's the article's take on the CAC?", "the CAC"),
-    # its view on something is a summary of it, named or not; a name's own thing is a fact
-    ("what's the article's take on ChatGPT regulation?", "ChatGPT regulation"),
-    ("What is the author's stance on data governance in Xinjiang?",
-     "data governance in Xinjiang"),
-    ("What does the text say about data governance", "data governance"),
-    ("Tell me about the part on Xinjiang.", "Xinjiang"),
-    ("Tell me everything about Ma", "Ma"), ("summarize everything about Ma", "Ma"),
-    ("ok so what's the deal with Chongqing in this article", "Chongqing"),  # chat openers
-    ("hey what does it say about Xinjiang", "Xinjiang"), ("anything about the CAC", "the CAC"),
-    ("what role does zhejiang play in the story", "zhejiang"),
-    ("What is said about Xinjiang?", "Xinjiang"), ("what's written about the CAC", "the CAC"),
-    ("give me a quick overview of everything that's been uploaded", ""),  # all the files
-    ("Summarize everything in the index", ""),
-    # how the document describes something; a section named by its topic; where it is said
-    ("how does the article describe religion under the mongols", "religion under the mongols"),
-    ("explain the rankine cycle section", "rankine cycle"),
-    ("Explain the section about Watt", "Watt"),
-    ("Summarize Yuan Jiajun's career in the article", "Yuan Jiajun's career"),
-    ("overview of how provinces adapt central rules?", "how provinces adapt central rules"),
-    ("Could you give me an overview of the entire article, section by section?", ""),
-])
-def test_a_summary_of_a_topic_is_not_a_summary_of_the_document(question, topic):
-    intent = detect(question)
-    assert intent.kind == "overview" and intent.topic == topic
 
 
-@pytest.mark.parametrize("question, topic", [
-    ("What is the author's view on the NDB's budget?", "the NDB's budget"),
-    ("What does it say about Xinjiang's economy?", "Xinjiang's economy"),
-    ("Tell me about Tesla's childhood and education", "Tesla's childhood and education"),
-    ("What does the text say about competition with the US?", "competition with the US")])
-def test_what_the_document_says_of_more_than_a_name_is_a_summary_a_search_must_vouch_for(
-        question, topic):
-    intent = detect(question)
-    assert (intent.kind, intent.topic, intent.vouched) == ("overview", topic, True)
 
 
-@pytest.mark.parametrize("question, topic, vouched", [
-    ("Describe Ma's career.", "Ma's career", False),  # a name's career, role, policies: all
-    ("Explain the role of the CAC.", "the role of the CAC", False),  # it says of the name
-    ("Describe Yuan Jiajun's career and policies as covered in the China governance article.",
-     "Yuan Jiajun's career and policies", False),
-    ("describe the National Data Bureau", "the National Data Bureau", False),
-    ("Describe Tesla's childhood", "Tesla's childhood", True),  # needs sentences on it
-    ("Describe the NDB's budget", "the NDB's budget", True),  # a fact about the name
-    ("Explain data governance, briefly", "data governance", False),  # names nothing
-])
-def test_describe_or_explain_a_topic_is_a_summary_of_it(question, topic, vouched):
-    intent = detect(question, ["china-digital-economy-governance.txt"])
-    assert (intent.kind, intent.topic, intent.vouched) == ("overview", topic, vouched)
 
 
-@pytest.mark.parametrize("question", [
-    "Explain why Xinjiang is sensitive.",  # how / why asks a fact
-    "Explain how the bureau regulates data.",
-    "Describe the document in a paragraph.",  # the document itself
-    "Explain this document to a beginner.",
-    "Explain the report like I'm five.",
-    "Describe the contents of the file.",
-    "Explain the gist of the report.",
-    "Explain the main points in simple terms.",
-])
-def test_describe_or_explain_the_document_or_a_how_is_not_a_topic(question):
-    assert not detect(question).topic
 
 
 def test_describe_a_names_career_summarises_its_sentences(pipeline):
@@ -1033,21 +766,6 @@ FILES = ["Nikola_Tesla.txt", "Yuan_dynasty.txt", "Steam_engine.txt",
          "china-digital-economy-governance.txt"]
 
 
-@pytest.mark.parametrize("question, kind, files, topic", [
-    ("Summarize the Tesla article", "overview", ["Nikola_Tesla.txt"], ""),
-    ("what's the steam engine doc about?", "overview", ["Steam_engine.txt"], ""),
-    ("brief summary of the document on the yuan dynasty pls", "overview",
-     ["Yuan_dynasty.txt"], ""),
-    ("What is the piece on China's digital economy governance about?", "overview",
-     ["china-digital-economy-governance.txt"], ""),
-    ("What does the Yuan dynasty article say about Kublai Khan?", "overview",
-     ["Yuan_dynasty.txt"], "Kublai Khan"),
-    ("What is the main argument of the article about China's digital and cyber governance?",
-     "overview", ["china-digital-economy-governance.txt"], ""),  # "cyber" is in no name
-])
-def test_a_document_named_by_its_subject(question, kind, files, topic):
-    intent = detect(question, FILES)
-    assert (intent.kind, intent.files, intent.topic) == (kind, files, topic)
 
 
 @pytest.mark.parametrize("question", [  # a subject no file name holds, an owner, a word
@@ -1060,31 +778,6 @@ def test_not_a_document_named_by_its_subject(question):
 MORE = ["Apollo_program.txt", "Genghis_Khan.txt", "Victoria_and_Albert_Museum.txt", *FILES]
 
 
-@pytest.mark.parametrize("question, kind, files, topic", [
-    # an abbreviation of a file name's words, before the document noun
-    ("What does the V&A doc say about its textiles collection?", "overview",
-     ["Victoria_and_Albert_Museum.txt"], "its textiles collection"),
-    ("tl;dr of the V&A museum document pls", "overview", ["Victoria_and_Albert_Museum.txt"],
-     ""),
-    ("summarize the CDEG article", "overview", ["china-digital-economy-governance.txt"], ""),
-    ("what's in the V&A article about islamic art?", "overview",
-     ["Victoria_and_Albert_Museum.txt"], "islamic art"),
-    ("Explain what the Genghis Khan text says about the invasion of the Khwarezmid Empire.",
-     "overview", ["Genghis_Khan.txt"], "the invasion of the Khwarezmid Empire"),
-    # the document, then what the reader wants to know of it
-    ("give me the gist of the apollo program text - what happened and why did it matter",
-     "overview", ["Apollo_program.txt"], ""),
-    ("Give me a brief overview of all three documents.", "overview", [], ""),
-    ("what are both files about?", "overview", [], ""),
-    # a document on a subject no file name holds: what the sources say about the subject
-    ("In a nutshell, what does the document on NASA's moon program cover?", "overview", [],
-     "NASA's moon program"),
-    ("Summarize the article on the mongol conquests", "overview", [], "the mongol conquests"),
-    ("When was the report on the moon landings written?", "factoid", [], ""),
-])
-def test_more_ways_to_name_a_document(question, kind, files, topic):
-    intent = detect(question, MORE)
-    assert (intent.kind, intent.files, intent.topic) == (kind, files, topic)
 
 
 def test_an_abbreviation_must_spell_one_file_name():
@@ -1097,25 +790,20 @@ def test_an_abbreviation_must_spell_one_file_name():
 def test_a_comparison_asked_then_explained():
     intent = detect("Which started earlier, the V&A or the Apollo program? Compare when "
                     "each began.")
-    assert (intent.kind, intent.subjects) == ("comparison", ["V&A", "Apollo program"])
+    assert (intent.kind, intent.sides) == ("comparison", ["V&A", "Apollo program"])
 
 
 def test_every_date_or_year_is_the_roll_call_of_dates():
-    assert detect("hey can u list every date or year mentioned").part == "dates"
+    assert detect("hey can u list every date or year mentioned").names == "dates"
 
 
-@pytest.mark.parametrize("question, part", [
-    ("explain the first section", "start"), ("go over the concluding section", "end")])
-def test_a_section_named_by_its_place_is_that_part(question, part):
-    intent = detect(question)
-    assert (intent.kind, intent.part, intent.topic) == ("overview", part, "")
 
 
 def test_a_comparison_is_not_scoped_to_the_file_one_side_names():
     intent = detect("Compare Tesla's bladeless turbine with the steam turbines described in "
                     "the steam engine article.", FILES)
     assert intent.kind == "comparison" and intent.files == []
-    assert intent.subjects == ["Tesla", "steam turbines"]  # "described in ..." is no side
+    assert intent.sides == ["Tesla", "steam turbines"]  # "described in ..." is no side
 
 
 def test_a_topic_summary_over_two_files_names_the_one_it_quotes(two_files):
@@ -1258,38 +946,8 @@ def test_a_list_the_sources_cannot_vouch_for_is_an_abstention(pipeline):
     assert "RAG_MIN_CONFIDENCE" in result.reason
 
 
-@pytest.mark.parametrize("question, roll_call", [
-    ("Who is mentioned in the article?", True),
-    ("Which people are mentioned?", True),
-    ("Name the people discussed in the document.", True),
-    ("Who are the main characters?", True),
-    ("Who are the key people in the article?", True),
-    ("Who are the important figures in this report?", True),
-    ("Who are the key players in the market?", False),  # a fact about a market
-    ("Name the persons that appear in the report, please.", True),
-    ("Who is mentioned as the head of the NDB?", False),  # a fact about someone
-    ("Which officials regulate ChatGPT?", False),
-    ("Name the people who founded Apple.", False),
-    ("Give me the key figures.", False),  # numbers, perhaps
-])
-def test_a_question_for_the_people_a_document_names(question, roll_call):
-    intent = detect(question)
-    assert (intent.kind == "list" and intent.part == "people") is roll_call
 
 
-@pytest.mark.parametrize("question, roll_call", [
-    ("Which organisations are mentioned?", True),
-    ("What agencies does the article mention?", True),
-    ("List the companies named in the report.", True),
-    ("Which institutions and organizations appear in this piece?", True),
-    ("Name every organisation, agency or body mentioned in the report.", True),
-    ("Can you list the government agencies referenced in the text?", True),
-    ("Which agencies regulate data?", False),  # a fact
-    ("Which university did Ma attend?", False),
-])
-def test_a_question_for_the_organisations_a_document_names(question, roll_call):
-    intent = detect(question)
-    assert (intent.kind == "list" and intent.part == "organisations") is roll_call
 
 
 def _sentences(*texts: str) -> list[Sentence]:
@@ -1327,22 +985,6 @@ def test_organisations_are_named_whole_with_their_acronym():
         ("U.S. Court of Appeals for the First Circuit", 3), ("Zhejiang University", 4)]
 
 
-@pytest.mark.parametrize("question, part", [
-    ("Which provinces are mentioned in the document?", "places"),
-    ("list all the cities mentioned", "places"),
-    ("List every place name in the text.", "places"),
-    ("Name every region or province the article talks about, please.", "places"),
-    ("Which countries does the article talk about?", "places"),
-    ("What are all the dates and years mentioned?", "dates"),
-    ("Give me a timeline", "dates"),
-    ("Timeline of events in the article?", "dates"),
-    ("Which cities did Ma lead?", ""),  # a fact
-    ("Give me a timeline of Ma's career", "dates"),  # its dates, in what is said of Ma
-    ("What is the timeline of the project?", ""),  # a fact
-    ("What year does the article mention?", ""),  # one thing asked
-])
-def test_a_question_for_the_places_or_dates_a_document_names(question, part):
-    assert detect(question).part == part
 
 
 def test_places_are_told_from_bodies_people_events_and_adjectives():
@@ -1429,12 +1071,6 @@ def test_a_person_is_called_a_kind_of_person_right_beside_the_name():
     assert asked_person_kind("Which people are mentioned?") is None
 
 
-@pytest.mark.parametrize("question", [
-    "Which scientists are mentioned?", "which emperors of the Yuan dynasty are mentioned?",
-    "List the officials mentioned", "Which leaders are named in the article?"])
-def test_a_roll_call_of_a_kind_of_person(question):
-    intent = detect(question)
-    assert (intent.kind, intent.part) == ("list", "people")
 
 
 def test_which_scientists_lists_those_the_text_calls_so_then_the_others(pipeline):

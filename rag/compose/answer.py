@@ -22,9 +22,12 @@ from rag.embeddings import QUERY_BATCH, StoredVectors, sentence_vectors
 from rag.compose.generators import make_generator
 from rag.compose.generators.base import Context, Generator
 from rag.compose.generators.llm import NOT_FOUND
-from rag.understand.intent import Intent, asked_count, detect, named_files, unknown_files
+from rag.understand.documents import named_files, unknown_files
+from rag.understand.intent import asked_count, detect
+from rag.understand.kinds import (Comparison, Intent, Kind, Names, Overview, RollCall,
+                                  TopicSummary)
 from rag.understand.rewrite import condense, searchable
-from rag.compose.drafts import (ROLL_CALLS, Draft, comparison_draft, list_draft, names_draft,
+from rag.compose.drafts import (Draft, comparison_draft, list_draft, names_draft,
                                 overview_draft, topic_draft)
 from rag.ingest.sentences import Sentence, document_sentences
 from rag.text import fold, listed, sentences, spell_out, unknown_acronyms, words
@@ -151,19 +154,20 @@ class Pipeline:
                 "`rag index`.")
         indexed = list(self.reader.sources())
         intent = detect(question, indexed, embed=self.vectors)
-        if history and intent.kind == "factoid" and len(question.split()) <= 6:
+        if history and intent.kind == Kind.FACT and len(question.split()) <= 6:
             # "Tell me more" (a summary of what the last question was about), "And Ma?"
             # after a summary or a comparison: the kind of what it stands for
             intent = detect(self._condense(question, history))
             intent.files = named_files(question, indexed)
-        if intent.kind != "factoid":  # only these are scoped by the files a question names
+        if intent.kind != Kind.FACT:  # only these are scoped by the files a question names
             missing = unknown_files(question, indexed)
             if missing and not intent.files and not sources:
                 reason = (f"it names {', '.join(missing)}, which is not in the index; indexed "
                           f"files: {listed(indexed)}")
                 yield {"type": "final", "result": AnswerResult(
                     question=question, standalone=question, answer=f"{ABSTAIN} ({reason}).",
-                    abstained=True, reason=reason, confidence=None, kind=intent.kind,
+                    abstained=True, reason=reason, confidence=None,
+                    kind=intent.kind.answered_as,
                     generator=self.generator.name)}
                 return
             yield from self._whole(question, history, intent, k, sources)
@@ -241,24 +245,26 @@ class Pipeline:
         indexed = list(self.reader.sources())
         files = list(sources or intent.files or indexed)
         k = k or self.settings.top_k
-        if intent.kind == "overview" and intent.topic:
+        if isinstance(intent, TopicSummary):
             topic = self._spelled(intent.topic, files)
             return topic_draft(topic, *self._search(topic, files, 2 * k), files,
                                vouched=intent.vouched)
-        if intent.kind == "overview":
+        if isinstance(intent, Overview):
             _, kw = self.reader.current()
             return overview_draft(files, self.reader.chunks_of, self.document_vectors,
                                   idf_of(kw.doc_freq, kw.n_docs), intent.part,
                                   asked_count(question))
-        if intent.kind == "comparison":
-            subjects = [self._spelled(s, files) for s in intent.subjects]  # "NDB" as written
-            return comparison_draft(subjects, intent.aspect, files,
+        if isinstance(intent, Comparison):
+            sides = [self._spelled(s, files) for s in intent.sides]  # "NDB" as written
+            return comparison_draft(sides, intent.aspect, files,
                                     lambda q, f: self._search(q, f, max(k, 8))[:2], intent.by)
-        if intent.part in ROLL_CALLS:  # the people, organisations, places or dates named
-            return names_draft(files, self.reader.chunks_of, intent.part,
+        if isinstance(intent, RollCall) and intent.names != Names.ANY:  # the people,
+            # organisations, places or dates named
+            return names_draft(files, self.reader.chunks_of, intent.names,
                                self._spelled(intent.topic, files) if intent.topic else "",
-                               asked_place_kind(question) if intent.part == "places" else
-                               asked_person_kind(question) if intent.part == "people" else None)
+                               asked_place_kind(question) if intent.names == Names.PLACES else
+                               asked_person_kind(question) if intent.names == Names.PEOPLE
+                               else None)
         return list_draft(*self._search(question, files, 2 * k), files, question)
 
     def _whole(self, question: str, history: list[dict] | None, intent: Intent, k: int | None,

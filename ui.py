@@ -123,7 +123,7 @@ class Handlers:
         try:
             if number:
                 return gr.update(open=True), pageview.page(settings, citation, int(number))
-            if sources.is_pdf(citation.source):
+            if sources.has_pages(citation.source):
                 return gr.update(open=True), pageview.whole(settings, citation)
             full = sources.document_text(settings, citation.source, citation.page)
         except RagError as exc:

@@ -6,12 +6,12 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rag import plugins
 from rag.errors import ConfigError
 
-GeneratorName = Literal["extractive", "local", "openai"]
 Precision = Literal["auto", "fp32", "bf16"]
 # Chosen on dev data by training/train_abstention.py (it is also in rag/compose/answerability.json):
 # see the README's trade-off table before changing it.
@@ -48,7 +48,8 @@ class Settings(BaseSettings):
                             "Recorded in the index; queries use the same.")
 
     # answering
-    generator: GeneratorName = Field("extractive", description="extractive | local | openai.")
+    generator: str = Field("extractive", description="A registered generator (rag.plugins): "
+                                                    "extractive | local | openai.")
     top_k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
     prepare_overviews: int = Field(
         100, ge=0, description="Files whose sentence vectors the server embeds ahead of a "
@@ -79,6 +80,15 @@ class Settings(BaseSettings):
                          description="Answers computed at once (llama.cpp: always one).")
     max_question_chars: int = Field(2000, ge=10, le=100_000,
                                     description="Longest question accepted, in characters.")
+
+    @field_validator("generator")
+    @classmethod
+    def _registered(cls, name: str) -> str:
+        allowed = plugins.names(plugins.GENERATORS)
+        if name not in allowed:
+            raise ValueError(f"RAG_GENERATOR {name!r} is not a registered generator; choose "
+                             f"one of {', '.join(allowed)}")
+        return name
 
     @model_validator(mode="after")
     def _check(self) -> "Settings":

@@ -27,6 +27,18 @@ from rag.index.store import ChunkStore
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# Fixtures that give a test an indexed pipeline (a real index, the embedding model, a server
+# or an LLM): such tests are marked "integration" (`pytest -m "not integration"`: the rest).
+INTEGRATION = {"pipeline", "indexed", "two_files", "served", "backend", "keyed_server",
+               "openai_server", "chroma_server", "server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if INTEGRATION & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
+
 def pytest_addoption(parser):
     parser.addoption("--screenshots", metavar="DIR", default=None,
                      help="write the browser tests' screenshots here (`make screenshots` "

@@ -13,6 +13,8 @@ import pytest
 from conftest import CHAT_PASSWORD
 from test_cli import ASK_KEYS, CITATION_KEYS
 
+pytestmark = pytest.mark.integration  # each test indexes or serves for real
+
 QUESTION = "When was the National Data Bureau established?"
 ROUTES = [("POST", "/api/ask", {"question": QUESTION}), ("GET", "/api/sources", None),
           ("GET", "/api/index", None), ("POST", "/api/index", {}), ("GET", "/api/stats", None),

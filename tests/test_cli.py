@@ -12,6 +12,8 @@ from conftest import write
 from rag.serve.cli import app
 from rag.index.indexer import IndexLock
 
+pytestmark = pytest.mark.integration  # each test indexes or serves for real
+
 KEYS = {"added", "changed", "removed", "unchanged", "failed", "chunks", "seconds"}
 
 

@@ -13,6 +13,8 @@ from rag.serve.cli import app
 from rag.corpus_eval import filter_split, load_corpus_items, locate
 from rag.errors import RagError
 
+pytestmark = pytest.mark.integration  # each test indexes or serves for real
+
 KESTRELS = ("Kestrels\n\nThe common kestrel hovers over motorway verges while it hunts for "
             "voles. A kestrel can see ultraviolet light, which lets it follow the urine trails "
             "that voles leave in the grass.\n\nKestrels nest in old crow nests, on cliff "

@@ -12,6 +12,8 @@ from rag.errors import GeneratorUnavailableError
 from rag.evaluation import unsupported_sentences
 from rag.compose.generators import make_generator
 
+pytestmark = pytest.mark.integration  # each test indexes or serves for real
+
 pytest.importorskip("llama_cpp", reason="the [local] extra is not installed")
 
 QUESTION = "When was the National Data Bureau established?"

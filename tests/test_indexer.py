@@ -24,6 +24,8 @@ from rag.ingest.loaders import load_file
 from rag.index.manifest import Manifest
 from rag.index.store import ChunkStore
 
+pytestmark = pytest.mark.integration  # each test indexes or serves for real
+
 CORPUS = {
     "alpha.txt": "Alpha notes: the aardvark digs its burrow near the river bank.",
     "guide.md": "# Guide\n\nThe guide explains how the bobcat hunts at dusk.",
@@ -371,6 +373,7 @@ if os.environ["STOP_AT"] == "before-flip":
 else:
     indexer.delete_superseded = stop
 from rag.config import load_settings
+
 indexer.sync(load_settings())
 """
 

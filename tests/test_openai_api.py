@@ -11,6 +11,8 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_openai import ChatOpenAI
 
+pytestmark = pytest.mark.integration  # each test indexes or serves for real
+
 QUESTION = "When was the National Data Bureau established?"
 ABOUT = [{"role": "system", "content": "You are helpful."},
          {"role": "user", "content": "What is the National Data Bureau?"},

@@ -21,6 +21,8 @@ from rag.serve.cli import app
 from rag.config import Settings
 from rag.serve.server import check_exposure, is_loopback
 
+pytestmark = pytest.mark.integration  # each test indexes or serves for real
+
 NEW_FILES = 24
 TOWN = ("{name} is a fishing town on the coast of Velmoria. The harbour master of {name} is "
         "{person}. The town is known for smoked herring and for a lighthouse painted in red "
@@ -236,5 +238,5 @@ def test_the_chat_is_found_through_its_entry_point_not_imported():
     from rag.serve.server import registered_chat
 
     assert registered_chat() is ui.chat
-    with pytest.raises(ConfigError, match="No chat UI is registered as 'web'"):
+    with pytest.raises(ConfigError, match="Nothing is registered as 'web' in 'rag.chat'"):
         registered_chat("web")

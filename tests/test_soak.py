@@ -9,6 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+pytestmark = pytest.mark.integration  # each test indexes or serves for real
+
 REQUESTS = 1000
 WARM_UP = 100
 GROWTH_MB = 50

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 from collections.abc import Callable
-from functools import partial
+from dataclasses import dataclass
 from pathlib import Path
 
 from langchain_core.documents import Document
@@ -13,7 +13,6 @@ from langchain_core.documents import Document
 from rag.errors import LoadError
 from rag.ingest.layout import markdown_units, pdf_units
 
-SUPPORTED = (".txt", ".md", ".markdown", ".pdf", ".html", ".htm", ".docx")
 
 
 def file_hash(data: bytes) -> str:
@@ -66,16 +65,30 @@ def _text_title(text: str) -> str | None:
     return None
 
 
-def _load_text(path: Path, data: bytes, name: str) -> list[Document]:
+@dataclass(frozen=True)
+class Options:
+    """What a load may use beyond the file; each format reads the options it has.
+
+    ocr_cache: PDFs: folder keeping OCR results (the index's), so highlights match.
+    on_ocr: PDFs: called as on_ocr(page, pages) before each page that is OCR'd.
+    """
+
+    ocr_cache: Path | None = None
+    on_ocr: Callable[[int, int], None] | None = None
+
+
+def _load_text(path: Path, data: bytes, name: str, options: Options) -> list[Document]:
     text = decode_text(data, name)
-    if path.suffix.lower() in (".md", ".markdown"):
-        return [Document(page_content=text, metadata={
-            "title": _markdown_title(text), "markup": True, "units": markdown_units(text)})]
     return [Document(page_content=text, metadata={"title": _text_title(text)})]
 
 
-def _load_pdf(path: Path, data: bytes, name: str, ocr_cache: Path | None = None,
-              on_ocr: Callable[[int, int], None] | None = None) -> list[Document]:
+def _load_markdown(path: Path, data: bytes, name: str, options: Options) -> list[Document]:
+    text = decode_text(data, name)
+    return [Document(page_content=text, metadata={
+        "title": _markdown_title(text), "markup": True, "units": markdown_units(text)})]
+
+
+def _load_pdf(path: Path, data: bytes, name: str, options: Options) -> list[Document]:
     """One Document per page, from PDFium's characters (rag.ingest.pdf), so that offsets into a
     page's text are offsets into its character boxes. A scanned page is OCR'd; one that
     cannot be (no Tesseract) is an empty Document whose metadata "skipped" says why."""
@@ -84,7 +97,7 @@ def _load_pdf(path: Path, data: bytes, name: str, ocr_cache: Path | None = None,
     doc = pdfs.open_pdf(data, name)
     try:
         title = pdfs.title(doc)
-        pages = pdfs.read_pages(doc, name, file_hash(data), ocr_cache, on_ocr)
+        pages = pdfs.read_pages(doc, name, file_hash(data), options.ocr_cache, options.on_ocr)
     finally:
         pdfs.close(doc)
     skipped = [p.number for p in pages if p.method == "skipped"]
@@ -110,7 +123,7 @@ def skipped_pages(docs: list[Document]) -> list[str]:
     return [d.metadata["skipped"] for d in docs if d.metadata.get("skipped")]
 
 
-def _load_html(path: Path, data: bytes, name: str) -> list[Document]:
+def _load_html(path: Path, data: bytes, name: str, options: Options) -> list[Document]:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(data, "html.parser")
@@ -122,7 +135,7 @@ def _load_html(path: Path, data: bytes, name: str) -> list[Document]:
     return [Document(page_content=text, metadata={"title": title or None})]
 
 
-def _load_docx(path: Path, data: bytes, name: str) -> list[Document]:
+def _load_docx(path: Path, data: bytes, name: str, options: Options) -> list[Document]:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
@@ -134,8 +147,32 @@ def _load_docx(path: Path, data: bytes, name: str) -> list[Document]:
     return [Document(page_content=text, metadata={"title": doc.core_properties.title or None})]
 
 
-_LOADERS = {".txt": _load_text, ".md": _load_text, ".markdown": _load_text, ".pdf": _load_pdf,
-            ".html": _load_html, ".htm": _load_html, ".docx": _load_docx}
+@dataclass(frozen=True)
+class Format:
+    """A kind of file the index reads: its name, its suffixes, its loader, and whether it has
+    pages the page view can show (one Document per page, with character boxes)."""
+
+    name: str
+    suffixes: tuple[str, ...]
+    load: Callable[[Path, bytes, str, Options], list[Document]]
+    pages: bool = False
+
+
+# The registry: every format is one row; SUPPORTED and the loader of a suffix derive from it.
+FORMATS: tuple[Format, ...] = (
+    Format("text", (".txt",), _load_text),
+    Format("markdown", (".md", ".markdown"), _load_markdown),
+    Format("pdf", (".pdf",), _load_pdf, pages=True),
+    Format("html", (".html", ".htm"), _load_html),
+    Format("docx", (".docx",), _load_docx),
+)
+_BY_SUFFIX = {suffix: f for f in FORMATS for suffix in f.suffixes}
+SUPPORTED = tuple(_BY_SUFFIX)
+
+
+def format_of(name: str | Path) -> Format | None:
+    """The format of a file, by its suffix (None: not one the index reads)."""
+    return _BY_SUFFIX.get(Path(name).suffix.lower())
 
 
 def load_file(path: Path, source: str, data: bytes | None = None, *,
@@ -158,10 +195,8 @@ def load_file(path: Path, source: str, data: bytes | None = None, *,
             or a PDF with only scanned pages and no Tesseract. (Scanned pages of a PDF that
             has text pages too come back empty with a "skipped" reason: skipped_pages.)
     """
-    loader = _LOADERS.get(path.suffix.lower())
-    if loader is _load_pdf:
-        loader = partial(_load_pdf, ocr_cache=ocr_cache, on_ocr=on_ocr)
-    if loader is None:
+    form = format_of(path)
+    if form is None:
         raise LoadError(f"{source}: unsupported file type '{path.suffix or '(none)'}'; "
                         f"supported: {', '.join(SUPPORTED)}.")
     if data is None:
@@ -172,7 +207,7 @@ def load_file(path: Path, source: str, data: bytes | None = None, *,
     if not data.strip():
         raise LoadError(f"{source}: the file is empty.")
     try:
-        docs = loader(path, data, source)
+        docs = form.load(path, data, source, Options(ocr_cache, on_ocr))
     except LoadError:
         raise
     except Exception as exc:  # a parser choking on one damaged file must not stop the others

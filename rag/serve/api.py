@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
+from rag.compose.generators import NAMES
 from rag.serve.client import index_id
 from rag.errors import (ConfigError, GeneratorUnavailableError, IndexBusyError,
                         IndexMismatchError, IndexNotFoundError, RagError)
@@ -19,7 +20,7 @@ from rag.serve.service import (Answered, QuestionTooLongError, ServerBusyError, 
                                UnknownSourceError)
 from rag.serve.sources import SourceError, answer_json, last_failures, page_png
 
-Generator = Literal["extractive", "local", "openai"]
+Generator = Literal[NAMES]  # the registered generators (rag.plugins)
 # rag.errors -> HTTP status, most specific first; any other RagError is the caller's fault.
 STATUS: list[tuple[type[Exception], int]] = [
     (QuestionTooLongError, 400), (UnknownSourceError, 400), (SourceError, 400),

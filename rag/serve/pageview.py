@@ -71,7 +71,7 @@ def view(settings: Settings, c: Citation, number: int | None = None) -> str:
 def views(settings: Settings, citations: list[Citation]) -> dict[int, str]:
     """The evidence panel's page view for each citation of a PDF page, by citation number."""
     return {c.n: view(settings, c) for c in citations
-            if c.page and sources.is_pdf(c.source)}
+            if c.page and sources.has_pages(c.source)}
 
 
 def page(settings: Settings, c: Citation, number: int) -> str:
@@ -88,7 +88,7 @@ def whole(settings: Settings, c: Citation) -> str:
         SourceError, LoadError: the file is gone or unreadable.
     """
     docs = sources.document_pages(settings, c.source)
-    if not sources.is_pdf(c.source):
+    if not sources.has_pages(c.source):
         return render.document(docs[0].page_content, c)
     parts = []
     for doc in docs:

@@ -9,7 +9,6 @@ import ipaddress
 import logging
 import threading
 from collections.abc import Callable
-from importlib.metadata import entry_points
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from rag import plugins
 from rag.serve import api, openai_api
 from rag.config import Settings
 from rag.errors import ConfigError, RagError
@@ -137,25 +137,17 @@ def _handlers(app: FastAPI) -> None:
                       "the server log has details.")
 
 
-# The chat is a plug-in: a callable (settings, service) -> (gradio Blocks, launch options),
-# registered under this entry-point group (pyproject.toml registers ui.py's `chat`). This
-# package finds it by name and never imports ui.py itself.
-CHAT_GROUP = "rag.chat"
-Chat = Callable[[Settings, Service], tuple[Any, dict]]
+Chat = Callable[[Settings, Service], tuple[Any, dict]]  # a chat registered in rag.plugins.CHAT
 
 
 def registered_chat(name: str = "gradio") -> Chat:
-    """The chat registered as `name` in CHAT_GROUP.
+    """The chat registered as `name` (pyproject.toml registers ui.py's `chat`): found by
+    name, so this package never imports ui.py.
 
     Raises:
-        ConfigError: when none is (the package was installed without its entry points).
+        ConfigError: none is.
     """
-    found = {e.name: e for e in entry_points(group=CHAT_GROUP)}
-    if name not in found:
-        raise ConfigError(f"No chat UI is registered as {name!r} (entry points "
-                          f"{CHAT_GROUP!r}: {sorted(found) or 'none'}); reinstall with "
-                          "`pip install -e .`.")
-    return found[name].load()
+    return plugins.load(plugins.CHAT, name)
 
 
 def create_app(settings: Settings, service: Service | None = None,

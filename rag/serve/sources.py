@@ -16,7 +16,7 @@ from rag.index import indexer
 from rag.ingest import pdf
 from rag.config import Settings
 from rag.errors import RagError
-from rag.ingest.loaders import SUPPORTED, load_file
+from rag.ingest.loaders import SUPPORTED, format_of, load_file
 from rag.index.manifest import FileRecord, Manifest
 from rag.index.store import ChunkStore
 
@@ -283,8 +283,10 @@ def document_pages(settings: Settings, source: str) -> list:
     return load_file(path, source, ocr_cache=indexer.ocr_dir(settings))
 
 
-def is_pdf(source: str) -> bool:
-    return source.lower().endswith(".pdf")
+def has_pages(source: str) -> bool:
+    """Whether the page view can show the file's pages (its format says so)."""
+    form = format_of(source)
+    return bool(form and form.pages)
 
 
 def highlights(settings: Settings, citation) -> list[pdf.Highlight] | None:
@@ -293,7 +295,7 @@ def highlights(settings: Settings, citation) -> list[pdf.Highlight] | None:
     Raises:
         SourceError: the file is gone. LoadError: it changed since it was indexed.
     """
-    if not (citation.page and is_pdf(citation.source)):
+    if not (citation.page and has_pages(citation.source)):
         return None
     path = source_path(settings, citation.source)
     if not path.is_file():
@@ -324,7 +326,7 @@ def page_png(settings: Settings, source: str, page: int) -> bytes:
     Raises:
         SourceError: not a PDF, not in the sources folder. LoadError: no such page.
     """
-    if not is_pdf(source):
+    if not has_pages(source):
         raise SourceError(f"{source}: pages are rendered for PDF files only.")
     path = source_path(settings, source)
     if not path.is_file():

@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT
 
 # Stages in pipeline order; a module may import its own stage and the ones before it.
-STAGES = [{"config", "errors", "text", "embeddings"}, {"ingest"}, {"index"}, {"retrieve"},
+STAGES = [{"config", "errors", "text", "embeddings", "plugins"}, {"ingest"}, {"index"}, {"retrieve"},
           {"understand"}, {"compose"}, {"evaluation", "corpus_eval"}, {"serve"}]
 
 

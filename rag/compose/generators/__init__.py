@@ -1,12 +1,14 @@
-"""Generators package: pick the backend named by RAG_GENERATOR."""
+"""Generators package: the backend named by RAG_GENERATOR, from the registry (the
+"rag.generators" entry points in pyproject.toml, read by rag.plugins)."""
 
 from __future__ import annotations
 
-from rag.config import Settings
-from rag.errors import GeneratorUnavailableError
+from rag import plugins
 from rag.compose.generators.base import Context, Generator
+from rag.config import Settings
+from rag.errors import ConfigError, GeneratorUnavailableError
 
-NAMES = ("extractive", "local", "openai")
+NAMES = plugins.names(plugins.GENERATORS)
 
 
 def make_generator(settings: Settings, name: str) -> Generator:
@@ -15,16 +17,14 @@ def make_generator(settings: Settings, name: str) -> Generator:
     Raises:
         GeneratorUnavailableError: unknown name, or its package/model/server is missing.
     """
-    if name == "extractive":
-        from rag.compose.generators.extractive import ExtractiveGenerator
-
-        return ExtractiveGenerator()
-    if name in ("local", "openai"):
-        from rag.compose.generators.llm import make_llm_generator
-
-        return make_llm_generator(settings, name)
-    raise GeneratorUnavailableError(
-        f"Unknown generator {name!r}: choose one of {', '.join(NAMES)} (RAG_GENERATOR).")
+    if name not in NAMES:
+        raise GeneratorUnavailableError(
+            f"Unknown generator {name!r}: choose one of {', '.join(NAMES)} (RAG_GENERATOR).")
+    try:
+        factory = plugins.load(plugins.GENERATORS, name)
+    except ConfigError as exc:
+        raise GeneratorUnavailableError(str(exc)) from exc
+    return factory(settings, name)
 
 
 __all__ = ["Context", "Generator", "make_generator", "NAMES"]

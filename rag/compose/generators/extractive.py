@@ -93,3 +93,8 @@ class ExtractiveGenerator(Generator):
             text = cite(parts[:i])
             yield text[len(sent):]
             sent = text
+
+
+def make(settings, name: str) -> ExtractiveGenerator:
+    """The factory registered as "extractive" (pyproject.toml, rag.plugins.GENERATORS)."""
+    return ExtractiveGenerator()

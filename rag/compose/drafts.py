@@ -14,7 +14,7 @@ from langchain_core.documents import Document
 from rag.compose.citations import cite
 from rag.compose.evidence import Candidate
 from rag.understand.names import called, dates, described_as, organisations, people, places
-from rag.understand.phrasings import plural as plural_of
+from rag.understand.lexicon import plural as plural_of
 from rag.ingest.sentences import document_sentences
 from rag.compose.summarize import (FREE, LIST_ITEMS, about, eligible, ending, list_items, mentions,
                                    naming, opening, overview, side, summary_length)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from langchain_core.documents import Document
 
+from rag.understand.lexicon import PLACE_NOUNS, alternation, forms
 from rag.ingest.clean import clean
 from rag.ingest.layout import NOT_TEXT, REFERENCE, decode, markup, sentence_spans
 from rag.text import (STOPWORDS, fold, months, name_groups, names, negated, numbers, spelling,
@@ -26,8 +27,7 @@ _TYPES = [
     ("date", re.compile(r"\b(when|(what|which) (year|date|month|day|decade|century))\b")),
     ("person", re.compile(r"\b(who|whom|whose|(what|which) (person|official|leader|minister|"
                           r"mayor|president|members?|scientists?|politicians?))\b")),
-    ("place", re.compile(r"\b(where|(what|which) (province|city|country|region|state|town|"
-                         r"provinces|cities|countries|regions|states|towns))\b")),
+    ("place", re.compile(rf"\b(where|(what|which) {alternation(forms(PLACE_NOUNS))})\b")),
 ]
 KINDS = ("number", "date", "person", "place", None)
 _YEAR = re.compile(r"\b(1[0-9]\d\d|20\d\d)s?\b")

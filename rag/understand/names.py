@@ -9,34 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from rag.understand.phrasings import PERSON_KINDS, plural
+from rag.understand import lexicon
+from rag.understand.lexicon import (BODIES, MONTHS, NOT_A_PERSON, NOT_A_PLACE, PERSON_KINDS,
+                                    PLACE_NAME_ENDS, PLACE_NOUNS, TITLES, alternation,
+                                    forms, plural)
 from rag.ingest.sentences import Sentence
 from rag.text import STOPWORDS, fold, months, terms
 
-# Words that make a capitalised run an organisation ("National Data Bureau").
-_BODIES = frozenset("""university bureau commission administration council committee party
-bank company corporation inc ltd group ministry department agency office institute academy
-college school centre center association union organization organisation foundation
-society court assembly congress parliament senate authority board service fund
-laboratory laboratories""".split())
-# Words that make a capitalised run a place, a body or a date rather than a person.
-_NOT_A_PERSON = _BODIES | frozenset("""republic area province city county district region
-house street road avenue river mountain mount lake sea ocean island
-islands bay valley park north south east west northern southern eastern western central
-national international state states kingdom empire dynasty revolution war act treaty law
-day church cathedral museum hospital airport station award prize cup league games olympics
-january february march april may june july august september october november december
-monday tuesday wednesday thursday friday saturday sunday""".split())
-# Words before a name that are not part of it: titles and roles ("Administrator Robert
-# Seamans"), and openers a sentence may capitalise ("Upon Kennedy's death").
-_TITLES = frozenset("""mr mrs ms miss dr prof professor sir dame lord lady king queen prince
-princess pope saint st duke duchess emperor empress earl baron bishop archbishop cardinal
-sultan tsar president governor secretary minister premier senator general
-chairman chairwoman chair mayor judge captain administrator associate deputy vice chief
-director ambassador commander officer founder author writer historian economist
-sociologist archaeologist archeologist scientist physicist chemist biologist
-mathematician philosopher astronaut actor actress producer defense defence upon although
-though like unlike despite following whereas""".split())
+# The word lists (BODIES, TITLES, NOT_A_PERSON, ...) are in rag.understand.lexicon.
 _RUN = re.compile(r"(?<![\w'’-])[A-Z][a-z]+(?:-[A-Za-z]+)?(?:\s+[A-Z][a-z]+(?:-[A-Za-z]+)?)+")
 _PRONOUNS = re.compile(r"\b(?:he|she|his|her|him|hers)\b", re.I)
 
@@ -47,7 +27,7 @@ def _lower_case(texts: list[str]) -> set[str]:
 
 
 def _has_body(words: list[str]) -> bool:
-    return any(w.lower() in _BODIES for w in words)
+    return any(w.lower() in BODIES for w in words)
 
 
 def people(sents: list[Sentence]) -> list[tuple[str, int]]:
@@ -55,14 +35,14 @@ def people(sents: list[Sentence]) -> list[tuple[str, int]]:
 
     A person is a run of 2 or 3 capitalised words (after any opening word that is a stop
     word, a title or a word the document also writes in lower case: "The", "In",
-    "President"), none of them a word of places, bodies or dates (_NOT_A_PERSON), either
+    "President"), none of them a word of places, bodies or dates (NOT_A_PERSON), either
     after a title or referred to as a person: "he", "his", "she", "her" right after a
     mention of the name or of its first or last word alone ("Ma" for "Ma Xingrui"), in that
     sentence or at the start of the next ("He became ..."). Without a model of names this
     misses people never referred to by a pronoun ("Cook and Levin proved ...")."""
     texts = [s.text for s in sents]
     lower = _lower_case(texts)
-    skip = lower | _TITLES | STOPWORDS
+    skip = lower | TITLES | STOPWORDS
     found: dict[str, int] = {}
     for i, text in enumerate(texts):
         for m in _RUN.finditer(text):
@@ -71,11 +51,11 @@ def people(sents: list[Sentence]) -> list[tuple[str, int]]:
                 run = run[1:]
             name = " ".join(run)
             if name in found or not 2 <= len(run) <= 3 or any(
-                    w.lower() in _NOT_A_PERSON or w.lower() in lower for w in run):
+                    w.lower() in NOT_A_PERSON or w.lower() in lower for w in run):
                 continue
             dropped = m.group(0).split()[:-len(run)]  # "President" of "President Lula Silva"
             prior = text[:m.start()].split()[-1:]  # "Dr." before "Ada Byron"
-            titled = any(w.lower().strip(".") in _TITLES for w in prior + dropped)
+            titled = any(w.lower().strip(".") in TITLES for w in prior + dropped)
             if titled or _as_person(run, texts):
                 found[name] = i
     return list(found.items())  # found in reading order
@@ -103,7 +83,7 @@ _BODY_RUN = re.compile(r"(?<![\w'’-])[A-Z][\w'’&.-]*(?:\s+(?:(?:of|and|for|t
 def organisations(sents: list[Sentence]) -> list[tuple[str, int]]:
     """The organisations a document names, each with the sentence that first names them, in
     order: a run of 2 or more capitalised words (joined by "of", "and", "for", "the")
-    holding a word of bodies (_BODIES: "Bureau", "Commission", "University", ...), without
+    holding a word of bodies (BODIES: "Bureau", "Commission", "University", ...), without
     a sentence's opening word that the document also writes in lower case, with the acronym
     in brackets after it. Without a model of names this misses bodies with no such word
     ("the Politburo", "NASA") and counts a few that are not ("Academy Awards")."""
@@ -150,25 +130,18 @@ def _bodies_in(run: list[str]) -> list[list[str]]:
 
 
 
-# Words that end a place's name after "the" ("the Greater Bay Area", "the United States").
-_PLACE_WORDS = frozenset("""area region province city county district bay river valley sea
-ocean island islands republic kingdom states emirates mountains desert peninsula coast gulf
-lake strait territory territories union basin plain plains""".split())
 # Where a capitalised run is a place: after "in", "from", "across", ... ("in Guangdong"), or
 # after a word for places or for who governs one ("the province of Zhejiang", "party
 # secretary of Xinjiang", "a region like Xinjiang"); a compass word may come between
 # ("in southwest China").
 _WHERE = (r"(?:\b(?:[Ii]n|[Ff]rom|[Aa]cross|[Tt]hroughout|[Ww]ithin|[Nn]ear|[Aa]t|[Ii]nto|"
-          r"[Aa]round|[Oo]utside|[Ii]nside)|\b(?:province|provinces|city|cities|state|states|"
-          r"region|regions|capital|county|town|district|island|republic|kingdom|country|"
-          r"countries|hub|governor|mayor|secretary) (?:of|like|such as|including))"
+          r"[Aa]round|[Oo]utside|[Ii]nside)|\b"
+          + alternation(forms(PLACE_NOUNS) + "capital county district island republic kingdom "
+                        "hub governor mayor secretary".split())
+          + r" (?:of|like|such as|including))"
           r"\s+(?:(?:north|south|east|west|central|northern|southern|eastern|western|"
           r"north-?east|north-?west|south-?east|south-?west)\s+)?")
-# Words that make a run an event, a work or a language rather than a place ("World War II",
-# "in Latin"); a run ending in an adjective of a people is not a place ("Old Low Franconian").
-_NOT_A_PLACE = frozenset("""war wars revolution act treaty award awards prize cup league games
-olympics festival conference summit declaration agreement accord battle bowl series
-championship latin greek english french german norse dutch arabic hebrew sanskrit""".split())
+# A run ending in an adjective of a people is not a place ("Old Low Franconian").
 _PEOPLES = re.compile(r"(?:ish|ese|ian|ic)$")
 _NAME = r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}"
 _PLACE = re.compile(_WHERE + rf"(?P<the>the\s+)?(?P<run>{_NAME})")
@@ -197,10 +170,10 @@ def places(sents: list[Sentence]) -> list[tuple[str, int]]:
         words = [w.lower() for w in run]
         after = re.match(r"\s*(\S?)(\w*)", text[m.end("run"):])
         mark, nxt = after.group(1), after.group(1) + after.group(2)
-        if the and (words[-1] not in _PLACE_WORDS or len(run) == 1):
+        if the and (words[-1] not in PLACE_NAME_ENDS or len(run) == 1):
             return None  # "in the National ...": a body; "the Kingdom" alone: not a name
-        if any(w in _BODIES or months(w) or w in _TITLES or w in STOPWORDS
-               or w in _NOT_A_PLACE for w in words) or _PEOPLES.search(words[-1]) \
+        if any(w in BODIES or months(w) or w in TITLES or w in STOPWORDS
+               or w in NOT_A_PLACE for w in words) or _PEOPLES.search(words[-1]) \
                 or any(w in personal for w in run) or (len(run) == 1 and words[0] in lower) \
                 or mark.isdigit() or (mark.islower() and nxt not in STOPWORDS):
             return None
@@ -222,12 +195,8 @@ def places(sents: list[Sentence]) -> list[tuple[str, int]]:
 
 # The kinds of place a question may ask for: the nouns a text uses for each, and an
 # adjective that, before "in", says the same ("provincial party secretaries in Guangdong").
-PLACE_KINDS = {"province": (r"provinces?", "provincial"),
-               "city": (r"cit(?:y|ies)|megacit(?:y|ies)", "municipal"),
-               "country": (r"countr(?:y|ies)|nations?", None),
-               "region": (r"regions?", None), "state": (r"states?", None),
-               "town": (r"towns?|villages?", None),
-               "municipality": (r"municipalit(?:y|ies)", "municipal")}
+PLACE_KINDS = {kind: ("|".join(forms(nouns)), adjective)
+               for kind, (nouns, adjective) in lexicon.PLACE_KINDS.items()}
 # up to 2 words before the noun, in lower case and not ranking it: "the eastern province of
 # Zhejiang", not "the largest city of Poland" (Poland holds the city)
 _DESCRIBING = r"(?:(?!\w*est\b|most\b|second\b|third\b|only\b)(?-i:[a-z][\w-]*)\s+){0,2}?"
@@ -296,8 +265,7 @@ def described_as(place: str, kind: str, texts: list[str]) -> bool:
     return any(near.search(text) for text in texts)
 
 
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|" \
-         r"December)"
+_MONTH = rf"(?:{'|'.join(MONTHS)})"
 # A year where a date goes ("in 2015", "since 2021", "in March 2023", "the 1990s"), or a
 # month and a year anywhere ("March 2023", "4 June 1989", "June 4, 1989").
 _DATE = re.compile(rf"(?:\b{_MONTH}\s+(?:\d{{1,2}},?\s+)?|\b\d{{1,2}}\s+{_MONTH}\s+|"
@@ -324,8 +292,7 @@ def dates(sents: list[Sentence]) -> list[tuple[str, int]]:
     return [(name, i) for name, (_, _, i) in sorted(found.items(), key=lambda kv: kv[1])]
 
 
-_MONTH_ORDER = {m: n for n, m in enumerate(_MONTH.removeprefix("(?:").removesuffix(")")
-                                           .split("|"), 1)}
+_MONTH_ORDER = {m: n for n, m in enumerate(MONTHS, 1)}
 
 
 def usual_form(name: str, doc_freq: Callable[[str], int]) -> str:
@@ -334,6 +301,6 @@ def usual_form(name: str, doc_freq: Callable[[str], int]) -> str:
     text says "Ma" and "he"); any other name as it is ("National Data Bureau")."""
     words = name.split()
     if not 2 <= len(words) <= 3 or not all(w[:1].isupper() for w in words) or any(
-            fold(w) in _NOT_A_PERSON for w in words):
+            fold(w) in NOT_A_PERSON for w in words):
         return name
     return max(words, key=lambda w: max((doc_freq(t) for t in terms(w)), default=0))

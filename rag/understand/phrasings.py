@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 
 from rag.text import terms
+from rag.understand.lexicon import (DOC_WORDS, LISTED, MENTIONED, NUMBERS, PERSON_KINDS,
+                                    PLACE_NOUNS, alternation, forms, plural)
+from rag.understand.lexicon import NOT_A_TOPIC as NOT_A_TOPIC_WORDS
 
-DOC_WORDS = ("document doc article text file paper report piece essay page book source pdf "
-             "chapter story post memo note transcript")
-DOC = rf"(?:{'|'.join(DOC_WORDS.split())})s?"
+DOC = rf"(?:{'|'.join(DOC_WORDS)})s?"
 THIS = (r"(?:(?:this|the|that|these|those|my|our|your|each|every|all(?: the)?|both(?: the)?)"
         r"(?: (?:two|three|four|five|six|seven|eight|nine|ten))?)")  # "all three files"
 END = r"\W*$"  # nothing but punctuation after: "the main points of X" asks about X, not this
@@ -25,8 +26,6 @@ BRIEF = (r"(?:,? (?:briefly|please|pls|plz|in (?:short|brief|a nutshell|plain (?
          r"newcomers?|(?:busy )?executives?|\w+-year-olds?))))?")
 # How many sentences an overview should have, when the question says: "in one sentence",
 # "three bullet points", "the 5 key takeaways" (rag.understand.intent.asked_count).
-NUMBERS = {"one": 1, "a single": 1, "two": 2, "a couple of": 2, "three": 3, "four": 4,
-           "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 COUNT = re.compile(rf"\b({'|'.join(NUMBERS)}|\d{{1,2}})\s+(?:(?:short|brief|key|main|"
                    r"bullet(?:ed)?|quick|simple)\s+)*(?:sentences?|points?|bullets?|"
                    r"takeaways?|lines?|highlights?|ideas?|things)\b", re.I)
@@ -166,11 +165,7 @@ EXPLAIN = re.compile(ASK + r"(?:explain|describe|walk (?:me|us) through|go (?:ov
 DESCRIBE = re.compile(ASK + r"(?:describe|explain|outline|characteri[sz]e|profile) (?!(?:how|"
                       r"why|what|when|where|who|whom|whose|which|whether|if)\b)(?P<topic>.+?)"
                       + BRIEF + END)
-NOT_A_TOPIC = frozenset(terms("""main key major important central core overall general whole
-entire essential essence point idea finding takeaway argument theme message highlight
-conclusion content thing everything all what says said about cover discuss study research
-result summary overview here presented raised made contained covered discussed gist
-""" + DOC_WORDS))
+NOT_A_TOPIC = frozenset(terms(" ".join(NOT_A_TOPIC_WORDS)))
 # The document itself, then only what the summary is for or how it is to look ("the document
 # for my boss", "the article to three bullet points"), not a topic within it ("the report's
 # findings", "the paper on X").
@@ -287,7 +282,8 @@ LIST_TAIL = (r"(?:\s*[,;:-]|(?<=[?.!]))\s*(?:please )?(?:(?:list|enumerate|name)
 LIST = [
     re.compile(ASK + r"(?:list|name|enumerate|itemi[sz]e|give (?:me |us )?(?:an? (?:bullet(?:ed)? "
                r"|short |full |complete )?list of|all|the)|what (?:are|were) (?:the|all the|some "
-               r"of the|some)|(?:which|what) \w+ (?:are|were) (?:there|mentioned|listed|named)|"
+               r"of the|some)|(?:which|what) \w+ (?:are|were) "
+               + alternation(["there", "mentioned", *LISTED]) + "|"
                rf"which of .+? (?:does|do|did) (?:it|{THIS} {DOC}) (?:mention|name|list|cite|"
                r"identify)|"
                rf"(?:which|what) \w+s (?:does|do|did) (?:it|{THIS} {DOC}) (?:mention|name|list|"
@@ -296,39 +292,25 @@ LIST = [
     re.compile(LIST_TAIL + END),
     # "What types of steam engine are described?", "which emperors of the dynasty are named?"
     re.compile(r"^(?:which|what) (?:(?:types?|kinds?|sorts?|forms?|varieties) of [\w' -]+?|\w+s"
-               r"(?: of (?:the )?[\w' -]+?)?) (?:are|were) (?:there|mentioned|listed|named|"
-               r"described|discussed|covered|identified)"
-               rf"(?: (?:in|by) (?:it|{THIS} (?:{DOC}|authors?)))?" + END),
+               r"(?: of (?:the )?[\w' -]+?)?) (?:are|were) "
+               + alternation(["there", *MENTIONED, *LISTED])
+               + rf"(?: (?:in|by) (?:it|{THIS} (?:{DOC}|authors?)))?" + END),
     re.compile(rf"^(?:which|what) (?:types?|kinds?|sorts?|forms?|varieties) of .+? (?:does|do|"
                rf"did) (?:it|{THIS} {DOC}) (?:mention|name|list|describe|discuss|cover)" + END),
     # "What challenges are identified?" (not "Which Doctors were highlighted on ...")
-    re.compile(rf"^(?:which|what) \w+ (?:are|were) (?:identified|discussed|described|highlighted|"
-               rf"raised|cited|outlined)(?: (?:in|by) (?:it|{THIS} (?:{DOC}|authors?)))?" + END),
+    re.compile(rf"^(?:which|what) \w+ (?:are|were) {alternation(MENTIONED)}"
+               rf"(?: (?:in|by) (?:it|{THIS} (?:{DOC}|authors?)))?" + END),
 ]
 # The people a document names: "Who is mentioned in the article?", "List the people discussed"
 # ("Which officials regulate ChatGPT?" asks a fact: only "mentioned", "named", ... or "in
 # the article" make it a roll call).
 # Kinds of person a roll call may ask for ("Which scientists are mentioned?"): rag.understand.names.called
-PERSON_KINDS = tuple("""official leader politician scientist researcher engineer inventor emperor
-empress king queen ruler president minister secretary governor general author writer artist
-poet expert academic mathematician astronomer physicist businessman businesswoman
-entrepreneur executive founder khan""".split())
-
-
-def plural(noun: str) -> str:
-    """The plural of a kind of person or place ("secretary" -> "secretaries")."""
-    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
-        return noun[:-1] + "ies"
-    if noun.endswith("man"):
-        return noun[:-3] + "men"
-    return noun + ("es" if noun.endswith(("s", "x", "ch", "sh")) else "s")
-
-
 _KINDS_OF_PERSON = "|".join(plural(k) for k in PERSON_KINDS)
 _WHO = (r"(?:people|persons|individuals|(?:main )?characters|names of (?:the )?people|"
         rf"(?:[a-z-]+ )?(?:{_KINDS_OF_PERSON}))")
-_NAMED = (rf"(?:(?:that|who|which) (?:are |were |is |get )?)?(?:mentioned|named|discussed|"
-          rf"featured|quoted|cited|referenced|referred to|talked about|appears? in (?:it|{THIS} "
+_NAMED = (r"(?:(?:that|who|which) (?:are |were |is |get )?)?(?:"
+          + alternation([*MENTIONED, *LISTED, "featured", "quoted", "referred to", "talked about"])
+          + rf"|appears? in (?:it|{THIS} "
           rf"{DOC})|appearing in (?:it|{THIS} {DOC})|in (?:it|{THIS} {DOC})|(?:it|{THIS} {DOC}) "
           rf"(?:mentions|names|discusses|talks about|refers to|covers))(?: (?:in|by) (?:it|"
           rf"{THIS} {DOC}))?")
@@ -375,9 +357,10 @@ def _roll_call(noun: str) -> list[re.Pattern]:
 ORGANISATIONS = _roll_call(_BODY)
 # The places and the dates a document names: "Which cities are mentioned?", "List the
 # years the article mentions" ("What year does the article mention?" asks for one).
-PLACES = _roll_call(r"(?:places?|locations?|cit(?:y|ies)|towns?|provinces?|regions?|"
-                    r"countr(?:y|ies)|states|municipalit(?:y|ies)|territor(?:y|ies)|nations?|"
-                    r"place names?|geographic(?:al)? (?:locations|names))")
+PLACES = _roll_call(alternation(forms(PLACE_NOUNS + ("place", "location", "territory",
+                                                 "nation", "place name"))
+                                + ["geographic locations", "geographical locations",
+                                   "geographic names", "geographical names"]))
 # the dates of one topic: "Give me a timeline of Ma's career", "chronology of the reforms"
 TIMELINE_OF = re.compile(ASK + r"(?:(?:give|show|make|build|create|draw up) (?:me |us )?)?(?:a |"
                          r"the )?(?:timeline|chronology) (?:of|for) (?P<topic>.+?)" + BRIEF + END)

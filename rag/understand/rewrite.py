@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from rag.understand.phrasings import DOC, LIST_TAIL, NUMBERS, THIS
+from rag.understand.lexicon import (LISTED, MENTIONED, NUMBERS, PLACE_NOUNS, alternation,
+                                    forms)
+from rag.understand.phrasings import DOC, LIST_TAIL, THIS
 from rag.text import words
 
 # Words about the asking, not about the thing asked ("list ...", "... mentioned in the
@@ -18,16 +20,15 @@ _IMPERATIVE = re.compile(r"^(?:please |can you |could you |would you )?(?:list|e
                          r"of|all(?: of)?)|show(?: me| us)?|name (?:all|the|"
                          r"all the))\s+(?:(?:all|every) (?:of )?)?(?:the )?", re.I)
 _META_TAIL = re.compile(rf"(?:,?\s+(?:that|which) (?:is|are|was|were)|\s+(?:is|are|was|were))?"
-                        rf"\s+(?:mentioned|named|listed|discussed|described|cited|covered|"
-                        rf"referenced|referred to)\s+(?:in|by)\s+(?:{THIS} )?{DOC}(?=\W*$)"
+                        rf"\s+{alternation([*MENTIONED, *LISTED, 'referred to'])}\s+(?:in|by)\s+"
+                        rf"(?:{THIS} )?{DOC}(?=\W*$)"
                         rf"|,?\s+(?:in|from|within|according to)\s+(?:{THIS} )?{DOC}(?=\W*$)"
                         rf"|{LIST_TAIL}(?=\W*$)",
                         re.I)
 # "What agencies are mentioned?", "What are the main challenges discussed?", "List the
 # risks mentioned": which agencies, challenges, risks ("listed", "named" can be the content:
 # "the companies listed")
-_ASKED = (r"(?:mentioned|discussed|described|covered|raised|highlighted|outlined|cited|referenced|"
-          r"identified)")
+_ASKED = alternation(MENTIONED)
 _MENTIONED = re.compile(rf"^((?:what|which) [\w\s'-]{{1,40}}?)(?:,?\s+(?:that|which))?"
                         rf"\s+(?:(?:is|are|was|were) "
                         rf"{_ASKED}|(?:does|do|did) (?:it|{THIS} {DOC}) (?:mention|name|list|"
@@ -99,7 +100,7 @@ _BARE = re.compile(r"^(?:(?:and|but|so),?\s+)?(?:why(?: not| so)?|how(?: so| com
 # "there" as a place, not "there is", "are there"
 _THERE = re.compile(r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )\bthere\b(?!\s+(?:is|are|was|"
                     r"were|be|been|will|would|has|have|had|seems?|remains?|exists?)\b)", re.I)
-_PLACE_NOUN = r"(?:province|region|city|cities|place|country|countries|town|state|municipality)"
+_PLACE_NOUN = alternation(forms(PLACE_NOUNS + ("place",)))
 _WHERE = re.compile(rf"^\W*(?:(?:and|but|so),?\s+)?(?:where|(?:in )?(?:which|what) (?:area|"
                     rf"{_PLACE_NOUN})s?)\b", re.I)
 # "that region", "this city": the place, as "there" is ("that area" is often a field)

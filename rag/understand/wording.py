@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 
 from rag.text import fold, written_as_name
+from rag.understand.lexicon import MENTIONED, alternation
 
 
-_IN_THE_DOCUMENT = re.compile(r"\s+(?:(?:that |as )?(?:is |are )?(?:described|mentioned|"
-                              r"discussed|covered|explained|presented)(?: in the document)?|"
-                              r"in the document)$")
+_IN_THE_DOCUMENT = re.compile(r"\s+(?:(?:that |as )?(?:is |are )?"
+                              + alternation([*MENTIONED, "explained", "presented"])
+                              + r"(?: in the document)?|in the document)$")
 
 
 def clean(phrase: str) -> str:

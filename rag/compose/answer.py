@@ -1,9 +1,15 @@
-"""Answer: the retrieval chain (condense -> retrieve -> assess -> generate -> verify) as a
-LangChain Runnable that streams events, plus `ask()` for a single blocking answer.
+"""Answer: one loop for every kind of question.
 
-A question about whole documents (an overview, a comparison, a list; rag.understand.intent) takes its
-own path: rag.compose.summarize chooses the documents' own sentences and rag.compose.drafts composes them,
-then it is verified like any answer."""
+    condense (once) -> understand (rag.understand.intent) -> draft (the drafter of its kind)
+        -> write (stream tokens) -> verify (rag.compose.citations) -> answer or abstain
+
+A drafter turns a question of its kind into a Drafted: the passages the answer is checked
+against, a confidence, a reason to abstain before writing (if any), and one or more writers.
+The fact drafter retrieves, assesses and lets the generator write (retrieval is a LangChain
+Runnable: `chain`); the whole-document drafters (overview, topic, comparison, list) compose
+the documents' own sentences (rag.compose.summarize chooses them, rag.compose.drafts lays
+them out), and an LLM generator may rewrite an overview. Every draft is verified the same
+way; `ask()` is the blocking form of `stream()`."""
 
 from __future__ import annotations
 
@@ -12,9 +18,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
 from langchain_core.documents import Document
-from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableLambda
 
-from rag.compose.citations import Citation, claims, make_citation, verify
+from rag.compose.citations import Citation, Verified, claims, make_citation, verify
 from rag.config import Settings
 from rag.errors import IndexNotFoundError, RagError
 from rag.compose.answerability import assess, idf_of
@@ -62,6 +68,36 @@ class AnswerResult:
         return data
 
 
+@dataclass
+class Writer:
+    """One way to write a draft: `write(note)` streams its text (note: why the writer before
+    it was not kept, or ""); `check(text)` verifies it: (verified, "" if it is kept, else
+    why not)."""
+
+    write: Callable[[str], Iterator[str]]
+    check: Callable[[str], tuple[Verified, str]]
+
+
+@dataclass
+class Drafted:
+    """What a drafter hands the answer loop."""
+
+    kind: str  # what the answer reports (AnswerResult.kind)
+    standalone: str  # the question as searched
+    confidence: float | None
+    gate: str  # a reason to abstain before writing ("" to write)
+    writers: list[Writer]  # tried in order until one's draft holds up
+    closest: list[Citation] = field(default_factory=list)  # shown when abstaining
+    empty: str = "no sentence of the draft answer was supported by a passage"  # why, when
+    # the kept draft cites nothing
+
+
+# The drafter of each whole-document kind (a Pipeline method); a fact is drafted by
+# Pipeline._fact. A new kind adds its drafter here.
+WHOLE_DRAFTERS = {Kind.OVERVIEW: "_overview_draft", Kind.TOPIC: "_topic_draft",
+                  Kind.COMPARISON: "_comparison_draft", Kind.LIST: "_roll_call_draft"}
+
+
 class Pipeline:
     """Everything needed to answer: the live index, the retriever and a generator."""
 
@@ -75,18 +111,15 @@ class Pipeline:
         self._named_as: dict[tuple, bool] = {}  # (index, name, kind) -> whether it is one
 
     def chain(self, k: int | None = None, sources: list[str] | None = None) -> Runnable:
-        """{"question": str, "history": [{"role", "content"}]} -> stream of event dicts."""
+        """Retrieval for a fact, as a Runnable: {"standalone": the question to search for} ->
+        the same with "passages" (hybrid search; an acronym the sources never use spelled
+        out as they write it, and searched again), "ranked" sentences and "confidence"."""
         retriever = HybridRetriever(reader=self.reader, k=k or self.settings.top_k,
                                     sources=sources or None)
-
-        def prepare(inp: dict) -> dict:
-            standalone = searchable(self._condense(inp["question"], inp.get("history")))
-            return {**inp, "standalone": standalone, "started": time.perf_counter()}
 
         def retrieve(inp: dict) -> dict:
             question = inp["standalone"]
             passages = retriever.invoke(question)
-            # an acronym the sources never use ("NDB"), spelled out as they write it
             _, kw = self.reader.current()
             spelled = spell_out(question, [p.page_content for p in passages],
                                 lambda term: kw.doc_freq(term) > 0)
@@ -100,47 +133,7 @@ class Pipeline:
                                         idf_of(kw.doc_freq, kw.n_docs))
             return {**inp, "ranked": ranked, "confidence": confidence}
 
-        return (RunnableLambda(prepare) | RunnableLambda(retrieve) | RunnableLambda(assess_)
-                | RunnableGenerator(self._generate))
-
-    def _generate(self, inputs: Iterator[dict]) -> Iterator[dict]:
-        for inp in inputs:
-            yield from self._answer_events(inp)
-
-    def _answer_events(self, inp: dict) -> Iterator[dict]:
-        passages: list[Document] = inp["passages"]
-        confidence, threshold = inp["confidence"], self.settings.min_confidence
-        ok, reason = confidence >= threshold, ""
-        if not passages:
-            reason = "no passage was retrieved"
-        elif not ok:
-            reason = (f"confidence {confidence:.2f} that the passages answer it is below "
-                      f"RAG_MIN_CONFIDENCE {threshold:.2f}")
-        result = AnswerResult(question=inp["question"], standalone=inp["standalone"],
-                              answer="", abstained=not ok, confidence=round(confidence, 4),
-                              generator=self.generator.name)
-        if ok:
-            draft = []
-            for piece in self.generator.stream(Context(inp["standalone"], passages,
-                                                       inp["ranked"])):
-                draft.append(piece)
-                yield {"type": "token", "text": piece}
-            text = "".join(draft)
-            if fold(NOT_FOUND) in fold(text):
-                ok, reason = False, "the model found no answer in the passages"
-                text = ""
-            checked = verify(text, passages)
-            result.answer, result.citations = checked.text, checked.citations
-            result.unsupported = checked.unsupported
-            if ok and not checked.text:
-                ok, reason = False, "no sentence of the draft answer was supported by a passage"
-        if not ok:
-            result.abstained, result.reason = True, reason
-            result.answer = f"{ABSTAIN} ({reason})."
-            result.citations = []
-            result.closest = _closest(passages, inp["ranked"])
-        result.seconds = time.perf_counter() - inp["started"]
-        yield {"type": "final", "result": result}
+        return RunnableLambda(retrieve) | RunnableLambda(assess_)
 
     def stream(self, question: str, history: list[dict] | None = None, k: int | None = None,
                sources: list[str] | None = None) -> Iterator[dict]:
@@ -152,12 +145,14 @@ class Pipeline:
             raise IndexNotFoundError(
                 f"The index is empty: add documents to {self.settings.sources_dir} and run "
                 "`rag index`.")
+        started = time.perf_counter()
         indexed = list(self.reader.sources())
+        condensed = self._condense(question, history)  # the follow-up as it stands alone
         intent = detect(question, indexed, embed=self.vectors)
         if history and intent.kind == Kind.FACT and len(question.split()) <= 6:
             # "Tell me more" (a summary of what the last question was about), "And Ma?"
             # after a summary or a comparison: the kind of what it stands for
-            intent = detect(self._condense(question, history))
+            intent = detect(condensed)
             intent.files = named_files(question, indexed)
         if intent.kind != Kind.FACT:  # only these are scoped by the files a question names
             missing = unknown_files(question, indexed)
@@ -167,12 +162,112 @@ class Pipeline:
                 yield {"type": "final", "result": AnswerResult(
                     question=question, standalone=question, answer=f"{ABSTAIN} ({reason}).",
                     abstained=True, reason=reason, confidence=None,
-                    kind=intent.kind.answered_as,
-                    generator=self.generator.name)}
+                    kind=intent.kind.answered_as, generator=self.generator.name)}
                 return
-            yield from self._whole(question, history, intent, k, sources)
-            return
-        yield from self.chain(k, sources).stream({"question": question, "history": history})
+        drafted = self._drafted(searchable(condensed), intent, k, sources)
+        yield from self._answer(question, drafted, started)
+
+    def _drafted(self, standalone: str, intent: Intent, k: int | None,
+                 sources: list[str] | None) -> Drafted:
+        """The draft of the question's kind; a whole-document draft whose confidence is
+        below RAG_MIN_CONFIDENCE (a list nobody can vouch for) is answered as a fact."""
+        if intent.kind == Kind.FACT:
+            return self._fact(standalone, k, sources)
+        draft = self.draft(standalone, intent, k, sources)
+        if draft.confidence is not None and draft.confidence < self.settings.min_confidence:
+            return self._fact(standalone, k, sources)
+        return self._whole(standalone, draft)
+
+    def _fact(self, standalone: str, k: int | None, sources: list[str] | None) -> Drafted:
+        """A fact: the passages retrieval finds, gated by the confidence that they answer
+        it; the generator writes from them."""
+        inp = self.chain(k, sources).invoke({"standalone": standalone})
+        passages, ranked, confidence = inp["passages"], inp["ranked"], inp["confidence"]
+        threshold, gate = self.settings.min_confidence, ""
+        if not passages:
+            gate = "no passage was retrieved"
+        elif confidence < threshold:
+            gate = (f"confidence {confidence:.2f} that the passages answer it is below "
+                    f"RAG_MIN_CONFIDENCE {threshold:.2f}")
+        context = Context(inp["standalone"], passages, ranked)
+
+        def check(text: str) -> tuple[Verified, str]:
+            if fold(NOT_FOUND) in fold(text):
+                return verify("", passages), "the model found no answer in the passages"
+            checked = verify(text, passages)
+            return checked, "" if checked.text else \
+                "no sentence of the draft answer was supported by a passage"
+
+        return Drafted("factoid", inp["standalone"], round(confidence, 4), gate,
+                       [Writer(lambda note: self.generator.stream(context), check)],
+                       closest=_closest(passages, ranked))
+
+    def _whole(self, standalone: str, draft: Draft) -> Drafted:
+        """A whole-document answer: the draft's own sentences, cited; an overview may be
+        rewritten by an LLM generator first, kept only if it holds up against them."""
+        passages = draft.passages()
+
+        def extractive(note: str) -> Iterator[str]:
+            yield draft.text() + (f"\n_Extractive summary: {note}._" if note else "")
+
+        def check(text: str) -> tuple[Verified, str]:
+            return verify(text, passages, frames=True), ""
+
+        writers = [Writer(extractive, check)]
+        if passages and draft.kind == "overview" and self.generator.streams_tokens:
+            sentences = draft.sentence_passages()
+
+            def summary(note: str) -> Iterator[str]:
+                return self.generator.stream(Context(standalone, sentences, [], "summary"))
+
+            def holds(text: str) -> tuple[Verified, str]:
+                written = verify(text, sentences)
+                kept = len(claims(written.text)) if written.text else 0
+                if written.text and kept >= written.unsupported:
+                    written.text = f"{draft.heading}\n{written.text}"
+                    return written, ""
+                return written, (f"the model's summary did not hold up against the sources "
+                                 f"({written.unsupported} of {kept + written.unsupported} "
+                                 "sentences unsupported): these are the document's own "
+                                 "sentences")
+
+            writers.insert(0, Writer(summary, holds))
+        notes = [g.note.rstrip(".") for g in draft.groups if g.note]  # "No person is named"
+        empty = "; ".join(n[:1].lower() + n[1:] for n in notes) or \
+            "no sentence of the sources fits this question"
+        return Drafted(draft.kind, standalone, draft.confidence, "", writers, empty=empty)
+
+    def _answer(self, question: str, drafted: Drafted, started: float) -> Iterator[dict]:
+        """The one loop: write (streaming tokens), verify, then answer or abstain. A writer
+        whose draft does not hold up hands over to the next, which is told why."""
+        result = AnswerResult(question=question, standalone=drafted.standalone, answer="",
+                              abstained=False, confidence=drafted.confidence,
+                              kind=drafted.kind, generator=self.generator.name)
+        reason, checked = drafted.gate, None
+        if not reason:
+            note = ""
+            for writer in drafted.writers:
+                pieces = []
+                for piece in writer.write(note):
+                    pieces.append(piece)
+                    yield {"type": "token", "text": piece}
+                checked, reason = writer.check("".join(pieces))
+                if not reason:
+                    break
+                note = reason
+            result.unsupported = checked.unsupported
+            if not reason:
+                result.answer, result.citations = checked.text, checked.citations
+                result.reason = note  # why an earlier writer's draft was not kept
+                if not result.citations:
+                    reason = note or drafted.empty
+        if reason:
+            result.abstained, result.reason = True, reason
+            result.answer = f"{ABSTAIN} ({reason})."
+            result.citations = []
+            result.closest = drafted.closest
+        result.seconds = time.perf_counter() - started
+        yield {"type": "final", "result": result}
 
     # -- whole documents -----------------------------------------------------------------
 
@@ -240,81 +335,42 @@ class Pipeline:
 
     def draft(self, question: str, intent: Intent, k: int | None = None,
               sources: list[str] | None = None) -> Draft:
-        """The extractive draft of a whole-document answer. Its scope: the source filter,
-        else the files the question names, else every indexed file."""
-        indexed = list(self.reader.sources())
-        files = list(sources or intent.files or indexed)
-        k = k or self.settings.top_k
-        if isinstance(intent, TopicSummary):
-            topic = self._spelled(intent.topic, files)
-            return topic_draft(topic, *self._search(topic, files, 2 * k), files,
-                               vouched=intent.vouched)
-        if isinstance(intent, Overview):
-            _, kw = self.reader.current()
-            return overview_draft(files, self.reader.chunks_of, self.document_vectors,
-                                  idf_of(kw.doc_freq, kw.n_docs), intent.part,
-                                  asked_count(question))
-        if isinstance(intent, Comparison):
-            sides = [self._spelled(s, files) for s in intent.sides]  # "NDB" as written
-            return comparison_draft(sides, intent.aspect, files,
-                                    lambda q, f: self._search(q, f, max(k, 8))[:2], intent.by)
-        if isinstance(intent, RollCall) and intent.names != Names.ANY:  # the people,
-            # organisations, places or dates named
-            return names_draft(files, self.reader.chunks_of, intent.names,
-                               self._spelled(intent.topic, files) if intent.topic else "",
-                               asked_place_kind(question) if intent.names == Names.PLACES else
-                               asked_person_kind(question) if intent.names == Names.PEOPLE
-                               else None)
-        return list_draft(*self._search(question, files, 2 * k), files, question)
+        """The extractive draft of a whole-document answer, by the drafter of its kind
+        (WHOLE_DRAFTERS). Its scope: the source filter, else the files the question names,
+        else every indexed file."""
+        files = list(sources or intent.files or self.reader.sources())
+        drafter = getattr(self, WHOLE_DRAFTERS[intent.kind])
+        return drafter(question, intent, files, k or self.settings.top_k)
 
-    def _whole(self, question: str, history: list[dict] | None, intent: Intent, k: int | None,
-               sources: list[str] | None) -> Iterator[dict]:
-        started = time.perf_counter()
-        standalone = searchable(self._condense(question, history))
-        draft = self.draft(standalone, intent, k, sources)
-        if draft.confidence is not None and draft.confidence < self.settings.min_confidence:
-            # a list nobody can vouch for is answered like any fact: here, an abstention
-            yield from self.chain(k, sources).stream({"question": question,
-                                                      "history": history})
-            return
-        passages = draft.passages()
-        result = AnswerResult(question=question, standalone=standalone, answer="",
-                              abstained=False, confidence=draft.confidence, kind=draft.kind,
-                              generator=self.generator.name)
-        checked = None
-        if passages and draft.kind == "overview" and self.generator.streams_tokens:
-            # an LLM writes the summary from the chosen sentences; it must hold up
-            sentences = draft.sentence_passages()
-            pieces = []
-            for piece in self.generator.stream(Context(standalone, sentences, [], "summary")):
-                pieces.append(piece)
-                yield {"type": "token", "text": piece}
-            written = verify("".join(pieces), sentences)
-            kept = len(claims(written.text)) if written.text else 0
-            if written.text and kept >= written.unsupported:
-                checked = written
-                checked.text = f"{draft.heading}\n{written.text}"
-            else:
-                result.reason = (f"the model's summary did not hold up against the sources "
-                                 f"({written.unsupported} of {kept + written.unsupported} "
-                                 "sentences unsupported): these are the document's own "
-                                 "sentences")
-        if checked is None:
-            text = draft.text()
-            if result.reason:
-                text += f"\n_Extractive summary: {result.reason}._"
-            yield {"type": "token", "text": text}
-            checked = verify(text, passages, frames=True)
-        result.answer, result.citations = checked.text, checked.citations
-        result.unsupported = checked.unsupported
-        if not result.citations:
-            result.abstained = True
-            notes = [g.note.rstrip(".") for g in draft.groups if g.note]  # "No person is named"
-            result.reason = (result.reason or "; ".join(n[:1].lower() + n[1:] for n in notes)
-                             or "no sentence of the sources fits this question")
-            result.answer = f"{ABSTAIN} ({result.reason})."
-        result.seconds = time.perf_counter() - started
-        yield {"type": "final", "result": result}
+    def _overview_draft(self, question: str, intent: Overview, files: list[str],
+                        k: int) -> Draft:
+        _, kw = self.reader.current()
+        return overview_draft(files, self.reader.chunks_of, self.document_vectors,
+                              idf_of(kw.doc_freq, kw.n_docs), intent.part,
+                              asked_count(question))
+
+    def _topic_draft(self, question: str, intent: TopicSummary, files: list[str],
+                     k: int) -> Draft:
+        topic = self._spelled(intent.topic, files)
+        return topic_draft(topic, *self._search(topic, files, 2 * k), files,
+                           vouched=intent.vouched)
+
+    def _comparison_draft(self, question: str, intent: Comparison, files: list[str],
+                          k: int) -> Draft:
+        sides = [self._spelled(s, files) for s in intent.sides]  # "NDB" as written
+        return comparison_draft(sides, intent.aspect, files,
+                                lambda q, f: self._search(q, f, max(k, 8))[:2], intent.by)
+
+    def _roll_call_draft(self, question: str, intent: RollCall, files: list[str],
+                         k: int) -> Draft:
+        if intent.names == Names.ANY:  # the best sentences of a wider search
+            return list_draft(*self._search(question, files, 2 * k), files, question)
+        return names_draft(files, self.reader.chunks_of, intent.names,  # the people,
+                           # organisations, places or dates named
+                           self._spelled(intent.topic, files) if intent.topic else "",
+                           asked_place_kind(question) if intent.names == Names.PLACES else
+                           asked_person_kind(question) if intent.names == Names.PEOPLE
+                           else None)
 
     def ask(self, question: str, history: list[dict] | None = None, k: int | None = None,
             sources: list[str] | None = None) -> AnswerResult:

@@ -48,7 +48,7 @@ test: $(STAMP) browser ocr
 
 # The README's pictures (docs/*.png), taken by the browser tests; `make test` leaves docs/ alone.
 screenshots: $(STAMP) browser ocr
-	$(PY) -m pytest tests/test_browser.py -q --screenshots=docs
+	$(PY) -m pytest tests/serve/test_browser.py -q --screenshots=docs
 
 clean:
 	rm -rf $(VENV) index/chroma index/bm25 index/keyword index/manifest-*.sqlite index/ocr index/sentences index/last_sync.json

@@ -203,7 +203,7 @@ PAPER_PAGES = [
 
 def make_paper_pdf(path: Path, title: str = "Keeper Records") -> Path:
     """A 3-page US-Letter paper, one column at x=72, Vera 11 pt body on 14 pt leading from
-    y=700 down. What is where (tests/test_layout.py relies on it):
+    y=700 down. What is where (tests/ingest/test_layout.py relies on it):
 
     - every page: the running header PAPER_HEADER at y=770 (9 pt) and its page number
       alone at y=40 (9 pt): furniture;

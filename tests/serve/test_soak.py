@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration  # each test indexes or serves for real
 REQUESTS = 1000
 WARM_UP = 100
 GROWTH_MB = 50
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def rss_mb(pid: int) -> float:

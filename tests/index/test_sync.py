@@ -1,67 +1,31 @@
-"""Indexer: incremental, atomic syncs of the sources folder, locally and on a Chroma server."""
+"""Syncs: add, change, delete, no-op, settings refused, readers and the lock, precision, rebuilds."""
 
 from __future__ import annotations
 
-import json
-import random
-import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 
 from conftest import make_pdf, snapshot, subprocess_env, write
-from rag.ingest.chunking import chunk_documents
 from rag.config import Settings
-from rag.embeddings import MAX_TOKENS, count_tokens, get_embeddings
-from rag.errors import IndexBusyError, IndexMismatchError, IndexNotFoundError, RagError
+from rag.embeddings import get_embeddings
+from rag.errors import IndexBusyError, IndexMismatchError, RagError
 from rag.ingest.layout import plain
 from rag.index.indexer import IndexLock, index_config, scan_sources, sync
-from rag.ingest.loaders import load_file
-from rag.index.manifest import Manifest
 from rag.index.store import ChunkStore
 
+from indexing import CORPUS, body, dense_top, expected_chunks, manifest, write_corpus
+
 pytestmark = pytest.mark.integration  # each test indexes or serves for real
-
-CORPUS = {
-    "alpha.txt": "Alpha notes: the aardvark digs its burrow near the river bank.",
-    "guide.md": "# Guide\n\nThe guide explains how the bobcat hunts at dusk.",
-    "deep/nested/gamma.txt": "Gamma describes the capybara colony that lives by the lake.",
-}
-
-
-def write_corpus(sources, corpus=CORPUS) -> None:
-    for name, text in corpus.items():
-        write(sources / name, text)
-
-
-def expected_chunks(settings: Settings, names) -> int:
-    """Chunks the given source files make, counted without the indexer."""
-    return sum(len(list(chunk_documents(load_file(settings.sources_dir / n, n),
-                                        settings.chunk_size, settings.chunk_overlap,
-                                        MAX_TOKENS, count_tokens)))
-               for n in names)
 
 
 def vectors(settings: Settings, name: str, ids: list[str]) -> dict[str, list[float]]:
     col = ChunkStore(settings).client.get_collection(name, embedding_function=None)
     got = col.get(ids=ids, include=["embeddings"])
     return {cid: [float(x) for x in vec] for cid, vec in zip(got["ids"], got["embeddings"])}
-
-
-def manifest(settings: Settings) -> Manifest:
-    return Manifest(settings.index_dir, settings.collection)
-
-
-def dense_top(settings: Settings, query: str):
-    """The live index's nearest chunk to the query (a Document)."""
-    store = ChunkStore(settings)
-    [(doc, _score)] = store.search(manifest(settings).active(),
-                                   get_embeddings().embed_query(query), k=1)
-    return doc
 
 
 def test_scan_sources_uses_relative_paths_and_skips_hidden(sources):
@@ -227,96 +191,6 @@ def test_indexes_with_overlapping_prefixes_leave_each_other_alone(backend, sourc
     assert after.bm25_sources("bobcat") == {"guide.md"}
 
 
-# -- killed half-way ------------------------------------------------------------------------
-
-WORDS = ("apple banana cherry damson elder fig grape hazel iris juniper kale lime mango "
-         "nutmeg olive pear quince radish sage thyme").split()
-
-
-def body(i: int) -> str:
-    """Three paragraphs of about 160 chars (a chunk each at size 200), tagged File<i>."""
-    rng = random.Random(i)
-    return "\n\n".join(f"File{i:03d} part {j}: " + " ".join(rng.choices(WORDS, k=24)) + "."
-                       for j in range(3))
-
-
-def _start_index(tmp_path, settings: Settings):
-    """`rag index` in a child process (one chunk a batch, so 32 a write and time to kill
-    it); (the process, its log file open for writing)."""
-    out = (tmp_path / "child.log").open("wb")
-    child = subprocess.Popen([sys.executable, "-m", "rag", "index", "--json", "-q"],
-                             cwd=tmp_path, env=subprocess_env(settings, RAG_EMBED_BATCH_SIZE="1"),
-                             stdout=out, stderr=out)
-    return child, out
-
-
-def _kill_when(child, out, far_enough, seconds: float = 300) -> None:
-    """SIGKILL the child once far_enough() (asked every 0.1 s) says so, or when it ends or
-    time runs out; then close its log."""
-    deadline = time.monotonic() + seconds
-    try:
-        while child.poll() is None and time.monotonic() < deadline and not far_enough():
-            time.sleep(0.1)
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        out.close()
-
-
-def test_killed_sync_keeps_the_old_index_and_resumes(tmp_path, sources):
-    settings = Settings(sources_dir=sources, index_dir=tmp_path / "index",
-                        chunk_size=200, chunk_overlap=20, embed_batch_size=1)
-    base = {f"base{i}.txt": body(i) for i in range(3)}
-    write_corpus(sources, base)
-    sync(settings)
-    before = snapshot(settings)
-    more = {f"more{i:03d}.txt": body(i) for i in range(3, 83)}
-    write_corpus(sources, more)
-    new_chunks = expected_chunks(settings, more)
-
-    child, out = _start_index(tmp_path, settings)
-    store, rows, reader = ChunkStore(settings), 0, None
-
-    def far_enough() -> bool:
-        nonlocal rows, reader
-        rows = store.count(before.active)  # the sync writes into the live collection
-        if rows > before.count and reader is None:
-            reader = snapshot(settings)  # another process is writing the next state now
-        return rows >= before.count + new_chunks * 0.6
-
-    _kill_when(child, out, far_enough)
-    assert child.returncode == -signal.SIGKILL, (
-        f"the sync ended (exit {child.returncode}) before it could be killed:\n"
-        + (tmp_path / "child.log").read_text(errors="replace")[-2000:])
-    assert rows > before.count, "killed before anything new was stored"
-    assert reader is not None and (reader.active, reader.ids) == (before.active, before.ids)
-
-    # the killed sync's rows are invisible: the previous index is whole and searchable
-    killed = snapshot(settings)
-    assert killed.active == before.active and killed.ids == before.ids
-    assert killed.count > before.count  # its rows are there, not live
-    assert killed.bm25_sources("File001") == {"base1.txt"}
-    assert killed.bm25_sources("File050") == set()
-    assert len(Manifest(settings.index_dir, settings.collection).pending()) == len(more)
-    probe = next(iter(before.docs.values()))
-    assert dense_top(settings, probe.page_content).id == probe.id
-    staged = store.ids(before.active)
-
-    # the next sync finishes the job, embedding only what the killed one had not stored
-    report = sync(settings)
-    assert report.added == sorted(more) and sorted(report.unchanged) == sorted(base)
-    assert report.failed == [] and report.chunks == before.count + new_chunks
-    final = snapshot(settings)
-    assert final.active == before.active
-    assert final.count == final.keyword_rows == len(final.ids) == report.chunks
-    assert report.embedded == len(final.ids - staged) < new_chunks
-    assert final.bm25_sources("File050") == {"more050.txt"}
-    probe = next(d for d in final.docs.values() if d.metadata["source"] == "more060.txt")
-    assert dense_top(settings, probe.page_content).id == probe.id
-    assert json.loads((settings.index_dir / "last_sync.json").read_text())["added"] == len(more)
-    assert Manifest(settings.index_dir, settings.collection).pending() == []
-
-
 def test_missing_sources_folder_is_refused_and_keeps_the_index(settings, sources, tmp_path):
     write_corpus(sources)
     sync(settings)
@@ -325,138 +199,6 @@ def test_missing_sources_folder_is_refused_and_keeps_the_index(settings, sources
     with pytest.raises(RagError, match="does not exist"):
         sync(moved)
     assert snapshot(settings).ids == before.ids
-
-
-def test_a_killed_first_build_is_resumed(tmp_path, sources):
-    settings = Settings(sources_dir=sources, index_dir=tmp_path / "index",
-                        chunk_size=200, chunk_overlap=20, embed_batch_size=1)
-    corpus = {f"f{i:03d}.txt": body(i) for i in range(60)}
-    write_corpus(sources, corpus)
-    total = expected_chunks(settings, corpus)
-    child, out = _start_index(tmp_path, settings)
-    man, store, rows = Manifest(settings.index_dir, settings.collection), None, 0
-
-    def far_enough() -> bool:
-        nonlocal store, rows
-        staging = man.state().get("staging") if man.exists() else None
-        if staging:
-            store = store or ChunkStore(settings)
-            rows = store.count(staging)
-        return rows >= total * 0.5
-
-    _kill_when(child, out, far_enough)
-    assert child.returncode == -signal.SIGKILL and rows > 0
-    assert man.state()["collection"] is None  # nothing is live: readers see no index
-    with pytest.raises(IndexNotFoundError):
-        man.live()
-    (sources / "f001.txt").unlink()  # gone before the resume: its stored rows must go too
-    report = sync(settings)
-    final = snapshot(settings)
-    assert report.chunks == len(final.ids) == final.count == final.keyword_rows
-    assert report.embedded < report.chunks and "f001.txt" not in final.sources()
-    assert final.bm25_sources("File001") == set()
-
-
-# -- the manifest: kill points, orphans, what a change costs -----------------------------------
-
-STOP_CHILD = """
-import os, sys, time
-import rag.index.indexer as indexer
-import rag.index.manifest as manifest
-
-def stop(*args, **kwargs):
-    open(os.environ["STOP_FLAG"], "w").write("stopped")
-    time.sleep(600)
-
-if os.environ["STOP_AT"] == "before-flip":
-    manifest.Manifest.flip = stop
-else:
-    indexer.delete_superseded = stop
-from rag.config import load_settings
-
-indexer.sync(load_settings())
-"""
-
-BEFORE = {"keep.txt": "Keep: the okapi grazes in the forest shade.",
-          "change.txt": "Change, first edition: the quokka smiles at tourists.",
-          "gone.txt": "Gone soon: the pangolin rolls into a scaly ball."}
-
-
-def _retrieved_once(settings, snap) -> None:
-    """A reader's hybrid search returns every live chunk once, and nothing else."""
-    from rag.retrieve.retrieval import HybridRetriever, IndexReader
-
-    docs = HybridRetriever(reader=IndexReader(settings), k=20).invoke(
-        "okapi quokka axolotl pangolin narwhal forest tourists limbs scaly tusk")
-    assert sorted(d.id for d in docs) == sorted(snap.ids)
-    for doc in docs:
-        assert snap.files[doc.metadata["source"]].hash == doc.metadata["hash"]
-
-
-def _visible_once(snap) -> None:
-    """Every file of the snapshot is seen in exactly one version, by both indexes."""
-    for source, rec in snap.files.items():
-        hashes = {d.metadata["hash"] for d in snap.docs.values() if d.metadata["source"] == source}
-        assert hashes == {rec.hash}, source
-    assert len(snap.keyword.ids) == len(set(snap.keyword.ids)) == len(snap.ids)
-    assert set(snap.keyword.ids) == snap.ids
-
-
-@pytest.mark.parametrize("stop_at,delete_new", [("before-flip", False), ("after-flip", False),
-                                                ("before-flip", True)])
-def test_sync_killed_around_the_flip(backend, sources, tmp_path, stop_at, delete_new):
-    settings = backend()
-    write_corpus(sources, BEFORE)
-    sync(settings)
-    before = snapshot(settings)
-    write(sources / "change.txt", "Change, second edition: the axolotl regrows its limbs.")
-    (sources / "gone.txt").unlink()
-    write(sources / "new.txt", "New: the narwhal tusk is a tooth.")
-    flag = tmp_path / "stopped"
-    env = subprocess_env(settings, STOP_AT=stop_at, STOP_FLAG=str(flag))
-    if settings.chroma_host:
-        env.update(RAG_CHROMA_HOST=settings.chroma_host, RAG_CHROMA_PORT=str(settings.chroma_port),
-                   RAG_COLLECTION=settings.collection)
-    out = (tmp_path / "child.log").open("wb")
-    child = subprocess.Popen([sys.executable, "-c", STOP_CHILD], cwd=tmp_path, env=env,
-                             stdout=out, stderr=out)
-    try:
-        deadline = time.monotonic() + 300
-        while not flag.exists() and child.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert flag.exists(), (tmp_path / "child.log").read_text(errors="replace")[-2000:]
-        paused = snapshot(settings)  # the writer is stopped at that point, still running
-        _retrieved_once(settings, paused)
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        out.close()
-    killed = snapshot(settings)
-    _retrieved_once(settings, killed)
-    for snap in (paused, killed):
-        _visible_once(snap)
-        assert snap.count > len(snap.ids)  # rows that are not live are there, unseen
-        if stop_at == "before-flip":  # all of the old state, none of the new
-            assert snap.ids == before.ids and set(snap.files) == set(BEFORE)
-            assert snap.bm25_sources("pangolin") == {"gone.txt"}
-            assert snap.bm25_sources("narwhal axolotl") == set()
-        else:  # all of the new state, none of the old
-            assert set(snap.files) == {"keep.txt", "change.txt", "new.txt"}
-            assert snap.bm25_sources("pangolin quokka") == set()
-            assert snap.bm25_sources("narwhal axolotl") == {"new.txt", "change.txt"}
-
-    if delete_new:
-        (sources / "new.txt").unlink()
-    report = sync(settings)  # finishes the work and removes the orphans
-    assert report.embedded == 0  # the killed sync had embedded all of it
-    final = snapshot(settings)
-    _visible_once(final)
-    _retrieved_once(settings, final)
-    wanted = {"keep.txt", "change.txt"} | (set() if delete_new else {"new.txt"})
-    assert set(final.files) == final.sources() == wanted
-    assert final.count == final.keyword_rows == len(final.ids) == report.chunks
-    assert Manifest(settings.index_dir, settings.collection).pending() == []
-    assert final.bm25_sources("narwhal") == (set() if delete_new else {"new.txt"})
 
 
 def test_an_unchanged_file_is_neither_embedded_nor_written_again(settings, sources,
@@ -593,93 +335,6 @@ def test_a_change_that_keeps_some_chunks_keeps_them_live(tmp_path, sources):
     assert set(after.files["three.txt"].ids) == after.ids  # every listed chunk is there
     assert after.count == after.keyword_rows == report.chunks == 3
     assert after.bm25_sources("okapi") == {"three.txt"}
-
-
-def _age(path, seconds: float) -> None:
-    """Set a file's modification time `seconds` into the past (as if written back then)."""
-    import os
-
-    t = time.time() - seconds
-    os.utime(path, (t, t))
-
-
-def _hashed_files(monkeypatch) -> list[str]:
-    """Record the files the indexer reads to hash from now on."""
-    import rag.index.indexer
-
-    read: list[str] = []
-    real = rag.index.indexer.file_digest
-    monkeypatch.setattr(rag.index.indexer, "file_digest", lambda p: read.append(p.name) or real(p))
-    return read
-
-
-def test_a_file_whose_stamp_is_unchanged_is_not_read_again(settings, sources, monkeypatch):
-    write_corpus(sources)
-    for name in CORPUS:
-        _age(sources / name, 60)
-    sync(settings)
-    read = _hashed_files(monkeypatch)
-    write(sources / "alpha.txt", "Alpha notes: the armadillo digs its burrow by the road.")
-    report = sync(settings)
-    assert report.changed == ["alpha.txt"] and read == ["alpha.txt"]
-    read.clear()
-    assert sync(settings).summary()["unchanged"] == 3 and read == ["alpha.txt"]  # still new
-    _age(sources / "alpha.txt", 60)
-    read.clear()
-    assert sync(settings).summary()["unchanged"] == 3 and read == ["alpha.txt"]  # new stamp
-    read.clear()
-    assert sync(settings).summary()["unchanged"] == 3 and read == []
-    assert sync(settings, checksum=True).summary()["unchanged"] == 3 and len(read) == 3
-
-
-PELICAN = "The pelican fishes in the bay at dawn."
-PENGUIN = "The penguin fishes in the bay at dawn."  # the same length
-
-
-def _indexed_then_rewritten(settings, sources, new_text: str, aged: bool = True,
-                            remove_first: bool = False) -> None:
-    """a.txt indexed (its time 60 s back when aged), then given new_text while keeping
-    its old modification time, as `cp -p` of another version would (removed and synced
-    in between when remove_first)."""
-    import os
-
-    write(sources / "a.txt", PELICAN)
-    if aged:
-        _age(sources / "a.txt", 60)
-    sync(settings)
-    stat = (sources / "a.txt").stat()
-    if remove_first:
-        (sources / "a.txt").unlink()
-        assert sync(settings).removed == ["a.txt"]
-        assert "a.txt" not in manifest(settings).stamps()
-    write(sources / "a.txt", new_text)
-    os.utime(sources / "a.txt", ns=(stat.st_atime_ns, stat.st_mtime_ns))
-
-
-def test_a_change_that_keeps_size_and_time_is_caught_while_the_stamp_is_fresh(settings,
-                                                                               sources):
-    """A file rewritten in the same clock tick it was hashed in (same size, same time) must
-    not hide behind its stamp: stamps are trusted only for files older than the hashing."""
-    _indexed_then_rewritten(settings, sources, PENGUIN, aged=False)
-    assert sync(settings).changed == ["a.txt"]
-    assert "penguin" in dense_top(settings, "penguin fishing").page_content
-
-
-def test_checksum_catches_a_change_that_kept_an_old_stamp(settings, sources):
-    _indexed_then_rewritten(settings, sources, PENGUIN)
-    assert sync(settings).summary()["changed"] == 0  # the documented limit of stamps
-    assert sync(settings, checksum=True).changed == ["a.txt"]
-
-
-def test_a_removed_file_forgets_its_stamp(settings, sources):
-    _indexed_then_rewritten(settings, sources, PENGUIN, remove_first=True)  # back, same stamp
-    sync(settings)
-    assert "penguin" in dense_top(settings, "penguin fishing").page_content
-
-
-def test_a_change_of_size_is_caught_even_with_the_old_time(settings, sources):
-    _indexed_then_rewritten(settings, sources, "The emperor penguin fishes in the bay at dawn.")
-    assert sync(settings).changed == ["a.txt"]
 
 
 def test_exact_dense_search_is_brute_force_over_the_live_vectors(settings, sources):

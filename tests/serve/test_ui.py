@@ -14,7 +14,7 @@ from conftest import SECOND, index_sample
 from rag.serve import render
 from rag.compose.citations import Citation
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # -- rag.serve.render ------------------------------------------------------------------------------

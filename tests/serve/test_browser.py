@@ -31,7 +31,7 @@ from rag.ingest import pdf  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.compose.generators.extractive import ExtractiveGenerator  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEED_QA = Path("/work/shared/eval/seed_qa_dev.jsonl")
 SEED = {item["id"]: item for item in (json.loads(line) for line in
                                       SEED_QA.read_text().splitlines() if line.strip())

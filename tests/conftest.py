@@ -27,9 +27,12 @@ from rag.index.store import ChunkStore
 ROOT = Path(__file__).resolve().parents[1]
 
 
+pytest_plugins = ["sample_index"]  # the sample index, pipeline and two_files fixtures
+
 # Fixtures that give a test an indexed pipeline (a real index, the embedding model, a server
 # or an LLM): such tests are marked "integration" (`pytest -m "not integration"`: the rest).
-INTEGRATION = {"pipeline", "indexed", "two_files", "served", "backend", "keyed_server",
+INTEGRATION = {"pipeline", "sample_settings", "indexed", "two_files", "served", "backend",
+               "keyed_server",
                "openai_server", "chroma_server", "server"}
 
 
@@ -142,6 +145,22 @@ def index_sample(root: Path, extra: dict[str, str] | None = None, **overrides) -
     settings = Settings(sources_dir=root / "sources", index_dir=root / "index", **overrides)
     assert not sync(settings).failed
     return settings
+
+
+def sentences_of(*texts: str):
+    """Sentences of one chunk holding the texts, one after the other (the first opens a
+    paragraph), as rag.ingest.sentences.Sentence."""
+    from langchain_core.documents import Document
+
+    from rag.ingest.sentences import Sentence
+
+    body = " ".join(texts)
+    chunk = Document(page_content=body, metadata={"start": 0, "end": len(body)})
+    out, at = [], 0
+    for text in texts:
+        out.append(Sentence(chunk, (at, at + len(text)), not out))
+        at += len(text) + 1
+    return out
 
 
 # -- fixture documents -----------------------------------------------------------------------

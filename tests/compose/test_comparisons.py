@@ -4,22 +4,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from conftest import index_sample
 
-from rag.compose.answer import Pipeline
 from rag.compose.citations import claims, is_frame
 from rag.evaluation import unsupported_sentences
-
-
-@pytest.fixture(scope="module")
-def settings(tmp_path_factory):
-    return index_sample(tmp_path_factory.mktemp("whole"))
-
-
-@pytest.fixture(scope="module")
-def pipeline(settings) -> Pipeline:
-    return Pipeline(settings, "extractive")
 
 
 def test_a_three_way_comparison_has_a_cited_group_per_side(pipeline):

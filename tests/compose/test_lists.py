@@ -4,34 +4,12 @@ from __future__ import annotations
 
 
 import pytest
-from conftest import SAMPLE, index_sample
+from conftest import SAMPLE
 
-from rag.compose.answer import Pipeline
 from rag.compose.citations import claims, is_frame
 from rag.evaluation import unsupported_sentences
 from rag.understand.intent import detect
 from rag.understand.rewrite import searchable
-
-
-OKAPI = ("Okapi notes: the okapi lives in the Ituri rainforest of the Congo. It feeds on the "
-         "leaves of more than a hundred plant species. Its striped legs make it hard to see "
-         "in the forest. Okapis are shy and live alone.\n")
-
-
-@pytest.fixture(scope="module")
-def settings(tmp_path_factory):
-    return index_sample(tmp_path_factory.mktemp("whole"))
-
-
-@pytest.fixture(scope="module")
-def pipeline(settings) -> Pipeline:
-    return Pipeline(settings, "extractive")
-
-
-@pytest.fixture(scope="module")
-def two_files(tmp_path_factory) -> Pipeline:
-    settings = index_sample(tmp_path_factory.mktemp("two"), {"okapi-notes.txt": OKAPI})
-    return Pipeline(settings, "extractive")
 
 
 def test_a_list_of_what_is_mentioned_searches_for_the_things_not_the_mentioning(pipeline):

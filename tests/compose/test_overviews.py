@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import ROOT, SAMPLE, index_sample
+from conftest import ROOT, SAMPLE
 from langchain_core.documents import Document
 
 from rag.compose.answer import Pipeline
@@ -18,27 +18,6 @@ from rag.understand.documents import unknown_files
 from rag.understand.intent import detect
 from rag.ingest.sentences import document_sentences
 from rag.text import dangles
-
-
-OKAPI = ("Okapi notes: the okapi lives in the Ituri rainforest of the Congo. It feeds on the "
-         "leaves of more than a hundred plant species. Its striped legs make it hard to see "
-         "in the forest. Okapis are shy and live alone.\n")
-
-
-@pytest.fixture(scope="module")
-def settings(tmp_path_factory):
-    return index_sample(tmp_path_factory.mktemp("whole"))
-
-
-@pytest.fixture(scope="module")
-def pipeline(settings) -> Pipeline:
-    return Pipeline(settings, "extractive")
-
-
-@pytest.fixture(scope="module")
-def two_files(tmp_path_factory) -> Pipeline:
-    settings = index_sample(tmp_path_factory.mktemp("two"), {"okapi-notes.txt": OKAPI})
-    return Pipeline(settings, "extractive")
 
 
 def _candidates(texts: list[str], scores: tuple[float, ...] = ()) -> tuple[list, Document]:
@@ -78,7 +57,7 @@ def test_a_whole_document_question_naming_a_file_not_indexed_says_so(pipeline):
     assert named.answer.startswith(f"Summary of {SAMPLE.name}:") and named.citations
 
 
-def test_every_sentence_of_the_document_once_in_order(settings, pipeline):
+def test_every_sentence_of_the_document_once_in_order(sample_settings, pipeline):
     text = SAMPLE.read_text(encoding="utf-8")
     sents = document_sentences(pipeline.reader.chunks_of(SAMPLE.name))
     starts = [s.chunk.metadata["start"] + s.span[0] for s in sents]
@@ -265,8 +244,8 @@ def test_collection_overview_says_which_files_it_covers(two_files, question):
     assert unsupported_sentences(result) == 0
 
 
-def test_a_summary_that_does_not_hold_up_falls_back_to_the_extractive_one(settings):
-    pipeline = Pipeline(settings, "extractive")
+def test_a_summary_that_does_not_hold_up_falls_back_to_the_extractive_one(sample_settings):
+    pipeline = Pipeline(sample_settings, "extractive")
     pipeline.generator = Inventing()
     result = pipeline.ask("What is this article about?")
     assert not result.abstained and "penguin" not in result.answer.lower()
@@ -274,9 +253,9 @@ def test_a_summary_that_does_not_hold_up_falls_back_to_the_extractive_one(settin
     assert result.answer.startswith(f"Summary of {SAMPLE.name}:") and result.citations
 
 
-def test_the_local_model_writes_a_verified_summary_or_falls_back(settings):
+def test_the_local_model_writes_a_verified_summary_or_falls_back(sample_settings):
     pytest.importorskip("llama_cpp", reason="the [local] extra is not installed")
-    pipeline = Pipeline(settings.model_copy(update={"llm_max_tokens": 96}), "local")
+    pipeline = Pipeline(sample_settings.model_copy(update={"llm_max_tokens": 96}), "local")
     result = pipeline.ask("What is this article about?")
     assert result.kind == "overview" and not result.abstained
     assert result.answer.startswith(f"Summary of {SAMPLE.name}:")

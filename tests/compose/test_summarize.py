@@ -5,29 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import index_sample
+from conftest import sentences_of, index_sample
 from langchain_core.documents import Document
 
+from sample_index import OKAPI
 from rag.compose.answer import Pipeline
 from rag.ingest.sentences import Sentence
 from rag.compose.summarize import (abbreviates, ending, opening, overview, side,
                                    summary_length)
 from rag.text import dangles, refers_back, sentences
-
-
-OKAPI = ("Okapi notes: the okapi lives in the Ituri rainforest of the Congo. It feeds on the "
-         "leaves of more than a hundred plant species. Its striped legs make it hard to see "
-         "in the forest. Okapis are shy and live alone.\n")
-
-
-@pytest.fixture(scope="module")
-def settings(tmp_path_factory):
-    return index_sample(tmp_path_factory.mktemp("whole"))
-
-
-@pytest.fixture(scope="module")
-def pipeline(settings) -> Pipeline:
-    return Pipeline(settings, "extractive")
 
 
 def _two(first: str) -> list[Sentence]:
@@ -55,16 +41,6 @@ def _candidates(texts: list[str], scores: tuple[float, ...] = ()) -> tuple[list,
         ranked.append(Candidate(0, (at, at + len(text)), text, np.zeros(1), np.zeros(1), score))
         at += len(text) + 1
     return ranked, passage
-
-
-def _sentences(*texts: str) -> list[Sentence]:
-    body = " ".join(texts)
-    chunk = Document(page_content=body, metadata={"start": 0, "end": len(body)})
-    out, at = [], 0
-    for text in texts:
-        out.append(Sentence(chunk, (at, at + len(text)), not out))
-        at += len(text) + 1
-    return out
 
 
 @pytest.mark.parametrize("text, leans", [
@@ -142,14 +118,14 @@ def test_summary_length_follows_the_document():
 
 
 def test_a_sentence_that_spells_out_a_term_the_text_abbreviates_again_is_favoured():
-    sents = _sentences(
+    sents = sentences_of(
         "The Cyberspace Administration of China (CAC) was brought under party control.",
         "The National Development and Reform Commission (NDRC) plans the economy.",
         "Rain fell on the coast (USA) of the Pacific Ocean (PO) that year.",
         "The CAC enforces the rules on data in the USA.")
     # CAC is used again; NDRC and PO never are; the words before "(USA)" do not spell it
     assert abbreviates(sents).tolist() == [1.0, 0.0, 0.0, 0.0]
-    again = _sentences("Rules came from the Cyberspace Administration of China (CAC), and "
+    again = sentences_of("Rules came from the Cyberspace Administration of China (CAC), and "
                        "the CAC enforces them.", "Nothing else here is said twice.")
     assert abbreviates(again).tolist() == [1.0, 0.0]  # used again in the same sentence
 

@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 
-from langchain_core.documents import Document
 
+from conftest import sentences_of
 from rag.understand.names import asked_person_kind, called, dates, organisations, people, places
-from rag.ingest.sentences import Sentence
 from rag.compose.summarize import (mentions)
-
-
-def _sentences(*texts: str) -> list[Sentence]:
-    body = " ".join(texts)
-    chunk = Document(page_content=body, metadata={"start": 0, "end": len(body)})
-    out, at = [], 0
-    for text in texts:
-        out.append(Sentence(chunk, (at, at + len(text)), not out))
-        at += len(text) + 1
-    return out
 
 
 def test_a_name_is_mentioned_as_a_name():
@@ -36,7 +25,7 @@ def test_a_name_is_mentioned_as_a_name():
 
 
 def test_people_are_told_from_places_bodies_and_products():
-    sents = _sentences(
+    sents = sentences_of(
         "The museum of the Greater Bay Area opened in the spring.",
         "Its first curator was Marie Curie, a chemist from Warsaw.",
         "She had studied with Pierre Curie in Paris.",
@@ -48,7 +37,7 @@ def test_people_are_told_from_places_bodies_and_products():
 
 
 def test_organisations_are_named_whole_with_their_acronym():
-    sents = _sentences(
+    sents = sentences_of(
         "Funding came from the National Data Bureau and the Greater Bay Area fund.",
         "The Cyberspace Administration of China (CAC) agreed.",
         "The Foundation said nothing; the national bureau was silent.",
@@ -60,7 +49,7 @@ def test_organisations_are_named_whole_with_their_acronym():
 
 
 def test_places_are_told_from_bodies_people_events_and_adjectives():
-    sents = _sentences(
+    sents = sentences_of(
         "Ma Xingrui worked in Guangdong and Zhejiang before he moved.",
         "He was party secretary of Xinjiang, a region far from southern China.",
         "The bureau in the National Data Bureau building met in the Greater Bay Area.",
@@ -73,7 +62,7 @@ def test_places_are_told_from_bodies_people_events_and_adjectives():
 
 
 def test_dates_are_listed_earliest_first_as_written():
-    sents = _sentences(
+    sents = sentences_of(
         "The bureau was set up in March 2023 after years of planning.",
         "Ma became party secretary in 2015 and governor in 2017.",
         "Reform began after 1978, and 1,204 paragraphs were written in the 1990s.",

@@ -17,11 +17,13 @@ _INITIAL = re.compile(r"(?:^|[\s(\[])[A-HJ-Z]\.$")  # a name's initial: "Alfred 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 _NAME_WORD = re.compile(r"[^\W_][\w'’\-]*")  # any alphabet: "Temür", not "Tem" and "r"
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
-_NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-                 "eleven", "twelve", "twenty", "thirty", "forty", "fifty", "hundred",
-                 "thousand", "million", "billion", "trillion", "dozen", "half", "percent"}
-_MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august",
-           "september", "october", "november", "december"}
+# Word lists every stage reads (question understanding's own are in rag/understand/lexicon.py).
+NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve twenty thirty "
+                "forty fifty hundred thousand million billion trillion dozen half").split()
+MONTHS = ("january february march april may june july august september october november "
+          "december").split()
+_NUMBER_WORDS = {*NUMBER_WORDS, "percent"}
+_MONTHS = set(MONTHS)
 STOPWORDS = frozenset("""a about above after again against all also am an and any are as at be
 because been before being below between both but by can could did do does doing down during
 each few for from further had has have having he her here hers herself him himself his how i if

@@ -15,8 +15,8 @@ from langchain_core.documents import Document
 from rag.understand.lexicon import PLACE_NOUNS, alternation, forms
 from rag.ingest.clean import clean
 from rag.ingest.layout import NOT_TEXT, REFERENCE, decode, markup, sentence_spans
-from rag.text import (STOPWORDS, fold, months, name_groups, names, negated, numbers, spelling,
-                      terms, words)
+from rag.text import (MONTHS, NUMBER_WORDS, STOPWORDS, fold, months, name_groups, names,
+                      negated, numbers, spelling, terms, words)
 
 # What kind of answer a question asks for, from its wording.
 _TYPES = [
@@ -134,14 +134,11 @@ def has_type(text: str, kind: str | None, question: str) -> bool:
 
 
 _QUANTITY = re.compile(r"(?<![\w/])\d[\d,.]*\d(?![\w/])|(?<![\w/])\d(?![\w/])")
-_QUANTITY_WORDS = re.compile(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
-                             r"twelve|twenty|thirty|forty|fifty|hundred|thousand|million|"
-                             r"billion|dozen|half)\b")
+_QUANTITY_WORDS = re.compile(rf"\b({'|'.join(NUMBER_WORDS)})\b")
 
 
 _DATED_YEAR = re.compile(r"\b(?:in|since|by|from|until|till|to|before|after|during|of|early|"
-                         r"late|mid|january|february|march|april|may|june|july|august|"
-                         r"september|october|november|december)\s+(?:\d{1,2},?\s+)?"
+                         rf"late|mid|{'|'.join(MONTHS)})\s+(?:\d{{1,2}},?\s+)?"
                          r"(1[0-9]{3}|20[0-9]{2})\b", re.IGNORECASE)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from rag import text
+
 # -- documents -----------------------------------------------------------------------------
 
 # What people call a document ("the article", "this paper", "the PDF").
@@ -87,8 +89,7 @@ house street road avenue river mountain mount lake sea ocean island
 islands bay valley park north south east west northern southern eastern western central
 national international state states kingdom empire dynasty revolution war act treaty law
 day church cathedral museum hospital airport station award prize cup league games olympics
-january february march april may june july august september october november december
-monday tuesday wednesday thursday friday saturday sunday""".split())
+monday tuesday wednesday thursday friday saturday sunday""".split()) | frozenset(text.MONTHS)
 # Words that make a run an event, a work or a language rather than a place ("World War II",
 # "in Latin").
 NOT_A_PLACE = frozenset("""war wars revolution act treaty award awards prize cup league games
@@ -97,8 +98,7 @@ championship latin greek english french german norse dutch arabic hebrew sanskri
 
 # -- dates ---------------------------------------------------------------------------------
 
-MONTHS = ("January February March April May June July August September October November "
-          "December").split()
+MONTHS = [m.capitalize() for m in text.MONTHS]  # as names are written
 
 
 # -- turning lists into patterns -------------------------------------------------------------

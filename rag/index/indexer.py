@@ -89,7 +89,7 @@ def index_config(settings: Settings) -> dict:
     """What must match between the index and the settings that query or extend it."""
     return {"embedding": model_id(), "precision": resolve_precision(settings.embed_precision),
             "chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap,
-            "keyword_context": "title-v1", "pdf_text": PDF_ENGINE, "layout": LAYOUT}
+            "keyword_context": "title-v2", "pdf_text": PDF_ENGINE, "layout": LAYOUT}
 
 
 def ocr_dir(settings: Settings) -> Path:

@@ -12,6 +12,7 @@ from langchain_core.documents import Document
 
 from rag.errors import LoadError
 from rag.ingest.layout import markdown_units, pdf_units
+from rag.ingest.titles import pdf_title
 
 
 
@@ -96,10 +97,11 @@ def _load_pdf(path: Path, data: bytes, name: str, options: Options) -> list[Docu
 
     doc = pdfs.open_pdf(data, name)
     try:
-        title = pdfs.title(doc)
+        meta_title = pdfs.title(doc)
         pages = pdfs.read_pages(doc, name, file_hash(data), options.ocr_cache, options.on_ocr)
     finally:
         pdfs.close(doc)
+    title = pdf_title(meta_title, pages)  # not "paper.dvi": rag.ingest.titles
     skipped = [p.number for p in pages if p.method == "skipped"]
     if skipped and len(skipped) == len(pages):
         notes = sorted({p.note for p in pages if p.note})  # no text layer, or a garbled one

@@ -1,0 +1,93 @@
+"""A document's title, as a reader would give it.
+
+PDFs often carry a metadata title that is not theirs ("paper.dvi", "Microsoft Word -
+draft3.doc", "Proceedings Template - WORD", or a section name): it is kept only when its
+words are at the top of the first page. Else the title is the largest-font line(s) at the top
+of the first page. (Markdown, HTML, DOCX and plain text read theirs in rag.ingest.loaders:
+the first heading, <title>, the core properties, a short first line.) `from_file_name`
+makes a readable name of a file that has none, for display.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+from rag.ingest.layout import lines
+from rag.ingest.pagetext import PageText
+from rag.text import fold
+
+TOP_CHARS = 1500  # a real metadata title is written within the first page's opening
+MAX_WORDS = 30  # a title is at most this long
+SIZE_MARGIN = 0.08  # lines within 8% of the largest size are of the title's size
+_FILE_LIKE = re.compile(r"\.(?:dvi|pdf|docx?|tex|ps|rtf|odt|pages|indd|qxd)\b|^microsoft "
+                        r"(?:word|powerpoint)\b|\btemplate\b|^untitled\b", re.I)
+_WORD = re.compile(r"[^\W_]+")
+_SMALL = frozenset("a an and as at but by for in of on or the to vs via with".split())
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+def metadata_title(title: str | None, first_page: str) -> str | None:
+    """The PDF's metadata title when it is the document's: not a file or template name, and
+    at least 80% of its words on the first page's opening (a glyph may read wrong there:
+    "X3" for "2Q")."""
+    if not title or _FILE_LIKE.search(title):
+        return None
+    words = _words(title)
+    top = set(_words(first_page[:TOP_CHARS]))
+    found = sum(w in top for w in words)
+    return " ".join(title.split()) if words and found >= 0.8 * len(words) else None
+
+
+def _height(page: PageText, start: int, end: int) -> float:
+    """A line's drawn size: the median height of its characters' boxes (some PDFs give
+    every font size as 1 and scale it by the text matrix: the boxes show the real size)."""
+    heights = sorted(b[3] - b[1] for b in page.boxes[start:end] if b is not None)
+    return heights[len(heights) // 2] if heights else 0.0
+
+
+def largest_font_title(page: PageText) -> str | None:
+    """The first page's line(s) drawn largest, when they read as a title (letters, 2 to
+    MAX_WORDS words); consecutive lines of that size are one title wrapped."""
+    drawn = [(line, _height(page, line.start, line.end)) for line in lines(page)
+             if line.text.strip()]
+    drawn = [(line, h) for line, h in drawn if h > 0]
+    if not drawn:
+        return None
+    biggest = max(h for _, h in drawn)
+    body = _height(page, 0, len(page.boxes))  # the size most characters are drawn at
+    if biggest <= body * (1 + SIZE_MARGIN):
+        return None  # one size throughout: no title by size
+    at = next(i for i, (_, h) in enumerate(drawn) if h >= biggest * (1 - SIZE_MARGIN))
+    taken = []
+    for line, h in drawn[at:]:
+        if h < biggest * (1 - SIZE_MARGIN):
+            break
+        taken.append(" ".join(line.text.split()))
+    title = re.sub(r"(\w)- (\w)", r"\1\2", " ".join(taken)).strip()
+    n = len(title.split())
+    return title if 2 <= n <= MAX_WORDS and re.search(r"[^\W\d_]{2}", title) else None
+
+
+def pdf_title(meta: str | None, pages: list[PageText]) -> str | None:
+    """A PDF's title: its metadata title when the first page bears it out, else the first
+    page's largest line, else a metadata title that is at least not a file or template
+    name ("System Model" is Dynamo's metadata title; its first page says otherwise)."""
+    if not pages:
+        return None
+    plausible = meta if meta and not _FILE_LIKE.search(meta) else None
+    return (metadata_title(meta, pages[0].text) or largest_font_title(pages[0])
+            or (" ".join(plausible.split()) if plausible else None))
+
+
+def from_file_name(source: str) -> str:
+    """A readable name from a file's name: "the-google-file-system.pdf" -> "The Google File
+    System"."""
+    stem = PurePosixPath(source).stem.strip(". ")
+    words = [w for w in re.split(r"[\s_-]+", stem) if w]
+    return " ".join(w if (w.isupper() or any(c.isupper() for c in w[1:]))
+                    else w if (i and w.lower() in _SMALL) else w[:1].upper() + w[1:]
+                    for i, w in enumerate(words)) or source

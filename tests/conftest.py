@@ -134,6 +134,7 @@ def snapshot(settings: Settings) -> Snapshot:
 # -- the shipped sample, indexed ------------------------------------------------------------
 
 SAMPLE = ROOT / "sources" / "china-digital-economy-governance.txt"
+SAMPLE_TITLE = "China Digital Economy Governance"  # what answers call it (it has no title)
 
 
 def index_sample(root: Path, extra: dict[str, str] | None = None, **overrides) -> Settings:

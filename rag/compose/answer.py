@@ -36,6 +36,7 @@ from rag.understand.rewrite import condense, searchable
 from rag.compose.drafts import (Draft, comparison_draft, list_draft, names_draft,
                                 overview_draft, topic_draft)
 from rag.ingest.sentences import Sentence, document_sentences
+from rag.ingest.titles import from_file_name
 from rag.text import fold, listed, sentences, spell_out, unknown_acronyms, words
 from rag.index.indexer import settled
 from rag.understand.names import asked_person_kind, asked_place_kind, people, places, usual_form
@@ -109,6 +110,7 @@ class Pipeline:
         self.vectors = sentence_vectors(QUERY_BATCH, settings.embed_precision)
         self.document_vectors = StoredVectors(settings.index_dir / "sentences", self.vectors)
         self._named_as: dict[tuple, bool] = {}  # (index, name, kind) -> whether it is one
+        self._titles: dict[tuple, str] = {}  # (index, source) -> its title
 
     def chain(self, k: int | None = None, sources: list[str] | None = None) -> Runnable:
         """Retrieval for a fact, as a Runnable: {"standalone": the question to search for} ->
@@ -340,7 +342,20 @@ class Pipeline:
         else every indexed file."""
         files = list(sources or intent.files or self.reader.sources())
         drafter = getattr(self, WHOLE_DRAFTERS[intent.kind])
-        return drafter(question, intent, files, k or self.settings.top_k)
+        draft = drafter(question, intent, files, k or self.settings.top_k)
+        draft.retitle(self.title)
+        return draft
+
+    def title(self, source: str) -> str:
+        """What an indexed file is called: its title (rag.ingest.titles), else a readable
+        form of its name; remembered per index generation."""
+        collection, kw = self.reader.current()
+        key = (collection, kw.n_docs, source)
+        if key not in self._titles:
+            chunks = self.reader.chunks_of(source)
+            found = chunks[0].metadata.get("title") if chunks else None
+            self._titles[key] = " ".join(found.split()) if found else from_file_name(source)
+        return self._titles[key]
 
     def _overview_draft(self, question: str, intent: Overview, files: list[str],
                         k: int) -> Draft:

@@ -47,6 +47,19 @@ class Draft:
     files: list[str]  # the files it covers
     confidence: float | None = None  # a list's answerability (overviews have none)
 
+    def retitle(self, title: Callable[[str], str]) -> None:
+        """Name each file its heading and group labels name by its title ("Summary of The
+        Google File System:", not "...of the-google-file-system.pdf:")."""
+        for source in sorted(self.files, key=len, reverse=True):
+            named = re.compile(rf"(?<![\w./-]){re.escape(source)}(?![\w.-])")
+            labels = [g.label for g in self.groups if g.label]
+            if named.search(self.heading) or any(named.search(x) for x in labels):
+                name = title(source)
+                self.heading = named.sub(lambda m: name, self.heading)
+                for group in self.groups:
+                    if group.label:
+                        group.label = named.sub(lambda m: name, group.label)
+
     def passages(self) -> list[Document]:
         """The chunks it quotes, each once, in the order they first appear."""
         seen: dict[str, Document] = {}

@@ -158,7 +158,8 @@ def _sync(settings: Settings, quiet: bool, rebuild: bool = False, checksum: bool
 
 def _print_passage(c: dict, label: str) -> None:
     page = f", page {c['page']}" if c.get("page") else ""
-    typer.echo(f"{label} {c['source']}{page}, chars {c['start']}-{c['end']}")
+    title = f" ({c['title']})" if c.get("title") else ""  # rag.ingest.titles
+    typer.echo(f"{label} {c['source']}{page}, chars {c['start']}-{c['end']}{title}")
     typer.echo(f'    "{c["quote"]}"')
 
 

@@ -241,7 +241,7 @@ def test_tell_me_more_summarizes_what_the_last_question_was_about(pipeline):
                {"role": "assistant", "content": pipeline.ask(first).answer}]
     more = pipeline.ask("Tell me more", history=history)
     assert more.kind == "overview" and not more.abstained and unsupported_sentences(more) == 0
-    assert more.answer.startswith("Summary of what china-digital-economy-governance.txt says "
+    assert more.answer.startswith("Summary of what China Digital Economy Governance says "
                                   "about Yuan Jiajun:")
     assert len(more.citations) >= 1 and more.answer.count("Yuan") >= 3
     history += [{"role": "user", "content": "Tell me more"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 import pytest
-from conftest import SAMPLE
+from conftest import SAMPLE_TITLE, SAMPLE
 
 from rag.compose.citations import claims, is_frame
 from rag.evaluation import unsupported_sentences
@@ -34,7 +34,7 @@ def test_a_list_of_the_main_things_mentioned(pipeline):
 def test_list_items_each_on_a_line_and_cited(pipeline):
     result = pipeline.ask("What are the responsibilities of the National Data Bureau?")
     assert result.kind == "list" and not result.abstained
-    assert result.answer.startswith(f"List from {SAMPLE.name}:\n- ")  # the kind, shown
+    assert result.answer.startswith(f"List from {SAMPLE_TITLE}:\n- ")  # the kind, shown
     items = [c for c, n in claims(result.answer) if c.startswith("- ") and n]
     assert items and any("National Data Bureau" in c for c in items)
     assert unsupported_sentences(result) == 0
@@ -57,20 +57,20 @@ def test_a_list_the_sources_cannot_vouch_for_is_an_abstention(pipeline):
 
 def test_which_places_and_a_timeline_list_them_with_the_sentence_naming_them(pipeline):
     result = pipeline.ask("Which places are mentioned?")
-    assert result.answer.startswith(f"Places named in {SAMPLE.name}:")
+    assert result.answer.startswith(f"Places named in {SAMPLE_TITLE}:")
     labels = [c for c, _ in claims(result.answer) if is_frame(c)]
     assert "Guangdong, Zhejiang:" in labels and "Xinjiang:" in labels
     assert "Chongqing:" in labels and not any("Bureau" in label for label in labels)
     assert result.citations and unsupported_sentences(result) == 0
     # a kind of place: those the text calls so, then the others by name only
     result = pipeline.ask("Which provinces are mentioned?")
-    assert result.answer.startswith(f"Provinces named in {SAMPLE.name}:")
+    assert result.answer.startswith(f"Provinces named in {SAMPLE_TITLE}:")
     labels = [c for c, _ in claims(result.answer) if is_frame(c)]
     assert "Guangdong, Zhejiang:" in labels and "Chongqing:" not in labels
     assert "without calling them provinces: China, Shenzhen" in result.answer
     assert result.citations and unsupported_sentences(result) == 0
     timeline = pipeline.ask("Give me a timeline")
-    assert timeline.answer.startswith(f"Dates named in {SAMPLE.name}, earliest first:")
+    assert timeline.answer.startswith(f"Dates named in {SAMPLE_TITLE}, earliest first:")
     labels = [c for c, _ in claims(timeline.answer) if is_frame(c)]
     assert labels[1:] == ["1978:", "2015, 2017:", "2021:", "March 2023:"]  # after the heading
     assert unsupported_sentences(timeline) == 0
@@ -78,7 +78,7 @@ def test_which_places_and_a_timeline_list_them_with_the_sentence_naming_them(pip
 
 def test_which_scientists_lists_those_the_text_calls_so_then_the_others(pipeline):
     result = pipeline.ask("Which scientists are mentioned?")
-    assert result.answer.startswith(f"Scientists named in {SAMPLE.name}:")
+    assert result.answer.startswith(f"Scientists named in {SAMPLE_TITLE}:")
     labels = [c for c, _ in claims(result.answer) if is_frame(c)]
     assert "Ma Xingrui, Yuan Jiajun:" in labels and "Xi Jinping:" not in labels
     assert "without calling them scientists: Xi Jinping" in result.answer
@@ -91,7 +91,7 @@ def test_which_scientists_lists_those_the_text_calls_so_then_the_others(pipeline
 def test_a_timeline_of_a_topic_lists_the_dates_of_the_sentences_about_it(pipeline):
     assert detect("Give me a timeline of Ma's career").topic == "Ma's career"
     result = pipeline.ask("Give me a timeline of Ma's career")
-    assert result.answer.startswith(f"Dates named in what {SAMPLE.name} says about Ma's "
+    assert result.answer.startswith(f"Dates named in what {SAMPLE_TITLE} says about Ma's "
                                     "career, earliest first:")
     labels = [c for c, _ in claims(result.answer) if is_frame(c)]
     # "He became ... in 2015 ... in 2017" leans on "Ma, like Yuan, ..."; March 2023 is the
@@ -104,7 +104,7 @@ def test_a_timeline_of_a_topic_lists_the_dates_of_the_sentences_about_it(pipelin
 
 def test_which_organisations_lists_them_with_the_sentence_naming_them(pipeline):
     result = pipeline.ask("Which organisations are mentioned?")
-    assert result.answer.startswith(f"Organisations named in {SAMPLE.name}:")
+    assert result.answer.startswith(f"Organisations named in {SAMPLE_TITLE}:")
     labels = " ".join(c for c, _ in claims(result.answer) if is_frame(c))
     for body in ("National Data Bureau", "National Development and Reform Commission (NDRC)",
                  "Cyberspace Administration of China (CAC)", "State Council",
@@ -117,7 +117,7 @@ def test_which_organisations_lists_them_with_the_sentence_naming_them(pipeline):
 def test_who_is_mentioned_lists_the_people_with_the_sentence_naming_them(pipeline):
     result = pipeline.ask("Who is mentioned in the article?")
     assert result.kind == "list" and not result.abstained and result.confidence is None
-    assert result.answer.startswith(f"People named in {SAMPLE.name}:")
+    assert result.answer.startswith(f"People named in {SAMPLE_TITLE}:")
     labels = [c for c, _ in claims(result.answer) if is_frame(c)]
     assert "Xi Jinping:" in labels and "Ma Xingrui, Yuan Jiajun:" in labels  # one sentence
     for body in ("National Data Bureau", "Zhejiang University", "Greater Bay Area"):

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import ROOT, SAMPLE
+from conftest import SAMPLE_TITLE, ROOT, SAMPLE
 from langchain_core.documents import Document
 
 from rag.compose.answer import Pipeline
@@ -54,7 +54,7 @@ def test_a_whole_document_question_naming_a_file_not_indexed_says_so(pipeline):
     assert result.reason == (f"it names nonexistent.txt, which is not in the index; indexed "
                              f"files: {SAMPLE.name}")
     named = pipeline.ask(f"What is {SAMPLE.name} about?")
-    assert named.answer.startswith(f"Summary of {SAMPLE.name}:") and named.citations
+    assert named.answer.startswith(f"Summary of {SAMPLE_TITLE}:") and named.citations
 
 
 def test_every_sentence_of_the_document_once_in_order(sample_settings, pipeline):
@@ -80,7 +80,7 @@ def test_every_sentence_of_the_document_once_in_order(sample_settings, pipeline)
 def test_overview_of_the_sample(pipeline, question):
     result = pipeline.ask(question)
     assert result.kind == "overview" and not result.abstained and result.confidence is None
-    assert result.answer.startswith(f"Summary of {SAMPLE.name}:")
+    assert result.answer.startswith(f"Summary of {SAMPLE_TITLE}:")
     said = [(c, n) for c, n in claims(result.answer) if not is_frame(c)]
     assert 3 <= len(said) <= 7 and all(n for _, n in said)
     assert unsupported_sentences(result) == 0
@@ -115,7 +115,7 @@ def test_overview_of_the_sample(pipeline, question):
 def test_the_opening_or_conclusion_of_the_sample_quotes_its_own_paragraphs(
         pipeline, question, heading, inside, first):
     result = pipeline.ask(question)
-    assert result.answer.startswith(f"{heading} of {SAMPLE.name}:")
+    assert result.answer.startswith(f"{heading} of {SAMPLE_TITLE}:")
     said = [(c, n) for c, n in claims(result.answer) if not is_frame(c)]
     assert 3 <= len(said) <= 7 and all(n for _, n in said)
     assert unsupported_sentences(result) == 0
@@ -167,7 +167,7 @@ def test_a_topic_summary_quotes_the_sentence_a_quoted_this_leans_on(pipeline):
 def test_a_topic_summary_quotes_what_the_sources_say_about_it(pipeline):
     result = pipeline.ask("Summarize the career of Ma Xingrui")
     assert result.answer.startswith(
-        f"Summary of what {SAMPLE.name} says about the career of Ma Xingrui:")
+        f"Summary of what {SAMPLE_TITLE} says about the career of Ma Xingrui:")
     said = [c for c, n in claims(result.answer) if not is_frame(c) and n]
     assert len(said) >= 3 and unsupported_sentences(result) == 0
     assert all("Ma" in c or c.startswith("He ") for c in said)  # about him, or leaning on it
@@ -209,7 +209,7 @@ def test_what_the_article_says_about_a_thing_is_searched_as_what_it_says(pipelin
 
 def test_source_filter_and_named_file_scope_the_overview(two_files):
     scoped = two_files.ask("What is this document about?", sources=["okapi-notes.txt"])
-    assert scoped.answer.startswith("Summary of okapi-notes.txt:")
+    assert scoped.answer.startswith("Summary of Okapi Notes:")
     assert {c.source for c in scoped.citations} == {"okapi-notes.txt"}
     named = two_files.ask("Summarize okapi-notes.txt")
     assert {c.source for c in named.citations} == {"okapi-notes.txt"}
@@ -219,16 +219,16 @@ def test_a_file_named_by_its_subject_scopes_the_answer(two_files):
     for question in ("Summarize the okapi article", "what's the okapi doc about?",
                      "Give me a brief summary of the notes on the okapi"):
         result = two_files.ask(question)
-        assert result.answer.startswith("Summary of okapi-notes.txt:"), question
+        assert result.answer.startswith("Summary of Okapi Notes:"), question
         assert {c.source for c in result.citations} == {"okapi-notes.txt"}
     topic = two_files.ask("What does the china digital economy article say about the CAC?")
-    assert topic.answer.startswith(f"Summary of what {SAMPLE.name} says about the CAC:")
+    assert topic.answer.startswith(f"Summary of what {SAMPLE_TITLE} says about the CAC:")
 
 
 def test_a_topic_summary_over_two_files_names_the_one_it_quotes(two_files):
     result = two_files.ask("Summarize the career of Ma Xingrui")
     assert result.answer.startswith(
-        f"Summary of what {SAMPLE.name} says about the career of Ma Xingrui:")
+        f"Summary of what {SAMPLE_TITLE} says about the career of Ma Xingrui:")
     assert {c.source for c in result.citations} == {SAMPLE.name}
 
 
@@ -238,7 +238,7 @@ def test_a_topic_summary_over_two_files_names_the_one_it_quotes(two_files):
 def test_collection_overview_says_which_files_it_covers(two_files, question):
     result = two_files.ask(question)
     assert result.answer.startswith("Overview of 2 files:")
-    for name in (SAMPLE.name, "okapi-notes.txt"):
+    for name in (SAMPLE_TITLE, "Okapi Notes"):  # each file's group, labelled by its title
         assert f"\n{name}:\n" in result.answer
     assert {c.source for c in result.citations} == {SAMPLE.name, "okapi-notes.txt"}
     assert unsupported_sentences(result) == 0
@@ -250,7 +250,7 @@ def test_a_summary_that_does_not_hold_up_falls_back_to_the_extractive_one(sample
     result = pipeline.ask("What is this article about?")
     assert not result.abstained and "penguin" not in result.answer.lower()
     assert "_Extractive summary: the model's summary did not hold up" in result.answer
-    assert result.answer.startswith(f"Summary of {SAMPLE.name}:") and result.citations
+    assert result.answer.startswith(f"Summary of {SAMPLE_TITLE}:") and result.citations
 
 
 def test_the_local_model_writes_a_verified_summary_or_falls_back(sample_settings):
@@ -258,5 +258,28 @@ def test_the_local_model_writes_a_verified_summary_or_falls_back(sample_settings
     pipeline = Pipeline(sample_settings.model_copy(update={"llm_max_tokens": 96}), "local")
     result = pipeline.ask("What is this article about?")
     assert result.kind == "overview" and not result.abstained
-    assert result.answer.startswith(f"Summary of {SAMPLE.name}:")
+    assert result.answer.startswith(f"Summary of {SAMPLE_TITLE}:")
     assert result.citations and unsupported_sentences(result) == 0
+
+
+def test_headings_name_a_file_by_its_title_and_only_that_file(tmp_path):
+    """A heading names a file by its title (Markdown: its first heading); a file whose name
+    holds another file's name keeps its own."""
+    from conftest import write
+    from rag.config import Settings
+    from rag.index.indexer import sync
+
+    sources = tmp_path / "sources"
+    write(sources / "notes.md", "# Field Notes on Owls\n\nThe barn owl hunts at night over "
+          "open fields. It swallows its prey whole and coughs up pellets.\n")
+    write(sources / "old-notes.md", "The tawny owl calls at dusk from the old oak wood. It "
+          "nests in hollow trees and hunts voles.\n")
+    settings = Settings(sources_dir=sources, index_dir=tmp_path / "index")
+    assert not sync(settings).failed
+    pipeline = Pipeline(settings, "extractive")
+    answer = pipeline.ask("What are these documents about?").answer
+    assert answer.startswith("Overview of 2 files:")
+    assert "\nField Notes on Owls:\n" in answer and "\nOld Notes:\n" in answer  # not
+    # "old-Field Notes on Owls"
+    assert pipeline.ask("What is this document about?", sources=["notes.md"]).answer \
+        .startswith("Summary of Field Notes on Owls:")

@@ -371,7 +371,7 @@ def test_a_pdf_citation_shows_the_page_with_the_sentence_highlighted(page: Page,
 def test_summarize_shows_the_kind_and_cites_every_sentence(page: Page):
     bubble = ask(page, "Summarize china-digital-economy-governance.txt")
     heading = bubble.locator("strong").first
-    expect(heading).to_have_text("Summary of china-digital-economy-governance.txt:")
+    expect(heading).to_have_text("Summary of China Digital Economy Governance:")
     markers = bubble.locator("a.cite")
     assert markers.count() >= 3  # one per sentence
     assert bubble.locator(".confidence").count() == 0  # a summary quotes, it does not judge

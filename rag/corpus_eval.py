@@ -298,8 +298,16 @@ def _score_factoid(item: dict, result: AnswerResult, pages: SourcePages) -> dict
             "right": is_right, "right_by": right_by}
 
 
+def _without_heading(answer: str) -> str:
+    """A whole-document answer without its heading line ("Summary of The Google File
+    System:"): the heading echoes the question and the title, so a key point it holds is
+    not one the answer covers."""
+    first, _, rest = answer.partition("\n")
+    return rest if first.rstrip().endswith(":") else answer
+
+
 def _score_whole(item: dict, result: AnswerResult) -> dict:
-    text = "" if result.abstained else fold(result.answer)
+    text = "" if result.abstained else fold(_without_heading(result.answer))
     points = [any(fold(p) in text for p in kp["phrases"]) for kp in item["key_points"]]
     found = {c.source for c in result.citations}
     return {"answered": not result.abstained, "key_points": sum(points) / len(points),

@@ -164,3 +164,16 @@ def test_corpus_eval_end_to_end(corpus, tmp_path):
             summary["chat"]) == (3, 1, 1, 1)
     assert summary["by_source"]["owls.md"]["unanswerables"] == 1
     assert summary["latency_p50_ms"] > 0 and len(summary["sweep"]) == 19
+
+
+def test_a_key_point_in_the_heading_alone_is_not_covered():
+    """The heading echoes the title ("Summary of The Google File System:"): a key point
+    counts only when the answer's own sentences hold it."""
+    from rag.compose.answer import AnswerResult
+    from rag.corpus_eval import _score_whole
+
+    item = {"sources": ["gfs.pdf"], "key_points": [{"phrases": ["google file system"]},
+                                                   {"phrases": ["64 MB chunks"]}]}
+    result = AnswerResult(question="q", standalone="q", abstained=False, answer=(
+        "Summary of The Google File System:\nFiles are divided into 64 MB chunks. [1]"))
+    assert _score_whole(item, result)["key_points"] == 0.5

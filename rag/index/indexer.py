@@ -11,6 +11,7 @@ deletes the rest. The first sync and `--rebuild` write a new collection and flip
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import time
@@ -29,7 +30,7 @@ from rag.embeddings import (MAX_TOKENS, count_tokens, get_embeddings, model_id,
 from rag.errors import IndexBusyError, LoadError, RagError
 from rag.ingest.layout import VERSION as LAYOUT, plain
 from rag.ingest.loaders import load_file, skipped_pages
-from rag.index.manifest import FileRecord, Manifest, Pending, Stamp, check_config
+from rag.index.manifest import FileRecord, Manifest, Pending, Stamp, check_config, outdated
 from rag.ingest.pdf import ENGINE as PDF_ENGINE, file_digest
 from rag.index.store import ChunkStore, is_build
 
@@ -40,6 +41,8 @@ OcrProgress = Callable[[str, int, int], None]  # (source, page, pages) before an
 # few Chroma writes, few enough that a killed sync keeps most of its work
 WRITE_BATCHES = 32
 KEYWORD_BATCH = 1024  # chunks handed to the keyword index at a time
+
+log = logging.getLogger("rag.index")
 
 
 @dataclass
@@ -309,7 +312,8 @@ def sync(settings: Settings, rebuild: bool = False, progress: Progress | None = 
 
     Raises:
         IndexBusyError: another sync is running.
-        IndexMismatchError: the index was built with other settings (and not rebuild).
+        IndexMismatchError: the index was built with other settings (and not rebuild). One
+            an earlier version of rag wrote (manifest.VERSION_KEYS alone differ) is rebuilt.
     """
     started = time.perf_counter()
     progress = progress or (lambda *_: None)
@@ -319,6 +323,10 @@ def sync(settings: Settings, rebuild: bool = False, progress: Progress | None = 
         manifest = Manifest(settings.index_dir, settings.collection)
         state = manifest.state()
         live = state.get("collection")
+        if live and not rebuild and outdated(state.get("config", {}), config):
+            rebuild = True  # an earlier version of rag wrote it: read everything again
+            log.warning("The index was built by an earlier version of rag, which read "
+                        "documents differently: rebuilding it.")
         if live and not rebuild:
             check_config(state.get("config", {}), config)
         if not settings.sources_dir.is_dir():  # a typo must not empty a good index

@@ -1,7 +1,9 @@
-"""Which files changed: size, time and their stamp, and --checksum."""
+"""Which files changed: size, time and their stamp, and --checksum; an index an earlier
+version of rag wrote."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -9,7 +11,7 @@ import pytest
 from conftest import write
 from rag.index.indexer import sync
 
-from indexing import CORPUS, dense_top, manifest, write_corpus
+from indexing import CORPUS, dense_top, expected_chunks, manifest, write_corpus
 
 pytestmark = pytest.mark.integration  # each test indexes or serves for real
 
@@ -101,3 +103,40 @@ def test_a_removed_file_forgets_its_stamp(settings, sources):
 def test_a_change_of_size_is_caught_even_with_the_old_time(settings, sources):
     _indexed_then_rewritten(settings, sources, "The emperor penguin fishes in the bay at dawn.")
     assert sync(settings).changed == ["a.txt"]
+
+
+def test_an_index_an_earlier_version_wrote_asks_for_one_rebuild():
+    """A config key the code sets (not a setting) changed: say so, and what to run."""
+    from rag.errors import IndexMismatchError
+    from rag.index.manifest import check_config
+
+    built = {"chunk_size": 800, "keyword_context": "title-v1"}
+    with pytest.raises(IndexMismatchError, match=r"earlier version of rag.*title-v1.*"
+                                                 r"`rag index --rebuild`"):
+        check_config(built, {"chunk_size": 800, "keyword_context": "title-v2"})
+    with pytest.raises(IndexMismatchError, match="other settings.*chunk_size"):
+        check_config(built, {"chunk_size": 500, "keyword_context": "title-v1"})
+    check_config(built, dict(built))  # the same: nothing raised
+
+
+def test_rag_index_rebuilds_an_index_an_earlier_version_wrote(settings, sources, caplog):
+    """`rag index` (as `make run` runs it) brings such an index up to date by itself; the
+    readers refuse it until then."""
+    import sqlite3
+
+    from rag.errors import IndexMismatchError
+    from rag.index.indexer import index_config, sync
+    from rag.retrieve.retrieval import IndexReader
+
+    write_corpus(sources)
+    assert not sync(settings).failed
+    db = next(settings.index_dir.glob("manifest-*.sqlite"))
+    with sqlite3.connect(db) as con:
+        config = {**index_config(settings), "keyword_context": "title-v0"}
+        con.execute("UPDATE meta SET value=? WHERE key='config'", (json.dumps(config),))
+    with pytest.raises(IndexMismatchError, match="earlier version"):
+        IndexReader(settings).current()
+    report = sync(settings)
+    assert "earlier version of rag" in caplog.text
+    assert not report.failed and report.chunks == expected_chunks(settings, CORPUS)
+    IndexReader(settings).current()  # readable again

@@ -164,6 +164,23 @@ def sentences_of(*texts: str):
     return out
 
 
+def candidates_of(texts: list[str], scores: tuple[float, ...] = ()):
+    """One passage of these sentences, each a candidate (rag.compose.evidence.Candidate,
+    scored as given, best first): (candidates, passage)."""
+    import numpy as np
+    from langchain_core.documents import Document
+
+    from rag.compose.evidence import Candidate
+
+    body = " ".join(texts)
+    passage = Document(page_content=body, metadata={"source": "a.txt", "start": 0})
+    ranked, at = [], 0
+    for text, score in zip(texts, scores or [0.0] * len(texts)):
+        ranked.append(Candidate(0, (at, at + len(text)), text, np.zeros(1), np.zeros(1), score))
+        at += len(text) + 1
+    return ranked, passage
+
+
 # -- fixture documents -----------------------------------------------------------------------
 
 

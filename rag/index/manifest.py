@@ -264,24 +264,29 @@ class Manifest:
 VERSION_KEYS = frozenset({"keyword_context", "pdf_text", "layout"})
 
 
+def _changed(built: dict, wanted: dict) -> list[str]:
+    return [k for k, v in wanted.items() if built.get(k) != v]
+
+
 def outdated(built: dict, wanted: dict) -> bool:
     """Whether only keys the code sets differ (VERSION_KEYS): an earlier version of rag
     wrote the index, and `rag index` rebuilds it."""
-    changed = {k for k, v in wanted.items() if built.get(k) != v}
-    return bool(changed) and changed <= VERSION_KEYS
+    changed = _changed(built, wanted)
+    return bool(changed) and set(changed) <= VERSION_KEYS
 
 
 def check_config(built: dict, wanted: dict) -> None:
     """Raise IndexMismatchError when the index was built with other model/chunk settings,
     or by an earlier version of rag (VERSION_KEYS)."""
-    changed = [k for k, v in wanted.items() if built.get(k) != v]
-    diffs = [f"{k}: index has {built.get(k)!r}, settings say {wanted[k]!r}" for k in changed]
-    if changed and set(changed) <= VERSION_KEYS:
+    changed = _changed(built, wanted)
+    if outdated(built, wanted):
         was = "; ".join(f"{k}: {built.get(k)!r}, now {wanted[k]!r}" for k in changed)
         raise IndexMismatchError(
             "The index was built by an earlier version of rag, which read documents "
             f"differently ({was}). Rebuild it once with `rag index --rebuild`.")
-    if diffs:
+    if changed:
+        diffs = [f"{k}: index has {built.get(k)!r}, settings say {wanted[k]!r}"
+                 for k in changed]
         raise IndexMismatchError(
             "The index was built with other settings (" + "; ".join(diffs) + "). "
             "Rebuild it with `rag index --rebuild`, or change the settings back.")

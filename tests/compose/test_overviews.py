@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
-from conftest import SAMPLE_TITLE, ROOT, SAMPLE
-from langchain_core.documents import Document
+from conftest import candidates_of, SAMPLE_TITLE, ROOT, SAMPLE
 
 from rag.compose.answer import Pipeline
 from rag.compose.citations import claims, is_frame
@@ -18,19 +16,6 @@ from rag.understand.documents import unknown_files
 from rag.understand.intent import detect
 from rag.ingest.sentences import document_sentences
 from rag.text import dangles
-
-
-def _candidates(texts: list[str], scores: tuple[float, ...] = ()) -> tuple[list, Document]:
-    """One passage of these sentences, each a candidate (scored as given, best first)."""
-    from rag.compose.evidence import Candidate
-
-    body = " ".join(texts)
-    passage = Document(page_content=body, metadata={"source": "a.txt", "start": 0})
-    ranked, at = [], 0
-    for text, score in zip(texts, scores or [0.0] * len(texts)):
-        ranked.append(Candidate(0, (at, at + len(text)), text, np.zeros(1), np.zeros(1), score))
-        at += len(text) + 1
-    return ranked, passage
 
 
 class Inventing(Generator):
@@ -135,7 +120,7 @@ def test_tell_me_about_a_names_own_thing_is_a_summary_the_search_must_vouch_for(
     assert not detect("Tell me about Xinjiang").vouched  # a name alone: what it says of it
     assert not detect("What does the text say about data governance").vouched  # no name
     texts = ["Tesla was born in Smiljan.", "Tesla studied at Graz."]
-    ranked, passage = _candidates(texts)
+    ranked, passage = candidates_of(texts)
     for vouched, confidence in ((True, 0.2), (False, None)):
         draft = topic_draft("Tesla's childhood", ranked, [passage], 0.2, ["a.txt"], vouched)
         assert draft.confidence == confidence and len(draft.groups[0].items) == 2

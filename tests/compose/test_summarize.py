@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import sentences_of, index_sample
+from conftest import candidates_of, sentences_of, index_sample
 from langchain_core.documents import Document
 
 from sample_index import OKAPI
@@ -28,19 +28,6 @@ def doc(leads: str) -> list[Sentence]:
     text = "A whole sentence of seven words here."
     chunk = Document(page_content=text, metadata={"start": 0, "end": len(text)})
     return [Sentence(chunk, (0, len(text)), c == "1") for c in leads]
-
-
-def _candidates(texts: list[str], scores: tuple[float, ...] = ()) -> tuple[list, Document]:
-    """One passage of these sentences, each a candidate (scored as given, best first)."""
-    from rag.compose.evidence import Candidate
-
-    body = " ".join(texts)
-    passage = Document(page_content=body, metadata={"source": "a.txt", "start": 0})
-    ranked, at = [], 0
-    for text, score in zip(texts, scores or [0.0] * len(texts)):
-        ranked.append(Candidate(0, (at, at + len(text)), text, np.zeros(1), np.zeros(1), score))
-        at += len(text) + 1
-    return ranked, passage
 
 
 @pytest.mark.parametrize("text, leans", [
@@ -146,7 +133,7 @@ def test_the_opening_ends_at_the_first_paragraph_after_the_first_fifth():
 
 def test_a_sentence_with_only_the_word_both_sides_share_is_on_neither_side():
     texts = ["Coastal areas flooded.", "Urban areas grew fast.", "Rural areas shrank."]
-    ranked, passage = _candidates(texts)
+    ranked, passage = candidates_of(texts)
     urban = side("urban areas", ranked, [passage], set(), ["rural areas"])
     assert [c.text for c in urban] == ["Urban areas grew fast."]
 
@@ -154,7 +141,7 @@ def test_a_sentence_with_only_the_word_both_sides_share_is_on_neither_side():
 def test_a_sentence_opening_with_he_belongs_to_the_side_named_first_before_it():
     texts = ["Ma, like Yuan, is a space scientist.", "He became governor of Guangdong.",
              "Yuan led Zhejiang.", "He then moved to Chongqing."]
-    ranked, passage = _candidates(texts)
+    ranked, passage = candidates_of(texts)
     ma = side("Ma", ranked, [passage], set(), ["Yuan"])
     yuan = side("Yuan", ranked, [passage], set(), ["Ma"])
     assert "He became governor of Guangdong." in [c.text for c in ma]
@@ -164,7 +151,7 @@ def test_a_sentence_opening_with_he_belongs_to_the_side_named_first_before_it():
 
 def test_a_name_holding_of_is_not_found_by_its_last_word():
     texts = ["China's economy grew.", "The CAC enforces data rules.", "The bureau was set up."]
-    ranked, passage = _candidates(texts)
+    ranked, passage = candidates_of(texts)
     # "of" is shared by no side, so it is not dropped: the name stays whole ("CAC", not "China")
     cac = side("Cyberspace Administration of China", ranked, [passage], set(),
                ["National Data Bureau"])
@@ -174,7 +161,7 @@ def test_a_name_holding_of_is_not_found_by_its_last_word():
 def test_a_side_named_in_full_comes_before_a_shared_part_of_its_name():
     texts = ["Tugh Temür wrote poems.", "Yesün Temür ruled briefly.",
              "Temür Khan kept the reforms.", "Buyantu Khan restored the examinations."]
-    ranked, passage = _candidates(texts)
+    ranked, passage = candidates_of(texts)
     # "Khan" is shared by both sides, so "Temür" finds the side; "Temür Khan" in full first
     temur = side("Temür Khan", ranked, [passage], set(), ["Buyantu Khan"], limit=1)
     assert [c.text for c in temur] == ["Temür Khan kept the reforms."]
@@ -200,7 +187,7 @@ def test_a_list_about_someone_keeps_only_the_sentences_about_them():
 
     texts = ["Yuan backed data markets, unlike Ma.", "He also courted tech firms.",
              "Ma, in Shenzhen, pushed digital payments.", "He then moved to Xinjiang."]
-    ranked, passage = _candidates(texts, (0.9, 0.8, 0.7, 0.6))
+    ranked, passage = candidates_of(texts, (0.9, 0.8, 0.7, 0.6))
     body = passage.page_content
     items = lambda q: [body[s:e] for group in list_draft(  # noqa: E731
         ranked, [passage], 0.9, ["a.txt"], q).groups for _, (s, e) in group.items]

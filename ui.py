@@ -19,7 +19,7 @@ from rag.ingest.loaders import SUPPORTED  # noqa: E402
 from rag.serve.service import Service  # noqa: E402
 
 log = logging.getLogger("rag.ui")
-HEADERS = ["file", "chunks", "indexed at", "status"]
+HEADERS = ["file", "title", "authors", "chunks", "indexed at", "status"]
 # System fonts only: the default theme would fetch Google Fonts, and this app runs offline.
 THEME = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
                           font_mono=["ui-monospace", "monospace"])

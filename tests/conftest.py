@@ -219,15 +219,20 @@ def make_encrypted_pdf(path: Path, user_password: str = "secret") -> Path:
     return path
 
 
-def make_docx(path: Path, paragraphs: list[str], title: str | None = None) -> Path:
+def make_docx(path: Path, paragraphs: list[str], title: str | None = None,
+              heading: bool = False) -> Path:
+    """A .docx of paragraphs; `title` its core-properties title; `heading`: the first
+    paragraph styled as a heading."""
     import docx
 
     path.parent.mkdir(parents=True, exist_ok=True)
     document = docx.Document()
-    if title:
-        document.core_properties.title = title
-    for text in paragraphs:
-        document.add_paragraph(text)
+    document.core_properties.title = title or ""
+    for i, text in enumerate(paragraphs):
+        if heading and i == 0:
+            document.add_heading(text, level=1)
+        else:
+            document.add_paragraph(text)
     document.save(str(path))
     return path
 

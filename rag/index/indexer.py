@@ -30,6 +30,7 @@ from rag.embeddings import (MAX_TOKENS, count_tokens, get_embeddings, model_id,
 from rag.errors import IndexBusyError, LoadError, RagError
 from rag.ingest.layout import VERSION as LAYOUT, plain
 from rag.ingest.loaders import load_file, skipped_pages
+from rag.ingest.titles import from_file_name
 from rag.index.manifest import FileRecord, Manifest, Pending, Stamp, check_config, outdated
 from rag.ingest.pdf import ENGINE as PDF_ENGINE, file_digest
 from rag.index.store import ChunkStore, is_build
@@ -92,7 +93,8 @@ def index_config(settings: Settings) -> dict:
     """What must match between the index and the settings that query or extend it."""
     return {"embedding": model_id(), "precision": resolve_precision(settings.embed_precision),
             "chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap,
-            "keyword_context": "title-v2", "pdf_text": PDF_ENGINE, "layout": LAYOUT}
+            "keyword_context": "title-v2", "pdf_text": PDF_ENGINE, "layout": LAYOUT,
+            "document_names": "title-authors-v1"}
 
 
 def ocr_dir(settings: Settings) -> Path:
@@ -209,7 +211,10 @@ class _Writer:
                 self.keyword.add(words)
                 words = []
         self.keyword.add(words)
-        self.written[source] = FileRecord(digest, now, ids)
+        meta = docs[0].metadata if docs else {}
+        self.written[source] = FileRecord(digest, now, ids,  # else a cleaned file name
+                                          meta.get("title") or from_file_name(source),
+                                          [a for a in (meta.get("authors") or "").split("; ") if a])
 
     def flush(self) -> None:
         """Embed the pending chunks (each distinct text once) and write them."""

@@ -48,6 +48,8 @@ class FileRecord:
     hash: str
     indexed_at: float
     ids: list[str] = field(default_factory=list)
+    title: str | None = None  # rag.ingest.titles
+    authors: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,10 @@ class Manifest:
         with closing(sqlite3.connect(self.path, timeout=60, isolation_level=None)) as db:
             if write:
                 db.executescript(SCHEMA)
+                have = {row[1] for row in db.execute("PRAGMA table_info(files)")}
+                for column in ("title", "authors"):  # a manifest an earlier version wrote
+                    if column not in have:
+                        db.execute(f"ALTER TABLE files ADD COLUMN {column} TEXT")
                 db.execute("BEGIN IMMEDIATE")
                 try:
                     yield db
@@ -164,10 +170,14 @@ class Manifest:
             return {}
         try:
             with self._db() as db:
-                rows = db.execute("SELECT source, hash, indexed_at, ids FROM files").fetchall()
+                cursor = db.execute("SELECT * FROM files")
+                columns = [c[0] for c in cursor.description]
+                rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
         except sqlite3.OperationalError:
             return {}
-        return {s: FileRecord(h, t, json.loads(ids)) for s, h, t, ids in rows}
+        return {r["source"]: FileRecord(r["hash"], r["indexed_at"], json.loads(r["ids"]),
+                                        r.get("title"), json.loads(r.get("authors") or "[]"))
+                for r in rows}
 
     def pending(self) -> list[Pending]:
         if not self.path.exists():
@@ -243,9 +253,10 @@ class Manifest:
                         superseded.append(Pending(collection, source, old[source][0],
                                                   tuple(json.loads(old[source][1]))))
                 db.executemany("DELETE FROM files WHERE source=?", [(s,) for s in removed])
-            db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
-                           [(s, r.hash, r.indexed_at, len(r.ids), json.dumps(r.ids))
-                            for s, r in upserts.items()])
+            db.executemany("INSERT OR REPLACE INTO files (source, hash, indexed_at, chunks, ids, "
+                           "title, authors) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           [(s, r.hash, r.indexed_at, len(r.ids), json.dumps(r.ids), r.title,
+                             json.dumps(r.authors)) for s, r in upserts.items()])
             db.executemany("INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?)",
                            [(p.collection, p.source, p.hash, json.dumps(p.ids))
                             for p in superseded])
@@ -261,7 +272,7 @@ class Manifest:
 
 # Keys of the index config that the code sets, not the settings: a change means an
 # earlier version of rag wrote the index, and only a rebuild brings it up to date.
-VERSION_KEYS = frozenset({"keyword_context", "pdf_text", "layout"})
+VERSION_KEYS = frozenset({"keyword_context", "pdf_text", "layout", "document_names"})
 
 
 def _changed(built: dict, wanted: dict) -> list[str]:

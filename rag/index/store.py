@@ -23,7 +23,7 @@ from rag.config import Settings
 from rag.errors import RagError
 
 PAGE = 2000  # rows per Chroma get/add call (Chroma caps batch sizes)
-_NULLABLE = ("page", "title")
+_NULLABLE = ("page", "title", "authors")
 
 
 def _client(settings: Settings):

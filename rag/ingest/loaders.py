@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import codecs
 import hashlib
 from collections.abc import Callable
@@ -12,7 +14,7 @@ from langchain_core.documents import Document
 
 from rag.errors import LoadError
 from rag.ingest.layout import markdown_units, pdf_units
-from rag.ingest.titles import pdf_title
+from rag.ingest.titles import authors_in, pdf_authors, pdf_title
 
 
 
@@ -97,11 +99,12 @@ def _load_pdf(path: Path, data: bytes, name: str, options: Options) -> list[Docu
 
     doc = pdfs.open_pdf(data, name)
     try:
-        meta_title = pdfs.title(doc)
+        meta_title, meta_author = pdfs.title(doc), pdfs.author(doc)
         pages = pdfs.read_pages(doc, name, file_hash(data), options.ocr_cache, options.on_ocr)
     finally:
         pdfs.close(doc)
     title = pdf_title(meta_title, pages)  # not "paper.dvi": rag.ingest.titles
+    authors = pdf_authors(meta_author, pages, title)  # the first page's byline
     skipped = [p.number for p in pages if p.method == "skipped"]
     if skipped and len(skipped) == len(pages):
         notes = sorted({p.note for p in pages if p.note})  # no text layer, or a garbled one
@@ -109,7 +112,8 @@ def _load_pdf(path: Path, data: bytes, name: str, options: Options) -> list[Docu
                         f"install it ({pdfs.INSTALL_OCR}) and index again.")
     units = pdf_units(pages)
     return [Document(page_content=p.text,
-                     metadata={"title": title, "page": p.number, "units": u,
+                     metadata={"title": title, "authors": joined(authors), "page": p.number,
+                               "units": u,
                                **({"skipped": f"{name}: page {p.number}: {p.note}; install "
                                                f"it ({pdfs.INSTALL_OCR}) and run `rag index "
                                                "--rebuild`."} if p.note else {})})
@@ -129,12 +133,17 @@ def _load_html(path: Path, data: bytes, name: str, options: Options) -> list[Doc
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(data, "html.parser")
-    title = soup.title.get_text(strip=True) if soup.title else None
+    heading = soup.find("h1")
+    title = (soup.title.get_text(strip=True) if soup.title else None) or \
+        (heading.get_text(" ", strip=True) if heading else None)  # else the first heading
+    author = soup.find("meta", attrs={"name": "author"})
+    authors = authors_in(re.sub(r"[;,]", "\n", author.get("content") or "")) if author else []
     for tag in soup(["script", "style", "noscript", "template", "head"]):
         tag.decompose()
     lines = (line.strip() for line in soup.get_text("\n").splitlines())
     text = "\n".join(line for line in lines if line)
-    return [Document(page_content=text, metadata={"title": title or None})]
+    return [Document(page_content=text, metadata={"title": title or None,
+                                                  "authors": joined(authors)})]
 
 
 def _load_docx(path: Path, data: bytes, name: str, options: Options) -> list[Document]:
@@ -146,7 +155,17 @@ def _load_docx(path: Path, data: bytes, name: str, options: Options) -> list[Doc
     except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
         raise LoadError(f"{name}: not a readable .docx file ({exc}).") from exc
     text = "\n\n".join(p.text for p in doc.paragraphs if p.text.strip())
-    return [Document(page_content=text, metadata={"title": doc.core_properties.title or None})]
+    heading = next((p.text.strip() for p in doc.paragraphs if p.text.strip() and
+                    p.style is not None and p.style.name in ("Title", "Heading 1")), None)
+    author = doc.core_properties.author or ""
+    return [Document(page_content=text, metadata={
+        "title": doc.core_properties.title or heading,  # else the first heading
+        "authors": joined(authors_in(re.sub(r"[;,]", "\n", author)))})]
+
+
+def joined(authors: list[str]) -> str | None:
+    """Authors as chunk metadata holds them (Chroma keeps no lists): "A; B", or None."""
+    return "; ".join(authors) or None
 
 
 @dataclass(frozen=True)

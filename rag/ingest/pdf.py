@@ -133,6 +133,11 @@ def title(pdf: pdfium.PdfDocument) -> str | None:
         return pdf.get_metadata_dict().get("Title") or None
 
 
+def author(pdf: pdfium.PdfDocument) -> str | None:
+    with _LOCK:
+        return pdf.get_metadata_dict().get("Author") or None
+
+
 # -- text from PDFium --------------------------------------------------------------------------
 
 

@@ -5,7 +5,9 @@ draft3.doc", "Proceedings Template - WORD", or a section name): it is kept only 
 words are at the top of the first page. Else the title is the largest-font line(s) at the top
 of the first page. (Markdown, HTML, DOCX and plain text read theirs in rag.ingest.loaders:
 the first heading, <title>, the core properties, a short first line.) `from_file_name`
-makes a readable name of a file that has none, for display.
+makes a readable name of a file that has none, for display. `pdf_authors` reads the
+people a PDF's first page lists under its title (its byline), or a metadata author the page
+bears out.
 """
 
 from __future__ import annotations
@@ -91,3 +93,74 @@ def from_file_name(source: str) -> str:
     return " ".join(w if (w.isupper() or any(c.isupper() for c in w[1:]))
                     else w if (i and w.lower() in _SMALL) else w[:1].upper() + w[1:]
                     for i, w in enumerate(words)) or source
+
+
+BYLINE_CHARS = 700  # the byline is read within this much text after the title
+# Lines of a byline that are not people: affiliations and addresses (rules as data)
+AFFILIATION_WORDS = frozenset("""university universität université institute institut
+laboratory laboratories lab labs research department dept school college centre center
+inc inc. ltd ltd. llc corporation corp company project foundation academy group division
+faculty street road avenue ave square floor block suite draft position paper technical
+report advisers adviser editor editors technologies entertainment
+new""".split())  # "new": a place ("New York", "New Haven"), not a person
+# "Jasmin Blanchette", "MICHAEL J. FISCHER", "K. MANI CHANDY", "Robbert van Renesse",
+# "Poul-Henning Kamp", "S E Robertson"
+_TOKEN = r"(?:[A-Z][a-z\u00c0-\u024f'’]+(?:[A-Z-][A-Za-z\u00c0-\u024f]+)?|[A-Z]{2,}(?:-[A-Z]{2,})?|[A-Z]\.?)"
+_PERSON = re.compile(rf"(?<![\w.@]){_TOKEN}(?:\s(?:(?:van|von|de|der|da|del|le)\s)?{_TOKEN})"
+                     rf"{{1,3}}(?![\w@])")
+_END_OF_BYLINE = re.compile(r"\b(?:abstract|introduction|summary)\b|\n\s*1\.?\s+[A-Z]", re.I)
+
+
+def byline(first_page: str, title: str | None) -> str:
+    """The text of the first page between its title and its abstract (or introduction):
+    where a paper lists its authors."""
+    start = 0
+    if title:
+        folded, tail = fold(first_page[:TOP_CHARS]), _words(title)[-2:]
+        m = re.search(r"\W+".join(map(re.escape, tail)), folded) if tail else None
+        start = m.end() if m else 0
+    text = first_page[start:start + BYLINE_CHARS]
+    end = _END_OF_BYLINE.search(text)
+    return text[:end.start()] if end else text
+
+
+def _person(name: str) -> str:
+    """A name as people write it: "MICHAEL J. FISCHER" -> "Michael J. Fischer"."""
+    return " ".join(w.title() if len(w) > 2 and w.isupper() else w for w in name.split())
+
+
+def authors_in(text: str) -> list[str]:
+    """The people a byline lists, in order: runs of 2 to 4 capitalised words (initials
+    allowed), not on a line naming an affiliation or an address (a digit, an e-mail)."""
+    found: list[str] = []
+    text = re.sub(r"<[^>]*>|\S+@\S+", " ", text)  # e-mail addresses
+    lines = [ln for ln in re.split(r"\n|\s{2,}", text)  # not an address line
+             if not re.search(r"\d|@|https?:|\.(?:com|edu|org)\b", ln)]
+    for part in re.split(r"\n|,|;|\band\b|\bAND\b|\bBy\b|\bby\b|[†‡*∗]", "\n".join(lines)):
+        part = part.strip()
+        if not part or part.split()[0] in ("The", "THE"):
+            continue
+        words = part.split()  # "Nancy Leveson University of Washington": the person
+        cut = next((i for i, w in enumerate(words) if fold(w).strip(".") in AFFILIATION_WORDS),
+                   None)
+        if cut is not None:
+            if any(fold(w) == "new" for w in words[:cut]):
+                continue
+            part = " ".join(words[:cut])
+        m = _PERSON.fullmatch(part)
+        if m and any(len(w.strip(".")) > 1 for w in part.split()):
+            found.append(_person(part))
+    return list(dict.fromkeys(found))
+
+
+def pdf_authors(meta: str | None, pages: list[PageText], title: str | None) -> list[str]:
+    """A PDF's authors: the people its first page lists under the title, else its metadata
+    author when the first page bears it out (not "Administrator")."""
+    if not pages:
+        return []
+    listed = authors_in(byline(pages[0].text, title))
+    if listed:
+        return listed
+    if meta and metadata_title(meta, pages[0].text):  # its words are on the first page
+        return authors_in(re.sub(r"[;,]", "\n", meta))
+    return []

@@ -131,7 +131,8 @@ def routes(service: Service, limits: Limits) -> APIRouter:
 
     @router.get("/api/sources")
     async def list_sources() -> dict:
-        """Files in the sources folder and the index: chunks, when indexed, status."""
+        """Files in the sources folder and the index: title, authors, chunks, when indexed,
+        status."""
         files = await run_in_threadpool(service.files)
         failures = [{"source": s, "reason": r}
                     for s, r in last_failures(service.settings).items()]

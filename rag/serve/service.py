@@ -143,13 +143,14 @@ class Service:
                                                               "hits": 0}
 
     def files(self) -> list[dict]:
-        """Every indexed, present or failed file: chunks, when indexed, status."""
+        """Every indexed, present or failed file: its title and authors, chunks, when
+        indexed, status."""
         try:
             manifest = source_files.indexed_files(self.store())
         except IndexNotFoundError:
             manifest = {}
-        return [{"file": r.file, "chunks": r.chunks, "indexed_at": r.indexed_at,
-                 "status": r.status}
+        return [{"file": r.file, "title": r.title, "authors": r.authors, "chunks": r.chunks,
+                 "indexed_at": r.indexed_at, "status": r.status}
                 for r in source_files.list_files(self.settings, manifest)]
 
     def ready(self) -> tuple[bool, str]:

@@ -9,7 +9,7 @@ import time
 import unicodedata
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from rag.index import indexer
@@ -45,11 +45,14 @@ class FileRow:
     chunks: int
     indexed_at: float | None
     status: str
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
 
     def as_list(self) -> list:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.indexed_at)) \
             if self.indexed_at else ""
-        return [self.file, self.chunks, when, self.status]
+        return [self.file, self.title or "", ", ".join(self.authors), self.chunks, when,
+                self.status]
 
 
 def check_name(name: str) -> str:
@@ -220,7 +223,8 @@ def list_files(settings: Settings, manifest: dict[str, FileRecord]) -> list[File
         else:
             status = "not indexed yet: press Rebuild index"
         rows.append(FileRow(source, len(rec.ids) if rec else 0,
-                            rec.indexed_at if rec else None, status))
+                            rec.indexed_at if rec else None, status,
+                            rec.title if rec else None, rec.authors if rec else []))
     return rows
 
 

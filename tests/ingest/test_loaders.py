@@ -74,7 +74,7 @@ def test_docx_paragraphs_and_title(sources):
     [doc] = load_file(path, "memo.docx")
     assert doc.page_content == "Meeting moved to Tuesday.\n\nBring snacks."
     assert doc.metadata == {"source": "memo.docx", "hash": sha256(path), "page": None,
-                            "title": "Memo"}
+                            "title": "Memo", "authors": None}
 
 
 def test_latin1_text_is_decoded(sources):

@@ -98,3 +98,58 @@ def test_a_file_name_printed_on_the_page_is_still_not_a_title(tmp_path):
     meta = "Microsoft Word - draft3.doc"
     path = titled_pdf(tmp_path / "g.pdf", None, meta, lines=[meta, *BODY])
     assert title_of(path) is None
+
+
+def authors_of(path: Path) -> list[str]:
+    found = load_file(path, path.name)[0].metadata.get("authors")
+    return found.split("; ") if found else []
+
+
+BYLINE = ["Ann Q. Lee, Bo Ng and CARLA DIAZ", "University of Nowhere, Springfield, NV 89501",
+          "{lee,ng}@nowhere.edu", "Abstract", *BODY]
+
+
+def test_authors_are_the_people_the_first_page_lists_under_the_title(tmp_path):
+    path = titled_pdf(tmp_path / "h.pdf", "Consensus in Practice", None, lines=BYLINE)
+    assert authors_of(path) == ["Ann Q. Lee", "Bo Ng", "Carla Diaz"]
+
+
+@pytest.mark.parametrize("byline, people", [
+    (["Nancy Leveson University of Washington"], ["Nancy Leveson"]),  # affiliation cut off
+    (["By A. EINSTEIN", "June 30, 1905"], ["A. Einstein"]),
+    (["Robbert van Renesse", "Cornell University, Ithaca, New York 14853"],
+     ["Robbert van Renesse"]),
+    (["Palo Alto, CA 94303", "The Free Haven Project"], []),  # an address and a project
+])
+def test_a_byline_keeps_people_and_leaves_places_and_affiliations(tmp_path, byline, people):
+    path = titled_pdf(tmp_path / "i.pdf", "Consensus in Practice", None,
+                      lines=[*byline, "Abstract", *BODY])
+    assert authors_of(path) == people
+
+
+def test_a_metadata_author_counts_only_when_the_first_page_shows_it(tmp_path):
+    """No byline here (the abstract follows the title): the metadata author is taken when
+    its words are on the page, never "Administrator"."""
+    from reportlab.pdfgen import canvas
+
+    for name, author, shown in (("j.pdf", "Dana Wu", ["Dana Wu"]), ("k.pdf", "Administrator", [])):
+        path = tmp_path / name
+        pdf = canvas.Canvas(str(path))
+        pdf.setTitle("Replicated Logs")
+        pdf.setAuthor(author)
+        pdf.setFont("Helvetica", 10)
+        for i, line in enumerate(["Replicated Logs", "Abstract", "Notes by Dana Wu.", *BODY]):
+            pdf.drawString(72, 740 - 14 * i, line)
+        pdf.showPage()
+        pdf.save()
+        assert authors_of(path) == shown
+
+
+def test_html_and_docx_fall_back_to_their_first_heading(tmp_path):
+    from conftest import make_docx
+
+    html = write(tmp_path / "page.html", "<html><body><p>Intro.</p><h1>Field Notes</h1>"
+                 "<p>Text here.</p></body></html>")
+    assert title_of(html) == "Field Notes"
+    docx = make_docx(tmp_path / "memo.docx", ["Field Notes", "Text here."], heading=True)
+    assert title_of(docx) == "Field Notes"

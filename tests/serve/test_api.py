@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import CHAT_PASSWORD
+from conftest import CHAT_PASSWORD, SAMPLE_TITLE
 from test_cli import ASK_KEYS, CITATION_KEYS
 
 pytestmark = pytest.mark.integration  # each test indexes or serves for real
@@ -65,6 +65,8 @@ def test_sources_lists_files_chunks_and_failures(server):
     files = {f["file"]: f for f in data["files"]}
     assert set(files) == {"china-digital-economy-governance.txt", "owls.md", "brightwater.pdf"}
     assert files["owls.md"]["chunks"] == 1 and files["owls.md"]["status"] == "indexed"
+    assert files["owls.md"]["title"] == "Owls"  # its first heading, kept in the manifest
+    assert files["china-digital-economy-governance.txt"]["title"] == SAMPLE_TITLE
     assert files["china-digital-economy-governance.txt"]["chunks"] > 5
     assert files["brightwater.pdf"]["chunks"] >= 2  # a page is a document of its own
     assert data["failures"] == [] and data["indexed"] == 3

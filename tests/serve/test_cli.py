@@ -95,7 +95,7 @@ def test_invalid_setting_is_a_clear_error(rag, corpus, monkeypatch):
 # -- rag ask / rag eval ------------------------------------------------------------------------
 
 ASK_KEYS = {"question", "standalone_question", "answer", "abstained", "citations", "closest",
-            "reason", "unsupported", "confidence", "kind", "generator", "seconds"}
+            "reason", "unsupported", "confidence", "kind", "generator", "seconds", "scope"}
 CITATION_KEYS = {"n", "source", "page", "start", "end", "text", "quote", "quote_start",
                  "quote_end", "title", "chunk_id", "spans", "highlight"}
 

@@ -143,16 +143,18 @@ def test_list_files_shows_chunks_time_and_failures(settings):
     settings.index_dir.mkdir()
     (settings.index_dir / "last_sync.json").write_text(json.dumps(
         {"failures": [{"source": "broken.pdf", "reason": "broken.pdf: not a readable PDF."}]}))
-    manifest = {"ok.txt": FileRecord("h1", 1_700_000_000.0, ["a", "b", "c"]),
+    manifest = {"ok.txt": FileRecord("h1", 1_700_000_000.0, ["a", "b", "c"], "Okay",
+                                     ["Ann Lee", "Bo Ng"]),
                 "gone.txt": FileRecord("h2", 1_700_000_000.0, ["d"])}
     rows = {r.file: r for r in sources.list_files(settings, manifest)}
     assert set(rows) == {"ok.txt", "new.txt", "broken.pdf", "gone.txt"}
     assert (rows["ok.txt"].chunks, rows["ok.txt"].status) == (3, "indexed")
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", rows["ok.txt"].as_list()[2])
+    assert rows["ok.txt"].as_list()[:4] == ["ok.txt", "Okay", "Ann Lee, Bo Ng", 3]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", rows["ok.txt"].as_list()[4])
     assert rows["new.txt"].status.startswith("not indexed yet")
     assert rows["broken.pdf"].status == "failed: broken.pdf: not a readable PDF."
     assert rows["gone.txt"].status.startswith("removed from the folder")
-    assert rows["new.txt"].as_list() == ["new.txt", 0, "", rows["new.txt"].status]
+    assert rows["new.txt"].as_list() == ["new.txt", "", "", 0, "", rows["new.txt"].status]
 
 
 def test_document_text_refuses_paths_outside_the_folder(settings):

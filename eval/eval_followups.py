@@ -29,9 +29,9 @@ from rag.config import load_settings  # noqa: E402
 from rag.retrieve.datasets import load_items  # noqa: E402
 from rag.text import fold  # noqa: E402
 
-SETS = [ROOT / "eval" / name for name in ("sample_qa.jsonl", "sample_fresh.jsonl",
+SETS = [ROOT / "eval" / "data" / name for name in ("sample_qa.jsonl", "sample_fresh.jsonl",
                                           "sample_train.jsonl")]
-CONVERSATIONS = [ROOT / "eval" / name for name in ("sample_conversations.jsonl",
+CONVERSATIONS = [ROOT / "eval" / "data" / name for name in ("sample_conversations.jsonl",
                                                    "sample_conversations2.jsonl",
                                                    "sample_conversations3.jsonl")]
 PEOPLE = {"Ma Xingrui": ("Ma Xingrui", "Ma"), "Yuan Jiajun": ("Yuan Jiajun", "Yuan"),

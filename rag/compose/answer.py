@@ -28,11 +28,11 @@ from rag.embeddings import QUERY_BATCH, StoredVectors, sentence_vectors
 from rag.compose.generators import make_generator
 from rag.compose.generators.base import Context, Generator
 from rag.compose.generators.llm import NOT_FOUND
-from rag.understand.documents import named_files, unknown_files
+from rag.understand.documents import Named, named_files, unknown_files
 from rag.understand.intent import asked_count, detect
 from rag.understand.kinds import (Comparison, Intent, Kind, Names, Overview, RollCall,
                                   TopicSummary)
-from rag.understand.rewrite import condense, searchable
+from rag.understand.rewrite import condense, follows_on, searchable
 from rag.compose.drafts import (Draft, comparison_draft, list_draft, names_draft,
                                 overview_draft, topic_draft)
 from rag.ingest.sentences import Sentence, document_sentences
@@ -59,9 +59,13 @@ class AnswerResult:
     unsupported: int = 0
     # calibrated P(the passages answer the question), 0..1; None for whole-document answers
     confidence: float | None = 0.0
-    kind: str = "factoid"  # factoid | overview | comparison | list (rag.understand.intent)
+    kind: str = "factoid"  # factoid | overview | comparison | list (rag.understand.intent),
+    # or "clarify": the question names a document more than one file fits; which one?
     generator: str = ""
     seconds: float = 0.0
+    # the files a fact was searched within: those the question names, or for a follow-up
+    # the ones the conversation was about ([] = every indexed file)
+    scope: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -91,6 +95,9 @@ class Drafted:
     closest: list[Citation] = field(default_factory=list)  # shown when abstaining
     empty: str = "no sentence of the draft answer was supported by a passage"  # why, when
     # the kept draft cites nothing
+    scope: list[str] = field(default_factory=list)  # AnswerResult.scope
+    found_in: list[str] = field(default_factory=list)  # a fact: the files of its best two
+    # sentences (what a follow-up to it is about)
 
 
 # The drafter of each whole-document kind (a Pipeline method); a fact is drafted by
@@ -111,6 +118,9 @@ class Pipeline:
         self.document_vectors = StoredVectors(settings.index_dir / "sentences", self.vectors)
         self._named_as: dict[tuple, bool] = {}  # (index, name, kind) -> whether it is one
         self._titles: dict[tuple, str] = {}  # (index, source) -> its title
+        self._names: tuple[tuple, list[Named]] | None = None  # (index, the documents' names)
+        self._prominent_in: dict[tuple, list[str]] = {}  # (index, word) -> files
+        self._turn_files: dict[tuple, list[str]] = {}  # (index, conversation) -> its files
 
     def chain(self, k: int | None = None, sources: list[str] | None = None) -> Runnable:
         """Retrieval for a fact, as a Runnable: {"standalone": the question to search for} ->
@@ -150,7 +160,18 @@ class Pipeline:
         started = time.perf_counter()
         indexed = list(self.reader.sources())
         condensed = self._condense(question, history)  # the follow-up as it stands alone
-        intent = detect(question, indexed, embed=self.vectors)
+        intent = detect(question, indexed, embed=self.vectors, names=self.names(),
+                        prominent=self.prominent)
+        if intent.choices and not sources:  # "the consensus paper": which one? Never a guess
+            listing = "; ".join(f"{self.title(f)} ({f})" for f in intent.choices)
+            reason = f"{intent.said!r} fits more than one document: {listing}"
+            yield {"type": "final", "result": AnswerResult(
+                question=question, standalone=question,
+                answer=f"Which document do you mean by {intent.said!r}? {listing}. Ask again "
+                       "with its title or file name.",
+                abstained=True, reason=reason, confidence=None, kind="clarify",
+                generator=self.generator.name, seconds=time.perf_counter() - started)}
+            return
         if history and intent.kind == Kind.FACT and len(question.split()) <= 6:
             # "Tell me more" (a summary of what the last question was about), "And Ma?"
             # after a summary or a comparison: the kind of what it stands for
@@ -166,19 +187,60 @@ class Pipeline:
                     abstained=True, reason=reason, confidence=None,
                     kind=intent.kind.answered_as, generator=self.generator.name)}
                 return
-        drafted = self._drafted(searchable(condensed), intent, k, sources)
+        def within() -> list[str] | None:  # where a fact is searched first
+            if sources:
+                return None
+            return intent.files or (self._conversation_files(history) if history and
+                                    follows_on(question, condensed) else None)
+
+        drafted = self._drafted(searchable(condensed), intent, k, sources, within)
         yield from self._answer(question, drafted, started)
 
     def _drafted(self, standalone: str, intent: Intent, k: int | None,
-                 sources: list[str] | None) -> Drafted:
+                 sources: list[str] | None,
+                 within: Callable[[], list[str] | None] = lambda: None) -> Drafted:
         """The draft of the question's kind; a whole-document draft whose confidence is
-        below RAG_MIN_CONFIDENCE (a list nobody can vouch for) is answered as a fact."""
+        below RAG_MIN_CONFIDENCE (a list nobody can vouch for) is answered as a fact. A fact
+        is searched `within` the files the question names or the conversation is about,
+        first: if those do not answer it, every file is."""
         if intent.kind == Kind.FACT:
-            return self._fact(standalone, k, sources)
+            return self._fact_within(standalone, k, sources, within())
         draft = self.draft(standalone, intent, k, sources)
         if draft.confidence is not None and draft.confidence < self.settings.min_confidence:
-            return self._fact(standalone, k, sources)
+            return self._fact_within(standalone, k, sources, within())
         return self._whole(standalone, draft)
+
+    def _fact_within(self, standalone: str, k: int | None, sources: list[str] | None,
+                     within: list[str] | None) -> Drafted:
+        if within and set(within) < set(self.reader.sources()):
+            scoped = self._fact(standalone, k, within)
+            scoped.scope = list(within)
+            if not scoped.gate:
+                return scoped
+            free = self._fact(standalone, k, sources)
+            return free if not free.gate else scoped
+        return self._fact(standalone, k, sources)
+
+    def _conversation_files(self, history: list[dict]) -> list[str]:
+        """The files the conversation's last question was answered from: those its best
+        two sentences come from, searched as that question was (within the files before
+        it, if it followed on too); remembered per conversation."""
+        users = [i for i, m in enumerate(history) if m.get("role") == "user"]
+        if not users:
+            return []
+        last = users[-1]
+        collection, kw = self.reader.current()
+        key = (collection, kw.n_docs, tuple(m.get("content", "") for m in history[:last + 1]))
+        if key not in self._turn_files:
+            asked, before = history[last]["content"], history[:last]
+            condensed = self._condense(asked, before)
+            intent = detect(asked, list(self.reader.sources()), names=self.names(),
+                            prominent=self.prominent)
+            within = intent.files or (self._conversation_files(before)
+                                      if before and follows_on(asked, condensed) else None)
+            found = self._fact_within(searchable(condensed), None, None, within)
+            self._turn_files[key] = found.found_in if not found.gate else (within or [])
+        return self._turn_files[key]
 
     def _fact(self, standalone: str, k: int | None, sources: list[str] | None) -> Drafted:
         """A fact: the passages retrieval finds, gated by the confidence that they answer
@@ -202,7 +264,9 @@ class Pipeline:
 
         return Drafted("factoid", inp["standalone"], round(confidence, 4), gate,
                        [Writer(lambda note: self.generator.stream(context), check)],
-                       closest=_closest(passages, ranked))
+                       closest=_closest(passages, ranked),
+                       found_in=list(dict.fromkeys(passages[c.passage].metadata["source"]
+                                                   for c in ranked[:2])))
 
     def _whole(self, standalone: str, draft: Draft) -> Drafted:
         """A whole-document answer: the draft's own sentences, cited; an overview may be
@@ -268,6 +332,7 @@ class Pipeline:
             result.answer = f"{ABSTAIN} ({reason})."
             result.citations = []
             result.closest = drafted.closest
+        result.scope = drafted.scope
         result.seconds = time.perf_counter() - started
         yield {"type": "final", "result": result}
 
@@ -346,6 +411,34 @@ class Pipeline:
         draft.retitle(self.title)
         return draft
 
+    def names(self) -> list[Named]:
+        """The indexed documents' names: file, title and authors, as the manifest keeps them
+        (rag.ingest.titles); read once per index generation."""
+        collection, kw = self.reader.current()
+        key = (collection, kw.n_docs, tuple(self.reader.sources()))
+        if self._names is None or self._names[0] != key:
+            records = self.reader.manifest.files()
+            self._names = (key, [Named(s, records[s].title if s in records else None,
+                                       tuple(records[s].authors) if s in records else ())
+                                 for s in key[2]])
+        return self._names[1]
+
+    def prominent(self, word: str) -> list[str]:
+        """The file a word is prominent in: the one holding at least 70% of the (up to 60)
+        passages a keyword search for it finds, and 5 or more ("Raft" in the paper that
+        presents it); else none. Remembered per index generation."""
+        collection, kw = self.reader.current()
+        key = (collection, kw.n_docs, fold(word))
+        if key not in self._prominent_in:
+            hits = kw.hits(word, 60)
+            counts: dict[str, int] = {}
+            for _, source, _ in hits:
+                counts[source] = counts.get(source, 0) + 1
+            top = max(counts, key=counts.get) if counts else None
+            self._prominent_in[key] = [top] if top and counts[top] >= max(5, 0.7 * len(hits)) \
+                else []
+        return self._prominent_in[key]
+
     def title(self, source: str) -> str:
         """What an indexed file is called: its title (rag.ingest.titles), else a readable
         form of its name; remembered per index generation."""
@@ -374,7 +467,8 @@ class Pipeline:
                           k: int) -> Draft:
         sides = [self._spelled(s, files) for s in intent.sides]  # "NDB" as written
         return comparison_draft(sides, intent.aspect, files,
-                                lambda q, f: self._search(q, f, max(k, 8))[:2], intent.by)
+                                lambda q, f: self._search(q, f, max(k, 8))[:2], intent.by,
+                                intent.documents)
 
     def _roll_call_draft(self, question: str, intent: RollCall, files: list[str],
                          k: int) -> Draft:

@@ -17,7 +17,7 @@ from rag.understand.names import called, dates, described_as, organisations, peo
 from rag.understand.lexicon import plural as plural_of
 from rag.ingest.sentences import document_sentences
 from rag.compose.summarize import (FREE, LIST_ITEMS, about, eligible, ending, list_items, mentions,
-                                   naming, opening, overview, side, summary_length)
+                                   naming, opening, overview, side, summary_length, PER_SIDE)
 from rag.text import dangles, name_groups, sentences
 
 PER_FILE = 2        # sentences per file in a collection-wide overview
@@ -216,19 +216,38 @@ Ranked = Callable[[str, list[str]], tuple[list[Candidate], list[Document]]]
 
 
 def comparison_draft(subjects: list[str], aspect: str, files: list[str],
-                     ranked_for: Ranked, by: str = "of") -> Draft:
+                     ranked_for: Ranked, by: str = "of",
+                     documents: list[str | None] | None = None) -> Draft:
     """Each side's own cited sentences, retrieved separately; a side with nothing in the
     sources says so instead of sinking the whole answer.
 
     Args:
         ranked_for: (query, files) -> (ranked candidate sentences, the passages they index).
         by: how the question put the aspect (intent.Intent.by), for the heading.
+        documents: per side, the file it names ("Compare the GFS paper and Bigtable"), or
+            None: such a side is that document's best sentences on the aspect (or on its
+            own words, without one), labelled with the file (retitled later).
     """
     taken: set = set()
     groups = []
     labels = []  # each side as the sources write it ("shenzhen" -> "Shenzhen")
     named_aspect = bool(name_groups(f"About {aspect}"))  # "regarding Xinjiang": a name
-    for subject in subjects:
+    documents = documents or [None] * len(subjects)
+    for subject, document in zip(subjects, documents):
+        if document:
+            ranked, passages = ranked_for(aspect or subject, [document])
+            found = []
+            for cand in ranked:
+                key = (passages[cand.passage].metadata["source"],
+                       passages[cand.passage].metadata["start"] + cand.span[0])
+                if key not in taken and len(found) < PER_SIDE:
+                    taken.add(key)
+                    found.append(cand)
+            found.sort(key=lambda c: (c.passage, c.span[0]))
+            labels.append(document)
+            groups.append(Group(f"{document}:", [(passages[c.passage], c.span) for c in found],
+                                "" if found else f"Nothing in {document} is about {aspect}."))
+            continue
         others = [o for o in subjects if o != subject]
         ranked, passages = ranked_for(f"{subject} {aspect}".strip(), files)
         subject = _as_written(subject, [p.page_content for p in passages])

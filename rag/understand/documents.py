@@ -1,10 +1,13 @@
 """Which indexed files a question names: by file name ("Summarize notes.pdf"), by the
-subject its file name holds ("the Tesla article": Nikola_Tesla.txt, "the V&A doc"), and
-the file names it writes that are not indexed."""
+subject its file name holds ("the Tesla article": Nikola_Tesla.txt, "the V&A doc"), by
+title, short name or author ("the GFS paper", "Lamport's paper": `refer`), and the file
+names it writes that are not indexed."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from rag.ingest.loaders import SUPPORTED
@@ -20,12 +23,15 @@ def named_files(question: str, sources: list[str]) -> list[str]:
         path = PurePosixPath(source)
         names = {fold(path.name), fold(path.stem), fold(path.stem.replace("-", " ")),
                  fold(path.stem.replace("_", " "))}
-        if any(len(n) >= 3 and re.search(rf"(?<!\w){re.escape(n)}(?!\w)", q) for n in names):
+        if any(len(n) >= 3 and re.search(rf"(?<![\w.-]){re.escape(n)}(?!\w)", q)
+               for n in names):  # not "notes.md" inside "old-notes.md"
             out.append(source)
     return out
 
 
 _DOC_NOUN = re.compile(rf"{DOC}")
+# a document noun inside a name: "the Google File System", "The Paper Trail" (not "GFS paper")
+_IN_A_NAME = re.compile(rf"\b[A-Z][\w-]*\s+((?=[A-Z])(?i:{DOC}))\b")
 _DETERMINERS = frozenset({"the", "this", "that", "your", "my", "our"})
 _ON = frozenset({"on", "about", "regarding", "concerning", "covering"})
 _WORD = re.compile(r"[\w'’-]+")
@@ -72,6 +78,8 @@ def by_subject(question: str, sources: list[str]) -> tuple[str, list[str]]:
             q = re.sub(rf"\b{re.escape(fold(m.group()))}\b", spelled.pop(), q, count=1)
     tokens = list(_WORD.finditer(q))
     named = {src: {_base(w) for w in ws} for src, ws in stems.items()}
+    inside = {m.start(1) for m in _IN_A_NAME.finditer(question)} \
+        if len(q) == len(question) else set()  # "the Google File System": no document noun
     cuts, files = [], []
 
     def subject(order: list[int], gaps: int = 0) -> tuple[list[int], set[str]]:
@@ -93,7 +101,7 @@ def by_subject(question: str, sources: list[str]) -> tuple[str, list[str]]:
         return ([j for j in range(min(took), max(took) + 1)] if took else []), fits
 
     for i, tok in enumerate(tokens):
-        if not _DOC_NOUN.fullmatch(tok.group()):
+        if not _DOC_NOUN.fullmatch(tok.group()) or tok.start() in inside:
             continue
         took, fits = subject(list(range(i - 1, -1, -1)))  # "the Tesla article"
         if took and re.search(r"['’]s?$", tokens[i - 1].group()):
@@ -131,3 +139,199 @@ def unknown_files(question: str, sources: list[str]) -> list[str]:
     have = {fold(PurePosixPath(s).name) for s in sources}
     return [n for n in dict.fromkeys(FILE_NAME.findall(question)) if fold(n) not in have]
 
+
+
+# -- documents by their names: title, short name, author -------------------------------------
+
+@dataclass(frozen=True)
+class Named:
+    """How an indexed document can be called: its file, its title and its authors (as the
+    index recorded them: rag.ingest.titles)."""
+
+    source: str
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+
+    @property
+    def head(self) -> str | None:
+        """The title's short name, before a colon ("Dynamo" of "Dynamo: Amazon's ...")."""
+        if self.title and ":" in self.title:
+            head = self.title.split(":", 1)[0].strip()
+            return head if 1 <= len(head.split()) <= 4 else None
+        return None
+
+    @property
+    def surnames(self) -> list[str]:
+        return [fold(a.split()[-1]) for a in self.authors if a.split()]
+
+    def acronyms(self) -> set[str]:
+        """Initials that stand for it: of the title's words ("GFS": The Google File
+        System) and of its authors' surnames ("FLP": Fischer, Lynch, Paterson)."""
+        out = set()
+        for title in filter(None, (self.title, self.head)):
+            initials = "".join(w[0] for w in _WORD.findall(fold(title)) if w not in STOPWORDS)
+            if len(initials) >= 2:
+                out.add(initials)
+        if len(self.surnames) >= 2:
+            out.add("".join(s[0] for s in self.surnames))
+        return out
+
+    def vocabulary(self) -> set[str]:
+        """The words a question may call it by: its title's, its file name's and its
+        authors' names (folded, without plural or possessive endings)."""
+        stem = PurePosixPath(self.source).stem
+        found = _WORD.findall(fold(" ".join([self.title or "", re.sub(r"[\W_]+", " ", stem),
+                                             *self.authors])))
+        return {_base(w) for w in found} | self.acronyms()
+
+
+@dataclass
+class Reference:
+    """Documents a question names: `files` those it names unambiguously; `candidates`, for
+    a name more than one file answers to ("the consensus paper"), those files; `spans`,
+    where the question names them by title or as a document (to read as "the document")."""
+
+    files: list[str] = field(default_factory=list)
+    candidates: list[str] = field(default_factory=list)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    said: list[str] = field(default_factory=list)  # the ambiguous name, as written
+    loose: list[str] = field(default_factory=list)  # files named only by a bare name
+    # ("What does Bigtable store?": the system, perhaps not the paper)
+
+
+_QUOTED = re.compile(r"[\"“‘']([^\"”’']{3,120}?)[\"”’'](?!\w)|(?<!\w)'([^']{3,120}?)'(?!\w)")
+_POSSESSIVE = re.compile(r"((?:[A-Z][\w-]+\s+)?[A-Z][\w-]+(?:\s+and\s+(?:[A-Z][\w-]+\s+)?"
+                         r"[A-Z][\w-]+)?)['’]s?(?!\w)")
+_DETERMINER = re.compile(r"(?:^|\s)(?:the|this|that|a|an)\s+$", re.I)
+_ON_SUBJECT = re.compile(r"\s+(?:on|about|regarding|concerning)\s+((?:the\s+)?[\w'’-]+(?:\s+"
+                         r"(?!about\b|say|says\b)[\w'’-]+){0,4})", re.I)
+_CAPITALISED = re.compile(r"(?<![\w'])[A-Z][\w-]*(?:\s+(?:(?:of|the|for|and|to|in|on|a|an)\s+)*"
+                          r"[A-Z][\w-]*)*")
+
+
+def _plain_title(text: str) -> str:
+    """A title as compared: folded words, without a leading article."""
+    return re.sub(r"^(?:the|a|an) ", "", " ".join(_WORD.findall(fold(text))))
+
+
+def _content(text: str) -> list[str]:
+    return [_base(w) for w in _WORD.findall(fold(text))
+            if w not in STOPWORDS and not _DOC_NOUN.fullmatch(w)]
+
+
+def _matches(text: str, docs: list[Named], prominent: Callable[[str], list[str]] | None
+             ) -> list[Named]:
+    """The documents a name fits: its title (or short name) exactly; else every content
+    word of it among the document's names (title, file name, authors, initials); else,
+    with `prominent`, its other words each prominent in that document alone ("Raft")."""
+    said = _plain_title(text)
+    exact = [d for d in docs if said and said in {_plain_title(t) for t in (d.title, d.head) if t}]
+    if exact:
+        return exact
+    wanted = _content(text)
+    if not wanted:
+        return []
+    fits = [d for d in docs if all(w in d.vocabulary() for w in wanted)]
+    if fits or prominent is None:
+        return fits
+    out = []
+    for d in docs:
+        missing = [w for w in wanted if w not in d.vocabulary()]
+        if len(missing) < len(wanted) or len(wanted) == 1:  # part of the name is its own
+            if all(prominent(w) == [d.source] for w in missing):
+                out.append(d)
+    return out
+
+
+def refer(question: str, docs: list[Named],
+          prominent: Callable[[str], list[str]] | None = None) -> Reference:
+    """The documents a question names by title, short name or author: "Summarize 'Out of
+    the Tar Pit'", "the GFS paper", "the Raft paper" (with `prominent`: the one document a
+    word is prominent in), "Lamport's paper", "Compare Dynamo and Spanner".
+
+    Args:
+        docs: the indexed documents' names.
+        prominent: the files a word is prominent in (mostly written in one file), or None.
+    """
+    found: list[tuple[int, int, list[Named], bool]] = []  # (start, end, docs, as a document)
+    inside = {m.start(1) for m in _IN_A_NAME.finditer(question)}
+    for m in _QUOTED.finditer(question):  # a title, quoted
+        inner = m.group(1) or m.group(2)
+        fits = _matches(inner, docs, None)
+        if fits:
+            found.append((m.start(), m.end(), fits, True))
+    for m in re.finditer(rf"(?<![\w-])(?:{DOC})(?![\w-])", question, re.I):  # "the X paper"
+        if m.start() in inside:
+            continue  # "the Google File System": a name, not a file
+        before = question[:m.start()]
+        words_before = [w for w in re.finditer(r"[\w'’.-]+", before) if w.start() > 0][-6:]
+        for w in words_before:  # the longest run that names a document
+            start = w.start()
+            text = question[start:m.start()]
+            if re.search(r"[,;:?!]", text) or not _content(text):
+                continue
+            det = _DETERMINER.search(before[:start])
+            if det or text[:1].isupper() or re.search(r"['’]s\s+$", before[:start]):
+                fits = _matches(text, docs, prominent)
+                if fits:
+                    found.append((det.start() + (det.group()[:1].isspace()) if det else start,
+                                  m.end(), fits, True))
+                    break
+        after = _ON_SUBJECT.match(question, m.end())  # "the paper on distributed consensus"
+        if after:
+            said = after.group(1).split()
+            for n in range(len(said), 0, -1):
+                fits = _matches(" ".join(said[:n]), docs, None)
+                if fits:
+                    det = _DETERMINER.search(before)
+                    start = det.start() + (det.group()[:1].isspace()) if det else m.start()
+                    end = after.start(1) + len(" ".join(said[:n]))
+                    found.append((start, end, fits, True))
+                    break
+    for m in _POSSESSIVE.finditer(question):  # "Lamport's", "Chandy and Lamport's"
+        start, said = m.start(), m.group(1)
+        if start == 0 and " " in said.split(" and ")[0]:  # "Summarize Ousterhout's": not a name
+            first = said.split()[0]
+            start, said = start + len(first) + 1, said[len(first) + 1:]
+        people = [p for p in re.split(r"\s+and\s+", said)]
+        fits = [d for d in docs if all(fold(p.split()[-1]) in d.surnames for p in people)]
+        if fits:
+            found.append((start, m.end(), fits, True))
+    for m in _CAPITALISED.finditer(question):  # "Compare Dynamo and Spanner": by name alone
+        for part in re.split(r"\s+and\s+", m.group()):
+            start = m.start() + m.group().find(part)
+            said = _plain_title(part)
+            fits = [d for d in docs if said in {_plain_title(t) for t in (d.title, d.head) if t}
+                    or said in d.acronyms()]
+            if len(fits) == 1:
+                found.append((start, start + len(part), fits, False))
+    found.sort(key=lambda f: (f[0], -f[1]))
+    ref = Reference()
+    merged: list[tuple[int, int, list[Named], bool]] = []
+    for start, end, fits, as_doc in found:  # "Einstein's 'On the Electrodynamics ...'": one
+        if merged and start <= merged[-1][1] + 1 and (common := [
+                d for d in merged[-1][2] if d in fits]):
+            s, e, _, a = merged[-1]
+            merged[-1] = (s, max(e, end), common, a or as_doc)
+        elif not merged or start >= merged[-1][1]:
+            merged.append((start, end, fits, as_doc))
+    for start, end, fits, as_doc in merged:
+        files = [d.source for d in fits]
+        if len(files) == 1:
+            ref.files += [f for f in files if f not in ref.files]
+        elif as_doc:
+            ref.candidates += [f for f in files if f not in ref.candidates]
+            ref.said.append(question[start:end].strip())
+        if as_doc and len(files) == 1:
+            ref.spans.append((start, end))
+    named_as_document = {f for start, end, fits, as_doc in merged if as_doc for f in
+                         [d.source for d in fits]}
+    ref.loose = [f for f in ref.files if f not in named_as_document]
+    return ref
+
+
+def the_document(question: str, spans: list[tuple[int, int]]) -> str:
+    """The question with each span naming a document read as "the document"."""
+    for start, end in sorted(spans, reverse=True):
+        question = question[:start] + "the document" + question[end:]
+    return re.sub(r"\bthe the document\b", "the document", question)

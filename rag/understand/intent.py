@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.text import fold
+from rag.understand.documents import Named
 from rag.understand.kinds import Fact, Intent, Names, Overview, RollCall
 from rag.understand.phrasings import COUNT, METADATA, NUMBERS
 from rag.understand.rules import by_patterns
@@ -33,7 +34,9 @@ def overview_probability(vector: np.ndarray) -> float:
 
 
 def detect(question: str, sources: list[str] | None = None,
-           embed: Callable[[list[str]], np.ndarray] | None = None) -> Intent:
+           embed: Callable[[list[str]], np.ndarray] | None = None,
+           names: list[Named] | None = None,
+           prominent: Callable[[str], list[str]] | None = None) -> Intent:
     """The intent of a question, given the indexed file names (to spot one it names).
 
     Args:
@@ -41,13 +44,15 @@ def detect(question: str, sources: list[str] | None = None,
             factoid or a list is an overview if the learned classifier is confident of it
             (intent_model.json; "Boil it down for me"), unless it asks about the document
             as a thing (its title, author, date or length: phrasings.METADATA).
+        names, prominent: the indexed documents' titles and authors, and the files a word is
+            prominent in, to spot a document named by them (rag.understand.documents.refer).
     """
-    intent = by_patterns(question, sources)
+    intent = by_patterns(question, sources, names, prominent)
     if embed is not None and (isinstance(intent, Fact) or (
             isinstance(intent, RollCall) and intent.names == Names.ANY)) and \
             not METADATA.search(fold(question)) and \
             overview_probability(embed([question])[0]) >= _overview_model()[2]:
-        return Overview(files=intent.files)
+        return Overview(files=intent.files, choices=intent.choices, said=intent.said)
     return intent
 
 

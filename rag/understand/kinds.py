@@ -56,9 +56,12 @@ class Names(StrEnum):
 
 @dataclass
 class Intent:
-    """What every kind has: the files the question names."""
+    """What every kind has: the files the question names; `choices`, the files a name in it
+    fits when more than one does ("the consensus paper"), and `said`, that name."""
 
     files: list[str] = field(default_factory=list)
+    choices: list[str] = field(default_factory=list)
+    said: str = ""
     kind: ClassVar[Kind]
 
 
@@ -93,6 +96,7 @@ class Comparison(Intent):
     sides: list[str] = field(default_factory=list)
     aspect: str = ""
     by: str = "of"
+    documents: list[str | None] = field(default_factory=list)  # the file a side names, if any
     kind: ClassVar[Kind] = Kind.COMPARISON
 
 

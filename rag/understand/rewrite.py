@@ -114,6 +114,46 @@ _MAKE = re.compile(r"\b(?:make|makes|made|making)\s+$", re.I)
 # when?"): the previous question's missing part
 _ASKING = r"(?:who|whom|whose|what|which|when|where|why|how)"
 _FRAGMENT = re.compile(rf"^(?!\W*{_ASKING}\b)[^?.!]{{0,40}}\b{_ASKING}\b[^?.!]*\?\W*$", re.I)
+# A thing the question itself names before its "it", "its", "they": "When does the primary
+# write its reply?" (its: the primary's), "If a lease expires, how long does it wait?"; not
+# the thing the pronoun belongs to ("the interim version of it")
+_THING = re.compile(r"\b(?:the|a|an|each|every|any)\s+[\w-]+(?:\s+(?!(?:of|to|for|about|on|in|"
+                    r"with|from|at|by|into|over|it|its|they|them|their)\b)[\w-]+){0,3}", re.I)
+_IT = re.compile(r"\b(?:it|its|they|them|their)\b", re.I)
+_ATTACHED = re.compile(r"^\s+(?:of|to|for|about|on|in|with|from|at|by|into|over)\s+$", re.I)
+
+
+def refers_inside(question: str) -> bool:
+    """Whether every "it", "its", "they", "them", "their" of a question can stand for a thing
+    it names itself, before the pronoun ("When does the primary write its reply to the
+    client?", "Which hash does Bitcoin use for its proofs?"): such a question stands alone
+    after any turn. Not the thing the pronoun hangs on ("the interim version of it", "any
+    downside to it")."""
+    pronouns = list(_IT.finditer(question))
+
+    names = [question.find(n) for n in named(question)]  # "does Bitcoin use for its ..."
+
+    def inside(p: re.Match) -> bool:
+        things = list(_THING.finditer(question, 0, p.start()))
+        if things and _ATTACHED.match(question[things[-1].end():p.start()]):
+            things.pop()
+        return bool(things) or any(0 <= at < p.start() for at in names)
+
+    return bool(pronouns) and all(inside(p) for p in pronouns)
+
+
+def follows_on(question: str, condensed: str) -> bool:
+    """Whether a question leans on the conversation before it: the conversation rewrote it,
+    or it holds a pronoun or "that"/"there" with nothing in it to stand for ("Why make them
+    that large?"), or it names nothing in a few words ("What if the votes are split?").
+    Such a question is searched first within the files the conversation was about."""
+    if condensed != question:
+        return True
+    if _FOLLOW_UP.search(question) and not refers_inside(question):
+        return True
+    return not named(question) and len(question.split()) <= 12
+
+
 _MORE = re.compile(r"^(?:(?:can you |please |could you )?tell (?:me|us) more|more|go on|"
                    r"elaborate|what else)\W*$", re.I)
 
@@ -165,7 +205,9 @@ def condense(question: str, history: list[dict] | None,
     """
     question = question.strip()
     users = [i for i, m in enumerate(history or []) if m.get("role") == "user"]
-    if not users:
+    if not users or refers_inside(question) and not re.search(
+            r"\b(?:he|she|him|his|her|there)\b|^(?:and|but|so|also|what about|how about)\b",
+            question, re.I):
         return question
     last = users[-1]
     previous = condense(history[last]["content"], history[:last], usual, is_person, is_place)
@@ -221,7 +263,8 @@ def condense(question: str, history: list[dict] | None,
             return resolved[0].upper() + resolved[1:]
     if len(question.split()) <= 10 and (_FOLLOW_UP.search(question) or _BARE.match(question)) \
             or len(question.split()) <= 6 and _FRAGMENT.match(question):
-        return f"{previous} {question}"
+        asked = history[last]["content"].strip()
+        return f"{asked if previous.endswith(asked) else previous} {question}"
     return question
 
 

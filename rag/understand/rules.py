@@ -25,8 +25,9 @@ from pathlib import PurePosixPath
 
 from rag.text import fold, name_groups, terms, written_as_name
 from rag.understand.comparisons import comparison
-from rag.understand.documents import FILE_NAME, by_subject, named_files
-from rag.understand.kinds import (Fact, Intent, Names, Overview, Part, RollCall,
+from rag.understand.documents import (FILE_NAME, Named, Reference, by_subject, named_files,
+                                      refer, the_document)
+from rag.understand.kinds import (Comparison, Fact, Intent, Names, Overview, Part, RollCall,
                                   TopicSummary)
 from rag.understand.phrasings import (BRIEF, BROAD_ASPECT, CHATTY, CLOSING_PART, COMPARE,
                                       COMPARE_TAIL, DATES, DESCRIBE, DOC, DOC_ON,
@@ -229,9 +230,14 @@ RULES: list[Rule] = sorted([
 ], key=lambda rule: rule.priority)
 
 
-def read(question: str, sources: list[str] | None = None) -> Asked:
-    """The question's views and the files it names."""
+def read(question: str, sources: list[str] | None = None, reference: Reference | None = None
+         ) -> Asked:
+    """The question's views and the files it names (`reference`: those it names by title,
+    short name or author, rag.understand.documents.refer; one such file is "the document")."""
     sources = sources or []
+    reference = reference or Reference()
+    if len(reference.files) == 1 and reference.spans:  # "Summarize 'Out of the Tar Pit'"
+        question = the_document(question, reference.spans)
     q, by_name = by_subject(question, sources)  # "the Tesla article": the document
     named = named_files(question, sources)
     q = re.sub(r"\bu\b", "you", CHATTY.sub("", q.strip()))  # "hey can u list ...": "can you"
@@ -240,17 +246,31 @@ def read(question: str, sources: list[str] | None = None) -> Asked:
     plain = FILE_NAME.sub("the document", q)  # "what is notes.pdf about?": a document
     written = [f for f in named if fold(PurePosixPath(f).name) in fold(question)]
     return Asked(question, sources, {"q": q, "asked": asked, "plain": plain},
-                 list(dict.fromkeys([*named, *by_name])), written, by_name)
+                 list(dict.fromkeys([*named, *by_name, *reference.files])), written, by_name)
 
 
-def by_patterns(question: str, sources: list[str] | None = None) -> Intent:
+def by_patterns(question: str, sources: list[str] | None = None,
+                names: list[Named] | None = None,
+                prominent: Callable[[str], list[str]] | None = None) -> Intent:
     """The intent the rules give: the first rule, by priority, whose pattern matches its view
-    of the question and whose builder takes the match; else a Fact."""
-    asked = read(question, sources)
-    for rule in RULES:
-        m = rule.pattern.search(asked.views[rule.reads])
-        if m:
-            intent = rule.build(m, asked)
-            if intent is not None:
-                return intent
-    return Fact(files=asked.files)
+    of the question and whose builder takes the match; else a Fact. With the documents'
+    `names` (and `prominent`), documents named by title, short name or author count too:
+    see rag.understand.documents.refer."""
+    reference = refer(question, names, prominent) if names else Reference()
+    asked = read(question, sources, reference)
+    intent = next((built for rule in RULES
+                   if (m := rule.pattern.search(asked.views[rule.reads]))
+                   and (built := rule.build(m, asked)) is not None), None) \
+        or Fact(files=asked.files)
+    intent.choices, intent.said = reference.candidates, "; ".join(reference.said)
+    if intent.choices:  # a name several files fit: none of them is taken for it
+        intent.files = [f for f in intent.files if f not in intent.choices]
+    if isinstance(intent, Fact):  # a fact about a system the question names by its bare
+        # name ("What does Bigtable store?") may be answered by any file
+        intent.files = [f for f in intent.files if f not in reference.loose]
+    if isinstance(intent, Comparison) and names:  # a side that names a document is that file
+        intent.documents = [(refer(side, names, prominent).files or [None])[0]
+                            for side in intent.sides]
+        intent.files = list(dict.fromkeys([*intent.files,
+                                           *(d for d in intent.documents if d)]))
+    return intent

@@ -1,0 +1,77 @@
+"""Documents named by title and conversations over several documents, on a real index:
+a name two files fit gets a question back; a quoted title gets that file's overview; a
+follow-up is searched within the files the conversation was about first, and a question
+that stands alone is read as asked whatever came before it."""
+
+import pytest
+
+from conftest import index_sample
+from rag.compose.answer import Pipeline
+
+RAFT = ("# Consensus in Practice\n\nRaft elects a leader with RequestVote messages. A "
+        "candidate that wins the votes of a majority of the servers becomes the leader for "
+        "its term. When the votes are split and no candidate wins, each candidate waits for "
+        "a randomized election timeout and then starts a new election, so split votes are "
+        "rare and end quickly.\n")
+COUNCIL = ("# Consensus at Scale\n\nThe town council of Millbrook elects its chair every "
+           "spring by a show of hands. When the votes are split evenly between two "
+           "councillors, the chair is chosen by drawing lots in front of the town clerk. The "
+           "chair then serves for one year and signs the council's minutes.\n")
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory) -> Pipeline:
+    settings = index_sample(tmp_path_factory.mktemp("named"),
+                            {"raft-notes.md": RAFT, "council.md": COUNCIL})
+    return Pipeline(settings, "extractive")
+
+
+def cited(result) -> set[str]:
+    return {c.source for c in result.citations}
+
+
+@pytest.mark.parametrize("question", ["Summarize the consensus paper.",
+                                      "What is the document on consensus about?"])
+def test_a_name_two_files_fit_gets_a_question_back_listing_them(pipeline, question):
+    result = pipeline.ask(question)
+    assert result.kind == "clarify" and result.abstained and not result.citations
+    for shown in ("Consensus in Practice (raft-notes.md)", "Consensus at Scale (council.md)"):
+        assert shown in result.answer
+
+
+@pytest.mark.parametrize("question, file", [
+    ("Summarize 'Consensus at Scale'.", "council.md"),
+    ("What is “Consensus in Practice” about?", "raft-notes.md"),
+])
+def test_a_quoted_title_gets_that_files_overview(pipeline, question, file):
+    result = pipeline.ask(question)
+    assert result.kind == "overview" and cited(result) == {file}
+
+
+@pytest.mark.parametrize("first, file", [
+    ("How does Raft elect a leader?", "raft-notes.md"),
+    ("How does the town council of Millbrook elect its chair?", "council.md"),
+])
+@pytest.mark.parametrize("follow_up", ["What if the votes are split?",
+                                       "And when the vote is split evenly?"])
+def test_a_follow_up_is_answered_from_the_conversations_document(pipeline, first, file,
+                                                                   follow_up):
+    """The same follow-up after either first turn: only the conversation tells the two
+    documents apart (both say what happens when votes split)."""
+    answered = pipeline.ask(first)
+    assert cited(answered) == {file}
+    history = [{"role": "user", "content": first},
+               {"role": "assistant", "content": answered.answer}]
+    result = pipeline.ask(follow_up, history=history)
+    assert not result.abstained and cited(result) == {file} and result.scope == [file]
+
+
+def test_a_question_that_stands_alone_is_read_as_asked_after_any_turn(pipeline):
+    first = "How does Raft elect a leader?"
+    history = [{"role": "user", "content": first},
+               {"role": "assistant", "content": pipeline.ask(first).answer}]
+    for question in ("Who does the town council of Millbrook choose by drawing lots?",
+                     "When does the town clerk watch the council draw its lots?"):
+        alone, after = pipeline.ask(question), pipeline.ask(question, history=history)
+        assert after.standalone == alone.standalone
+        assert cited(after) == cited(alone) == {"council.md"}

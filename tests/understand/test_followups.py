@@ -1,0 +1,63 @@
+"""Follow-ups on any corpus (rag.understand.rewrite): a question that stands alone is read as
+asked after any turn; each kind of follow-up leans on the conversation, with a paraphrase
+of each."""
+
+import pytest
+
+from rag.understand.rewrite import condense, follows_on, refers_inside
+
+
+def after(previous: str, answer: str = "It is explained in the paper.") -> list[dict]:
+    return [{"role": "user", "content": previous}, {"role": "assistant", "content": answer}]
+
+
+UNRELATED = after("What chunk size does GFS use?", "GFS uses 64 MB chunks.")
+
+
+@pytest.mark.parametrize("question", [
+    # its / it after a thing the question names itself
+    "When does the primary write its reply to the client?",
+    "When does a replica send its acknowledgement to the leader?",
+    "If a lease expires, how long does it keep trying?",
+    "Which hash function does Bitcoin use for its proof-of-work?",
+    "What share of the failures did they trace to its code?",
+    # no pronoun at all, names of its own
+    "How does Raft elect a leader?",
+])
+def test_a_question_that_stands_alone_is_read_as_asked_after_an_unrelated_turn(question):
+    assert refers_inside(question) or not follows_on(question, question)
+    assert condense(question, UNRELATED) == question
+
+
+@pytest.mark.parametrize("question", [
+    "Who built the interim version of it?",   # the thing the pronoun hangs on does not count
+    "Is there any downside to it?",
+    "What does it use to resynchronize replicas after longer outages?",
+    "Why make them that large?",
+])
+def test_a_pronoun_with_nothing_in_the_question_to_stand_for_follows_on(question):
+    assert not refers_inside(question) and follows_on(question, question)
+
+
+@pytest.mark.parametrize("question, read", [
+    ("Who built the interim version of it?", "Who built the interim version of Dynabook?"),
+    ("Who designed its interim version?", "Who designed Dynabook's interim version?"),
+    ("And who paid for it?", "Who paid for Dynabook?"),
+])
+def test_it_and_its_stand_for_what_the_previous_question_named(question, read):
+    assert condense(question, after("What was the Dynabook?")) == read
+
+
+@pytest.mark.parametrize("question", ["What if the votes are split?",
+                                      "And when the votes are tied?",
+                                      "What happens after a timeout?"])
+def test_a_follow_up_naming_nothing_leans_on_the_conversation(question):
+    """Read as asked (nothing to replace), but searched within the conversation's files
+    first (rag.compose.answer.Pipeline._conversation_files)."""
+    assert follows_on(question, condense(question, after("How does Raft elect a leader?")))
+
+
+def test_a_chain_of_follow_ups_joins_only_the_question_before():
+    history = after("What is hinted handoff in Dynamo?") + after("How often are they scanned?")
+    read = condense("Why that often?", history)
+    assert read.endswith("Why that often?") and "hinted handoff" not in read

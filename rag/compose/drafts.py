@@ -16,7 +16,7 @@ from rag.compose.evidence import Candidate
 from rag.understand.names import called, dates, described_as, organisations, people, places
 from rag.understand.lexicon import plural as plural_of
 from rag.ingest.sentences import document_sentences
-from rag.compose.summarize import (FREE, LIST_ITEMS, about, eligible, ending, list_items, mentions,
+from rag.compose.summarize import (ABSTRACT_TAKES, FREE, LIST_ITEMS, abstract, about, eligible, ending, list_items, mentions,
                                    naming, opening, overview, side, summary_length, PER_SIDE)
 from rag.text import dangles, name_groups, sentences
 
@@ -134,7 +134,13 @@ def overview_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
         n = PER_FILE if len(shown) > 1 else count or summary_length(
             sum(eligible(s) for s in sents[start:stop]))
         free = FREE if len(shown) == 1 and not count else 0
-        picked = [sents[i] for i in overview(sents, vectors, n, idf, start, stop, free)]
+        leaned = abstract(sents) if not part and len(shown) == 1 and not count else None
+        if leaned:  # a paper: its abstract's own points, then what its body says
+            own = overview(sents, vectors, ABSTRACT_TAKES, idf, *leaned)
+            chosen = own + overview(sents, vectors, n, idf, leaned[1], stop, free)
+        else:
+            chosen = overview(sents, vectors, n, idf, start, stop, free)
+        picked = [sents[i] for i in sorted(chosen)]
         groups.append(Group(f"{source}:" if len(shown) > 1 else None,
                             [(s.chunk, s.span) for s in picked]))
     if len(shown) == 1:

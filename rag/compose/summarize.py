@@ -22,7 +22,8 @@ import numpy as np
 from langchain_core.documents import Document
 
 from rag.compose.evidence import Candidate, is_heading
-from rag.ingest.layout import NOT_TEXT, REFERENCE
+from rag.ingest.layout import (AFTER_REFERENCES, HEADING, NOT_TEXT, REFERENCE,
+                              REFERENCE_TITLES)
 from rag.ingest.sentences import Sentence
 from rag.text import (dangles, fold, name_groups, refers_back, sentences, spelling, terms,
                       words, written_as_name)
@@ -52,6 +53,19 @@ def eligible(sentence: Sentence) -> bool:
             and sentence.kind not in NOT_TEXT and sentence.kind != REFERENCE
             and not is_heading(sentence.chunk.page_content, sentence.span,
                                sentence.chunk.metadata.get("title")))
+
+
+def references(sents: list[Sentence]) -> list[bool]:
+    """Per sentence, whether it stands under a "References" (or "Bibliography", ...)
+    heading, until an appendix: an entry of a reference list ("In Proceedings of ...,
+    2001.") is no sentence of the document's own. (PDFs mark them in their layout already.)"""
+    out, inside = [], False
+    for s in sents:
+        if s.kind == HEADING:
+            title = " ".join(re.sub(r"^[#\s\dIVX.]+", "", s.text).lower().split()).rstrip(":")
+            inside = title in REFERENCE_TITLES or (inside and not AFTER_REFERENCES.match(title))
+        out.append(inside)
+    return out
 
 
 def summary_length(n_sentences: int) -> int:
@@ -109,7 +123,8 @@ def overview(sents: list[Sentence], vectors: np.ndarray, n: int,
             scored against the whole.
         free: sentences to add after the stretches, wherever they are.
     """
-    ok = [i for i, s in enumerate(sents) if eligible(s)]
+    cited = references(sents)
+    ok = [i for i, s in enumerate(sents) if eligible(s) and not cited[i]]
     if not ok:
         return []
     first = ok[0]
@@ -251,6 +266,37 @@ def list_items(ranked: list[Candidate]) -> list[Candidate]:
                for c in out):
             out.append(cand)
     return sorted(out, key=lambda c: (c.passage, c.span[0]))
+
+
+ABSTRACT_WORDS = 350  # an abstract is at most this long
+ABSTRACT_TAKES = 3    # an overview takes up to this many sentences of an abstract
+_ABSTRACT = re.compile(r"(?:^|\n)[\s#*_]*(?:abstract|a b s t r a c t|summary)\b[\s.:—–*_-]*$",
+                       re.I)
+_ABSTRACT_OPENS = re.compile(r"^\W*(?:abstract|a b s t r a c t)\b[\s.:—–-]*", re.I)
+_AFTER_ABSTRACT = re.compile(r"^\W*(?:key ?words|index terms|categories and subject|general "
+                             r"terms|(?:1|i)\.?\s+introduction|introduction)\b", re.I)
+
+
+def abstract(sents: list[Sentence]) -> tuple[int, int] | None:
+    """Where a paper's abstract is: (its first sentence, the one after its last), or None.
+    It follows the word "Abstract" (a heading of its own, or the sentence's first word) on
+    the first two pages, and ends at the next heading, at "Keywords" or "Introduction", or
+    after ABSTRACT_WORDS words."""
+    for i, s in enumerate(sents[:80]):
+        if (s.chunk.metadata.get("page") or 1) > 2:
+            return None
+        gap = s.chunk.page_content[max(0, s.span[0] - 40):s.span[0]]
+        if _ABSTRACT_OPENS.match(s.text) or _ABSTRACT.search(gap):
+            if s.kind == HEADING or not _ABSTRACT_OPENS.sub("", s.text).strip():
+                i += 1  # the heading "Abstract" itself
+            stop, words = i, 0
+            while stop < len(sents) and words < ABSTRACT_WORDS and (
+                    stop == i or sents[stop].kind != HEADING and not _AFTER_ABSTRACT.match(
+                        sents[stop].text)):
+                words += len(sents[stop].text.split())
+                stop += 1
+            return (i, stop) if stop > i else None
+    return None
 
 
 def opening(sents: list[Sentence]) -> int:

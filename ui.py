@@ -57,6 +57,8 @@ def _final(result, question: str, views: dict[int, str] | None = None
     """(chat bubble, evidence panel, citations shown) for a finished answer or abstention;
     `views`: page views of the cited PDF pages, by citation number."""
     asked = result.standalone if result.standalone != question.strip() else None
+    if result.kind == "clarify":  # a name two documents fit: the question back, as asked
+        return render.text(result.answer), render.EMPTY, []
     if result.abstained:
         bubble = ("**Not answered.** " + render.text(result.answer)
                   + " The closest passages are shown under Evidence.")

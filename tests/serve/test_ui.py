@@ -151,6 +151,17 @@ def test_answer_reads_a_follow_up_with_the_history(backend):
     assert "Read as: <q>When was National Data Bureau established?</q>" in panel
 
 
+def test_a_question_back_is_shown_as_a_question_not_as_an_abstention():
+    from rag.compose.answer import AnswerResult
+
+    asked = "Which document do you mean by 'the consensus paper'? A (a.pdf); B (b.pdf)."
+    result = AnswerResult(question="Summarize the consensus paper.", standalone="Summarize "
+                          "the consensus paper.", answer=asked, abstained=True, kind="clarify")
+    bubble, panel, shown = ui._final(result, result.question)
+    assert bubble.startswith("Which document do you mean") and "Not answered" not in bubble
+    assert shown == [] and "No answer in the sources" not in panel
+
+
 def test_answer_shows_an_abstention_with_the_closest_passages(backend):
     chat, panel = run_answer(backend, "Who is the mayor of Shanghai?")[-1][:2]
     assert chat[-1]["content"].startswith("**Not answered.**")

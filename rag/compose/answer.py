@@ -160,6 +160,13 @@ class Pipeline:
         started = time.perf_counter()
         indexed = list(self.reader.sources())
         condensed = self._condense(question, history)  # the follow-up as it stands alone
+        if history and condensed != question and condensed.endswith(" " + question.strip()):
+            # joined to the question before: over several files, the files the conversation
+            # is about carry its context instead (the previous question's words would pull
+            # the search back to the previous answer)
+            files = self._conversation_files(history)
+            if files and set(files) < set(indexed):
+                condensed = question.strip()
         intent = detect(question, indexed, embed=self.vectors, names=self.names(),
                         prominent=self.prominent)
         if intent.choices and not sources:  # "the consensus paper": which one? Never a guess

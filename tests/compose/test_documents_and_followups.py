@@ -64,6 +64,9 @@ def test_a_follow_up_is_answered_from_the_conversations_document(pipeline, first
                {"role": "assistant", "content": answered.answer}]
     result = pipeline.ask(follow_up, history=history)
     assert not result.abstained and cited(result) == {file} and result.scope == [file]
+    # over several files, the conversation's files carry its context: the follow-up is not
+    # joined to the question before it (on one file it is: tests/serve/test_ui.py)
+    assert result.standalone == follow_up
 
 
 def test_a_question_that_stands_alone_is_read_as_asked_after_any_turn(pipeline):

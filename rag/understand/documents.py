@@ -199,7 +199,7 @@ class Reference:
     # ("What does Bigtable store?": the system, perhaps not the paper)
 
 
-_QUOTED = re.compile(r"[\"“‘']([^\"”’']{3,120}?)[\"”’'](?!\w)|(?<!\w)'([^']{3,120}?)'(?!\w)")
+_QUOTED = re.compile(r"[\"“‘']([^\"”’']{3,250}?)[\"”’'](?!\w)|(?<!\w)'([^']{3,250}?)'(?!\w)")
 _POSSESSIVE = re.compile(r"((?:[A-Z][\w-]+\s+)?[A-Z][\w-]+(?:\s+and\s+(?:[A-Z][\w-]+\s+)?"
                          r"[A-Z][\w-]+)?)['’]s?(?!\w)")
 _DETERMINER = re.compile(r"(?:^|\s)(?:the|this|that|a|an)\s+$", re.I)

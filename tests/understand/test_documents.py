@@ -33,6 +33,8 @@ def prominent(word: str) -> list[str]:
 @pytest.mark.parametrize("question, file", [
     # words of the title, quoted or not
     ("Summarize 'Out of the Tar Pit'.", "tar.pdf"),
+    ("What is 'Impossibility of Distributed Consensus with One Faulty Process' about?",
+     "impossibility-of-consensus.pdf"),
     ("Give me an overview of “Out of the Tar Pit”", "tar.pdf"),
     ("What is the Google File System paper about?", "the-google-file-system.pdf"),
     # a short name: the title's head, its initials, the authors' initials
@@ -93,3 +95,11 @@ def test_a_comparison_takes_each_side_from_the_document_it_names():
 def test_a_file_name_inside_another_names_only_that_other():
     assert named_files("Summarize old-notes.md", FILES) == ["old-notes.md"]
     assert named_files("Summarize notes.md", FILES) == ["notes.md"]
+
+
+def test_a_long_title_quoted_whole_resolves():
+    long = Named("simple-testing.pdf", "Simple Testing Can Prevent Most Critical Failures: An "
+                 "Analysis of Production Failures in Distributed Data-Intensive Systems")
+    question = f"What is '{long.title}' about?"
+    intent = detect(question, [*FILES, long.source], names=[*DOCS, long])
+    assert intent.kind == Kind.OVERVIEW and intent.files == ["simple-testing.pdf"]

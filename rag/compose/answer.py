@@ -33,8 +33,8 @@ from rag.understand.intent import asked_count, detect
 from rag.understand.kinds import (Comparison, Intent, Kind, Names, Overview, RollCall,
                                   TopicSummary)
 from rag.understand.rewrite import condense, follows_on, searchable
-from rag.compose.drafts import (Draft, comparison_draft, list_draft, names_draft,
-                                overview_draft, topic_draft)
+from rag.compose.drafts import (Draft, comparison_draft, documents_draft, list_draft,
+                                names_draft, overview_draft, topic_draft)
 from rag.ingest.sentences import Sentence, document_sentences
 from rag.ingest.titles import from_file_name
 from rag.text import fold, listed, sentences, spell_out, unknown_acronyms, words
@@ -99,6 +99,8 @@ class Drafted:
     found_in: list[str] = field(default_factory=list)  # a fact: the files of its best two
     # sentences (what a follow-up to it is about)
 
+
+ABOUT_SHARE = 0.3  # a file deals with a topic: this share of the best file's passages on it
 
 # The drafter of each whole-document kind (a Pipeline method); a fact is drafted by
 # Pipeline._fact. A new kind adds its drafter here.
@@ -446,6 +448,19 @@ class Pipeline:
                 else []
         return self._prominent_in[key]
 
+    def about(self, topic: str, files: list[str]) -> list[str]:
+        """The files that deal with a topic, most first: those holding at least
+        ABOUT_SHARE of the passages the best file holds among the (up to 100) a keyword
+        search for it finds."""
+        _, kw = self.reader.current()
+        scoped = None if set(files) >= set(self.reader.sources()) else files
+        counts: dict[str, int] = {}
+        for _, source, _ in kw.hits(topic, 100, scoped):
+            counts[source] = counts.get(source, 0) + 1
+        most = max(counts.values(), default=0)
+        return [s for s, n in sorted(counts.items(), key=lambda kv: -kv[1])
+                if n >= ABOUT_SHARE * most]
+
     def title(self, source: str) -> str:
         """What an indexed file is called: its title (rag.ingest.titles), else a readable
         form of its name; remembered per index generation."""
@@ -481,6 +496,9 @@ class Pipeline:
                          k: int) -> Draft:
         if intent.names == Names.ANY:  # the best sentences of a wider search
             return list_draft(*self._search(question, files, 2 * k), files, question)
+        if intent.names == Names.DOCUMENTS:  # "Which of these papers ...": per file
+            return documents_draft(intent.topic, self.about(intent.topic, files),
+                                   lambda f: self._search(intent.topic, [f], k)[:2])
         return names_draft(files, self.reader.chunks_of, intent.names,  # the people,
                            # organisations, places or dates named
                            self._spelled(intent.topic, files) if intent.topic else "",

@@ -16,7 +16,7 @@ from rag.compose.evidence import Candidate
 from rag.understand.names import called, dates, described_as, organisations, people, places
 from rag.understand.lexicon import plural as plural_of
 from rag.ingest.sentences import document_sentences
-from rag.compose.summarize import (ABSTRACT_TAKES, FREE, LIST_ITEMS, abstract, about, eligible, ending, list_items, mentions,
+from rag.compose.summarize import (ABSTRACT_TAKES, FREE, LIST_ITEMS, LIST_RATIO, abstract, about, eligible, ending, list_items, mentions,
                                    naming, opening, overview, side, summary_length, PER_SIDE)
 from rag.text import dangles, name_groups, sentences
 
@@ -389,6 +389,28 @@ def _lead_ins(items: list[tuple[Document, tuple[int, int]]]
             quoted.add(where(chunk, before[-1]))
         out.append((chunk, span))
     return out
+
+
+def documents_draft(topic: str, files: list[str],
+                    ranked_in: Callable[[str], tuple[list[Candidate], list[Document]]]
+                    ) -> Draft:
+    """"Which of these papers deal with X?": the files that deal with X (most first, up to
+    MAX_FILES; rag.compose.answer.Pipeline.about), each labelled with the file (retitled
+    later) and its best 2 sentences on X in reading order.
+
+    Args:
+        ranked_in: file -> (its ranked candidate sentences on X, the passages they index).
+    """
+    groups = []
+    for source in files[:MAX_FILES]:
+        ranked, passages = ranked_in(source)
+        found = sorted(ranked[:2], key=lambda c: (c.passage, c.span[0]))
+        groups.append(Group(f"{source}:", [(passages[c.passage], c.span) for c in found],
+                            "" if found else f"Nothing in {source} is about {topic}."))
+    more = f" (the first {MAX_FILES} of {len(files)})" if len(files) > MAX_FILES else ""
+    note = "" if groups else f"No document deals with {topic}."
+    return Draft("list", f"Documents on {topic}{more}:", groups or [Group(None, [], note)],
+                 files[:MAX_FILES])
 
 
 def list_draft(ranked: list[Candidate], passages: list[Document], confidence: float,

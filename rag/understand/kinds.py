@@ -52,6 +52,7 @@ class Names(StrEnum):
     ORGANISATIONS = "organisations"
     PLACES = "places"
     DATES = "dates"
+    DOCUMENTS = "documents"  # "Which of these papers deal with X?": the files, per file
 
 
 @dataclass

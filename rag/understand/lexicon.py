@@ -121,3 +121,13 @@ def alternation(words: list[str] | tuple[str, ...]) -> str:
     """A non-capturing group matching any of the words (longest first)."""
     return "(?:" + "|".join(re.escape(w).replace(r"\ ", " ")
                             for w in sorted(set(words), key=len, reverse=True)) + ")"
+
+# How "Which papers ... X?" says a paper is about X ("deal with", "discuss"): not X itself
+ABOUT_VERBS = ("deal with", "deals with", "dealt with", "discuss", "discusses", "discussed",
+               "mention", "mentions", "mentioned", "cover", "covers", "covered", "address",
+               "addresses", "addressed", "describe", "describes", "described", "talk about",
+               "talks about", "are about", "is about", "were about", "was about", "about",
+               "study", "studies", "studied", "present", "presents", "presented", "propose",
+               "proposes", "proposed", "introduce", "introduces", "introduced", "focus on",
+               "focuses on", "concern", "concerns", "use", "uses", "used", "treat", "treats",
+               "look at", "looks at", "explain", "explains", "touch on", "touches on")

@@ -403,3 +403,9 @@ BROAD_ASPECT = re.compile(rf"^(?:the )?(?P<who>.+?)['’]s? {_BROAD}(?:,? (?:and
                           rf"^(?:the )?{_BROAD}(?:,? (?:and )?{_BROAD})* of (?P<of>.+)$", re.I)
 ASPECT = re.compile(r"^(?:the |their |his |her |its )?(?P<aspect>[\w\s-]+?) of (?P<who>.+)$")
 OWNED = re.compile(r"^(?P<who>.+?)'s? (?P<aspect>[\w\s-]+)$")  # "yuan jiajun's careers"
+
+# "Which of these papers deal with consensus?", "Which documents discuss caching?", "Which
+# of the reports mention Tesla?": the documents, each with what it says (topic: the rest)
+WHICH_DOCUMENTS = re.compile(rf"^(?:which|what) (?:of (?:{THIS}|the) )?(?:{DOC})\b,?\s+"
+                             r"(?:(?:is|are|was|were|do|does|did)\s+)?"
+                             r"(?!(?:it|this|that|they|he|she|you|i)\b)(?P<topic>.+?)\W*$")

@@ -29,11 +29,13 @@ from rag.understand.documents import (FILE_NAME, Named, Reference, by_subject, n
                                       refer, the_document)
 from rag.understand.kinds import (Comparison, Fact, Intent, Names, Overview, Part, RollCall,
                                   TopicSummary)
+from rag.understand.lexicon import ABOUT_VERBS, alternation
 from rag.understand.phrasings import (BRIEF, BROAD_ASPECT, CHATTY, CLOSING_PART, COMPARE,
                                       COMPARE_TAIL, DATES, DESCRIBE, DOC, DOC_ON,
                                       DOC_ON_SUBJECT, END, ENDING, EXPLAIN, LEAD_IN, LIST,
                                       NOT_A_TOPIC, OPENING, OPENING_PART, ORGANISATIONS,
                                       OVERVIEW, PART_ON, PEOPLE, PLACES, ROLE_IN, SAYS_ABOUT,
+                                      WHICH_DOCUMENTS,
                                       SCOPE, SECTION_NAMED, SUMMARY_OF, THE_DOCUMENT, THIS,
                                       TIMELINE_OF)
 from rag.understand.wording import original
@@ -209,9 +211,25 @@ def _roll_call(names: Names) -> Builder:
     return lambda m, asked: RollCall(files=asked.files, names=names)
 
 
+_ABOUT = re.compile(rf"^(?:{alternation(ABOUT_VERBS)})\s+", re.I)
+
+
+def _which_documents(m: re.Match, asked: Asked) -> Intent | None:
+    """ "Which of these papers deal with consensus?": the documents about "consensus"; only
+    when the question says how a document is about it ("deal with", "discuss", ...): "What
+    report had the correct date?" asks a fact about a report the sources mention."""
+    said = _trimmed(m.group("topic"))
+    topic = _ABOUT.sub("", said)
+    if topic == said or not _a_topic(topic):
+        return None
+    return RollCall(files=asked.files, names=Names.DOCUMENTS,
+                    topic=original(asked.question, topic))
+
+
 RULES: list[Rule] = sorted([
     *_rows("document on a subject", 10, DOC_ON_SUBJECT, "q", _document_on_subject),
     *_rows("comparison", 20, COMPARE, "asked", _comparison),
+    *_rows("which documents", 25, WHICH_DOCUMENTS, "q", _which_documents),
     *_rows("summary of", 30, SUMMARY_OF, "plain", _summary_of),
     *_rows("what it says on", 40, DOC_ON, "plain", _says_on),
     *_rows("role in", 40, ROLE_IN, "plain", _says_on),

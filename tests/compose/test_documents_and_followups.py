@@ -1,7 +1,8 @@
 """Documents named by title and conversations over several documents, on a real index:
-a name two files fit gets a question back; a quoted title gets that file's overview; a
-follow-up is searched within the files the conversation was about first, and a question
-that stands alone is read as asked whatever came before it."""
+a name two files fit gets a question back; a quoted title gets that file's overview; "which
+of these documents ..." answers per file; a follow-up is searched within the files the
+conversation was about first, and a question that stands alone is read as asked whatever
+came before it."""
 
 import pytest
 
@@ -78,3 +79,12 @@ def test_a_question_that_stands_alone_is_read_as_asked_after_any_turn(pipeline):
         alone, after = pipeline.ask(question), pipeline.ask(question, history=history)
         assert after.standalone == alone.standalone
         assert cited(after) == cited(alone) == {"council.md"}
+
+
+def test_which_documents_lists_each_file_that_deals_with_it_citing_each(pipeline):
+    result = pipeline.ask("Which of these documents deal with split votes?")
+    assert result.kind == "list" and not result.abstained
+    assert cited(result) == {"raft-notes.md", "council.md"}  # not the sample
+    for title in ("Consensus in Practice:", "Consensus at Scale:"):
+        assert title in result.answer  # each file labelled by its title
+    assert pipeline.ask("Which documents discuss volcanoes?").abstained

@@ -33,8 +33,8 @@ from rag.understand.intent import asked_count, detect
 from rag.understand.kinds import (Comparison, Intent, Kind, Names, Overview, RollCall,
                                   TopicSummary)
 from rag.understand.rewrite import condense, follows_on, searchable
-from rag.compose.drafts import (Draft, comparison_draft, documents_draft, list_draft,
-                                names_draft, overview_draft, topic_draft)
+from rag.compose.drafts import (Draft, authors_draft, comparison_draft, documents_draft,
+                                list_draft, names_draft, overview_draft, topic_draft)
 from rag.ingest.sentences import Sentence, document_sentences
 from rag.ingest.titles import from_file_name
 from rag.text import fold, listed, sentences, spell_out, unknown_acronyms, words
@@ -181,6 +181,9 @@ class Pipeline:
                 abstained=True, reason=reason, confidence=None, kind="clarify",
                 generator=self.generator.name, seconds=time.perf_counter() - started)}
             return
+        if history and isinstance(intent, RollCall) and intent.names == Names.AUTHORS and \
+                not intent.files:  # "Who wrote it?": the paper the conversation is about
+            intent.files = [f for f in self._conversation_files(history) if f in indexed]
         if history and intent.kind == Kind.FACT and len(question.split()) <= 6:
             # "Tell me more" (a summary of what the last question was about), "And Ma?"
             # after a summary or a comparison: the kind of what it stands for
@@ -496,6 +499,9 @@ class Pipeline:
                          k: int) -> Draft:
         if intent.names == Names.ANY:  # the best sentences of a wider search
             return list_draft(*self._search(question, files, 2 * k), files, question)
+        if intent.names == Names.AUTHORS:  # "Who wrote the Raft paper?": its byline
+            listed = {n.source: n.authors for n in self.names()}
+            return authors_draft(files, lambda f: listed.get(f, ()), self.reader.chunks_of)
         if intent.names == Names.DOCUMENTS:  # "Which of these papers ...": per file
             return documents_draft(intent.topic, self.about(intent.topic, files),
                                    lambda f: self._search(intent.topic, [f], k)[:2])

@@ -391,6 +391,29 @@ def _lead_ins(items: list[tuple[Document, tuple[int, int]]]
     return out
 
 
+def authors_draft(files: list[str], authors: Callable[[str], tuple[str, ...]],
+                  chunks_of: Callable[[str], list[Document]]) -> Draft:
+    """"Who wrote it?": per file (up to MAX_FILES), its byline quoted from its first
+    chunks: from the first author the index recorded (rag.ingest.titles) to the last, as
+    the page writes them. A file without recorded authors says so; when none has any, the
+    draft's confidence is 0 (the caller answers it as a fact)."""
+    groups = []
+    for source in files[:MAX_FILES]:
+        found = None
+        for chunk in chunks_of(source)[:5] if authors(source) else []:
+            spans = [m.span() for name in authors(source) if (m := re.search(
+                r"\s+".join(map(re.escape, name.split())), chunk.page_content, re.I))]
+            if spans:
+                found = (chunk, (min(s for s, _ in spans), max(e for _, e in spans)))
+                break
+        groups.append(Group(f"{source}:" if len(files) > 1 else None, [found] if found else [],
+                            "" if found else f"No authors are listed at the start of {source}."))
+    heading = f"Authors of {files[0]}:" if len(files) == 1 else \
+        f"Authors of {min(len(files), MAX_FILES)} files:"
+    return Draft("list", heading, groups, files[:MAX_FILES],
+                 None if any(g.items for g in groups) else 0.0)
+
+
 def documents_draft(topic: str, files: list[str],
                     ranked_in: Callable[[str], tuple[list[Candidate], list[Document]]]
                     ) -> Draft:

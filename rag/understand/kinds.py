@@ -53,6 +53,7 @@ class Names(StrEnum):
     PLACES = "places"
     DATES = "dates"
     DOCUMENTS = "documents"  # "Which of these papers deal with X?": the files, per file
+    AUTHORS = "authors"  # "Who wrote the Raft paper?": its byline (rag.ingest.titles)
 
 
 @dataclass

@@ -409,3 +409,10 @@ OWNED = re.compile(r"^(?P<who>.+?)'s? (?P<aspect>[\w\s-]+)$")  # "yuan jiajun's 
 WHICH_DOCUMENTS = re.compile(rf"^(?:which|what) (?:of (?:{THIS}|the) )?(?:{DOC})\b,?\s+"
                              r"(?:(?:is|are|was|were|do|does|did)\s+)?"
                              r"(?!(?:it|this|that|they|he|she|you|i)\b)(?P<topic>.+?)\W*$")
+
+# "Who wrote the Raft paper?" (read as "Who wrote the document?"), "Who are the authors of
+# this report?": the document's authors, as its first page lists them
+AUTHORS = re.compile(rf"^(?:who (?:wrote|authored|is the author of|are the authors of|was the "
+                     rf"author of|were the authors of)|(?:what|which) (?:is|are) the "
+                     rf"(?:authors?|authors' names) of|by whom (?:was|were) (?:it|{THIS} {DOC}) "
+                     rf"written) ?(?:it|{THIS} {DOC})?" + END)

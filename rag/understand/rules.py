@@ -35,7 +35,7 @@ from rag.understand.phrasings import (BRIEF, BROAD_ASPECT, CHATTY, CLOSING_PART,
                                       DOC_ON_SUBJECT, END, ENDING, EXPLAIN, LEAD_IN, LIST,
                                       NOT_A_TOPIC, OPENING, OPENING_PART, ORGANISATIONS,
                                       OVERVIEW, PART_ON, PEOPLE, PLACES, ROLE_IN, SAYS_ABOUT,
-                                      WHICH_DOCUMENTS,
+                                      WHICH_DOCUMENTS, AUTHORS,
                                       SCOPE, SECTION_NAMED, SUMMARY_OF, THE_DOCUMENT, THIS,
                                       TIMELINE_OF)
 from rag.understand.wording import original
@@ -230,6 +230,7 @@ RULES: list[Rule] = sorted([
     *_rows("document on a subject", 10, DOC_ON_SUBJECT, "q", _document_on_subject),
     *_rows("comparison", 20, COMPARE, "asked", _comparison),
     *_rows("which documents", 25, WHICH_DOCUMENTS, "q", _which_documents),
+    *_rows("authors", 45, AUTHORS, "plain", _roll_call(Names.AUTHORS)),
     *_rows("summary of", 30, SUMMARY_OF, "plain", _summary_of),
     *_rows("what it says on", 40, DOC_ON, "plain", _says_on),
     *_rows("role in", 40, ROLE_IN, "plain", _says_on),

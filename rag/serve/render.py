@@ -62,9 +62,11 @@ def confidence(value: float | None) -> str:
 
 
 def where(c: Citation) -> str:
-    """'file.pdf, page 3, chars 120-940' (escaped)."""
+    """'The Google File System — file.pdf, page 3, chars 120-940' (escaped; the title when
+    the index recorded one)."""
     page = f", page {c.page}" if c.page else ""
-    return escape(f"{c.source}{page}, chars {c.start}-{c.end}")
+    titled = f"{' '.join(c.title.split())} — " if c.title else ""
+    return escape(f"{titled}{c.source}{page}, chars {c.start}-{c.end}")
 
 
 def marked(passage: str, start: int, end: int, tag: str = "mark",
@@ -95,8 +97,9 @@ def passage(c: Citation, label: str, view: str = "") -> str:
 
 
 def _index(citations: list[Citation]) -> str:
-    links = "".join(f"<li><a href='#cite-{c.n}'>[{c.n}] {escape(c.source)}</a></li>"
-                    for c in citations)
+    links = "".join(f"<li><a href='#cite-{c.n}'>[{c.n}] "
+                    f"{escape(' '.join(c.title.split()) + ' (' + c.source + ')' if c.title else c.source)}"
+                    f"</a></li>" for c in citations)
     return f"<ul class='cite-index'>{links}</ul>"
 
 

@@ -45,6 +45,14 @@ def test_evidence_shows_page_and_escapes_the_source_name():
     assert "&quot;&gt;&lt;img src=x onerror=1&gt;.pdf, page 3, chars" in out
 
 
+def test_evidence_names_a_cited_file_by_its_title_and_file_name():
+    titled = cite(source="gfs.pdf", page=2)
+    titled.title = "The Google <File> System"
+    out = render.evidence([titled])
+    assert "The Google &lt;File&gt; System — gfs.pdf, page 2, chars" in out  # the passage
+    assert "[1] The Google &lt;File&gt; System (gfs.pdf)</a>" in out  # the index of citations
+
+
 def test_marked_escapes_inside_and_outside_the_mark():
     assert render.marked("a<b>c", 1, 4) == "a<mark>&lt;b&gt;</mark>c"
     assert render.marked("a<b", 2, 2) == "a&lt;b"  # empty span: no mark at all

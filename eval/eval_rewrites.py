@@ -44,14 +44,13 @@ def main() -> None:
     pipeline = Pipeline(settings)
 
     singles = [i for i in items if i["kind"] != "chat"]
-    rewritten, scoped = [], 0
+    rewritten = []
     previous: list[dict] = []
     for item in singles:
         alone = pipeline.ask(item["question"])
         after = pipeline.ask(item["question"], history=previous or None)
         if previous and after.standalone != alone.standalone:
             rewritten.append((previous[0]["content"], item["question"], after.standalone))
-        scoped += bool(getattr(after, "scope", None))
         previous = [{"role": "user", "content": item["question"]},
                     {"role": "assistant", "content": after.answer}]
     print(f"## Standalone questions asked after the one before: {len(singles)}")

@@ -32,7 +32,7 @@ from rag.understand.documents import Named, named_files, unknown_files
 from rag.understand.intent import asked_count, detect
 from rag.understand.kinds import (Comparison, Intent, Kind, Names, Overview, RollCall,
                                   TopicSummary)
-from rag.understand.rewrite import condense, follows_on, searchable
+from rag.understand.rewrite import condense, follows_on, joined, searchable
 from rag.compose.drafts import (Draft, authors_draft, comparison_draft, documents_draft,
                                 list_draft, names_draft, overview_draft, topic_draft)
 from rag.ingest.sentences import Sentence, document_sentences
@@ -162,7 +162,7 @@ class Pipeline:
         started = time.perf_counter()
         indexed = list(self.reader.sources())
         condensed = self._condense(question, history)  # the follow-up as it stands alone
-        if history and condensed != question and condensed.endswith(" " + question.strip()):
+        if history and joined(question, condensed):
             # joined to the question before: over several files, the files the conversation
             # is about carry its context instead (the previous question's words would pull
             # the search back to the previous answer)

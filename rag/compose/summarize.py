@@ -23,7 +23,7 @@ from langchain_core.documents import Document
 
 from rag.compose.evidence import Candidate, is_heading
 from rag.ingest.layout import (AFTER_REFERENCES, HEADING, NOT_TEXT, REFERENCE,
-                              REFERENCE_TITLES)
+                              REFERENCE_TITLES, heading_title)
 from rag.ingest.sentences import Sentence
 from rag.text import (dangles, fold, name_groups, refers_back, sentences, spelling, terms,
                       words, written_as_name)
@@ -62,7 +62,7 @@ def references(sents: list[Sentence]) -> list[bool]:
     out, inside = [], False
     for s in sents:
         if s.kind == HEADING:
-            title = " ".join(re.sub(r"^[#\s\dIVX.]+", "", s.text).lower().split()).rstrip(":")
+            title = heading_title(s.text)
             inside = title in REFERENCE_TITLES or (inside and not AFTER_REFERENCES.match(title))
         out.append(inside)
     return out

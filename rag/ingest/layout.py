@@ -130,7 +130,7 @@ def _body_size(pages: list[list[Line]]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 0.0
 
 
-def _title_of(text: str) -> str:
+def heading_title(text: str) -> str:
     """A heading's words without its number ("7 References" -> "references")."""
     return " ".join(re.sub(r"^[\dIVX.]+\s+", "", text.strip()).lower().split()).rstrip(":")
 
@@ -139,7 +139,7 @@ def _is_heading(ln: Line, body: float) -> bool:
     words = ln.text.split()
     if not words or len(words) > HEADING_WORDS or not re.search(r"[A-Za-z]", ln.text):
         return False
-    if _title_of(ln.text) in REFERENCE_TITLES:
+    if heading_title(ln.text) in REFERENCE_TITLES:
         return True
     styled = ln.bold >= 0.8 or (body and ln.size >= LARGER * body)
     ends = ln.text.rstrip().endswith((".", ",", ";")) and len(words) > 3
@@ -160,7 +160,7 @@ def _kinds(page: list[Line], text: str, heads: set[str], body: float, state: dic
             yield ln.start, ln.end, FURNITURE
             continue
         if _is_heading(ln, body):
-            title = _title_of(line)
+            title = heading_title(line)
             if title in REFERENCE_TITLES:
                 state["references"] = True
             elif AFTER_REFERENCES.match(title):

@@ -14,7 +14,7 @@ from langchain_core.documents import Document
 
 from rag.errors import LoadError
 from rag.ingest.layout import markdown_units, pdf_units
-from rag.ingest.titles import authors_in, pdf_authors, pdf_title
+from rag.ingest.titles import metadata_authors, pdf_authors, pdf_title
 
 
 
@@ -137,7 +137,7 @@ def _load_html(path: Path, data: bytes, name: str, options: Options) -> list[Doc
     title = (soup.title.get_text(strip=True) if soup.title else None) or \
         (heading.get_text(" ", strip=True) if heading else None)  # else the first heading
     author = soup.find("meta", attrs={"name": "author"})
-    authors = authors_in(re.sub(r"[;,]", "\n", author.get("content") or "")) if author else []
+    authors = metadata_authors(author.get("content")) if author else []
     for tag in soup(["script", "style", "noscript", "template", "head"]):
         tag.decompose()
     lines = (line.strip() for line in soup.get_text("\n").splitlines())
@@ -160,7 +160,7 @@ def _load_docx(path: Path, data: bytes, name: str, options: Options) -> list[Doc
     author = doc.core_properties.author or ""
     return [Document(page_content=text, metadata={
         "title": doc.core_properties.title or heading,  # else the first heading
-        "authors": joined(authors_in(re.sub(r"[;,]", "\n", author)))})]
+        "authors": joined(metadata_authors(author))})]
 
 
 def joined(authors: list[str]) -> str | None:

@@ -153,6 +153,12 @@ def authors_in(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def metadata_authors(field: str | None) -> list[str]:
+    """The people a metadata author field names ("Diego Ongaro, John Ousterhout; Stanford
+    University" -> the two people), as `authors_in` reads a byline."""
+    return authors_in(re.sub(r"[;,]", "\n", field)) if field else []
+
+
 def pdf_authors(meta: str | None, pages: list[PageText], title: str | None) -> list[str]:
     """A PDF's authors: the people its first page lists under the title, else its metadata
     author when the first page bears it out (not "Administrator")."""
@@ -162,5 +168,5 @@ def pdf_authors(meta: str | None, pages: list[PageText], title: str | None) -> l
     if listed:
         return listed
     if meta and metadata_title(meta, pages[0].text):  # its words are on the first page
-        return authors_in(re.sub(r"[;,]", "\n", meta))
+        return metadata_authors(meta)
     return []

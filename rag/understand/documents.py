@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import PurePosixPath
 
 from rag.ingest.loaders import SUPPORTED
@@ -160,10 +161,16 @@ class Named:
             return head if 1 <= len(head.split()) <= 4 else None
         return None
 
-    @property
+    @cached_property
     def surnames(self) -> list[str]:
         return [fold(a.split()[-1]) for a in self.authors if a.split()]
 
+    @cached_property
+    def titles(self) -> set[str]:
+        """Its title and short name as compared (`_plain_title`)."""
+        return {_plain_title(t) for t in (self.title, self.head) if t}
+
+    @cached_property
     def acronyms(self) -> set[str]:
         """Initials that stand for it: of the title's words ("GFS": The Google File
         System) and of its authors' surnames ("FLP": Fischer, Lynch, Paterson)."""
@@ -176,13 +183,14 @@ class Named:
             out.add("".join(s[0] for s in self.surnames))
         return out
 
+    @cached_property
     def vocabulary(self) -> set[str]:
         """The words a question may call it by: its title's, its file name's and its
         authors' names (folded, without plural or possessive endings)."""
         stem = PurePosixPath(self.source).stem
         found = _WORD.findall(fold(" ".join([self.title or "", re.sub(r"[\W_]+", " ", stem),
                                              *self.authors])))
-        return {_base(w) for w in found} | self.acronyms()
+        return {_base(w) for w in found} | self.acronyms
 
 
 @dataclass
@@ -225,18 +233,18 @@ def _matches(text: str, docs: list[Named], prominent: Callable[[str], list[str]]
     word of it among the document's names (title, file name, authors, initials); else,
     with `prominent`, its other words each prominent in that document alone ("Raft")."""
     said = _plain_title(text)
-    exact = [d for d in docs if said and said in {_plain_title(t) for t in (d.title, d.head) if t}]
+    exact = [d for d in docs if said and said in d.titles]
     if exact:
         return exact
     wanted = _content(text)
     if not wanted:
         return []
-    fits = [d for d in docs if all(w in d.vocabulary() for w in wanted)]
+    fits = [d for d in docs if all(w in d.vocabulary for w in wanted)]
     if fits or prominent is None:
         return fits
     out = []
     for d in docs:
-        missing = [w for w in wanted if w not in d.vocabulary()]
+        missing = [w for w in wanted if w not in d.vocabulary]
         if len(missing) < len(wanted) or len(wanted) == 1:  # part of the name is its own
             if all(prominent(w) == [d.source] for w in missing):
                 out.append(d)
@@ -301,8 +309,7 @@ def refer(question: str, docs: list[Named],
         for part in re.split(r"\s+and\s+", m.group()):
             start = m.start() + m.group().find(part)
             said = _plain_title(part)
-            fits = [d for d in docs if said in {_plain_title(t) for t in (d.title, d.head) if t}
-                    or said in d.acronyms()]
+            fits = [d for d in docs if said in d.titles or said in d.acronyms]
             if len(fits) == 1:
                 found.append((start, start + len(part), fits, False))
     found.sort(key=lambda f: (f[0], -f[1]))

@@ -142,6 +142,11 @@ def refers_inside(question: str) -> bool:
     return bool(pronouns) and all(inside(p) for p in pronouns)
 
 
+def joined(question: str, condensed: str) -> bool:
+    """Whether `condense` read a follow-up by joining it to the question before it."""
+    return condensed != question.strip() and condensed.endswith(" " + question.strip())
+
+
 def follows_on(question: str, condensed: str) -> bool:
     """Whether a question leans on the conversation before it: the conversation rewrote it,
     or it holds a pronoun or "that"/"there" with nothing in it to stand for ("Why make them

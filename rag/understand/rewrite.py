@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from rag.understand.lexicon import (LISTED, MENTIONED, NUMBERS, PLACE_NOUNS, alternation,
-                                    forms)
+from rag.understand.lexicon import (DOC_WORDS, LISTED, MENTIONED, NUMBERS, PLACE_NOUNS,
+                                    alternation, forms)
 from rag.understand.phrasings import DOC, LIST_TAIL, THIS
 from rag.text import words
 
@@ -221,6 +221,7 @@ def condense(question: str, history: list[dict] | None,
     people = [n for n in about if is_person(n)] or [
         n for n in named(answered, openers=True) if is_person(n)]
     things = [n for n in about if n not in people] or about
+    asked_about = things_asked(previous)  # "a tablet", "resource offers": not names
     if about:
         topic = about[0]
         another = _ANOTHER.match(question)
@@ -236,18 +237,22 @@ def condense(question: str, history: list[dict] | None,
             return f"Summarize what the sources say about {topic}"
     placed = _THERE.search(question) or _THAT_PLACE.search(question)
     where = _place(previous, answered, is_place) if placed else None
-    if about or people or where:
+    if about or people or where or asked_about:
         own = [question.find(n) for n in named(question)]
         before = min(own, default=len(question))  # "Did Ma say he ...": he is Ma
         person = usual(people[0]) if people else None
-        thing = things[0] if things else None
+        singular = [t for t in asked_about if not _is_plural(t)]
+        thing = things[0] if things else (f"the {singular[0]}" if singular else None)
         plural = re.search(r"\b(?:they|them|their)\b", question, re.I)
         group = _two_people(about, answered, is_person, usual) if plural else None
+        if plural and group is None and asked_about:  # "they" after "What is a tablet?"
+            many = [t for t in asked_about if _is_plural(t)]
+            group = f"the {many[0] if many else _plural_of(asked_about[0])}"
 
         def referent(pronoun: str) -> str | None:
             if pronoun.lower() in ("he", "she", "him", "his", "her"):
                 return person
-            if pronoun.lower() in ("they", "them", "their"):  # two people, never one thing
+            if pronoun.lower() in ("they", "them", "their"):  # two people, or the things
                 return group
             return thing
 
@@ -257,7 +262,10 @@ def condense(question: str, history: list[dict] | None,
                 if who is None or m.start() >= before or m.group().lower() == "it" and (
                         _EXPLETIVE_AFTER.match(q, m.end()) or _MAKE.search(q, 0, m.start())):
                     return m.group()
-                return f"{who}'s" if owner else who
+                if owner:
+                    return f"{who}'" if who.endswith("s") and who.startswith("the ") \
+                        else f"{who}'s"
+                return who
             return pattern.sub(one, q)
 
         resolved = replace(_HER, replace(_SUBJECT, replace(_OWNER, question, owner=True)))
@@ -271,6 +279,66 @@ def condense(question: str, history: list[dict] | None,
         asked = history[last]["content"].strip()
         return f"{asked if previous.endswith(asked) else previous} {question}"
     return question
+
+
+# The thing a question asks about, when it is no name: what a definition asks for ("What
+# is a tablet in Bigtable?", "What is hinted handoff?", "What does Helland mean by an
+# entity?") or the things a "which"/"how many" question counts ("Which systems did the study
+# examine?", "How many nodes ..."); a phrase ends before a preposition, a verb of the
+# question or its end. Not any phrase of the question: "they" after "How do the governments
+# split the work?" is not "the works".
+_STOP = (r"(?:in|of|on|for|to|at|by|with|from|into|over|about|under|between|and|or|does|do|"
+         r"did|is|are|was|were|has|have|had|can|could|would|will|should|may|might|must|once|"
+         r"when|while|that|which|who|whom|whose|where|if|than|as|so|its|their|his|her)")
+_PHRASE = (rf"((?:(?!{_STOP}\b)[a-z][\w-]*\s+){{0,2}}(?!{_STOP}\b)[a-z][\w-]*)"
+           rf"(?=\s+{_STOP}\b|\W*$|[?,.;:])")
+_AUX = r"(?:does|do|did|is|are|was|were|has|have|had|can|could|would|will|should)"
+_ASKED_THINGS = re.compile(rf"^(?:what|who) (?:is|are|was|were)\s+(?:the |an? )?{_PHRASE}"
+                           rf"|\bmeant? by\s+(?:the |an? )?{_PHRASE}"
+                           rf"|^(?:which|what|how many)\s+{_PHRASE}(?=\s+{_AUX}\b)", re.I)
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
+
+
+def things_asked(question: str) -> list[str]:
+    """The things a question asks about (_ASKED_THINGS), without their article: "What is a
+    tablet in Bigtable?" -> ["tablet"], "Which systems did the study examine?" -> ["systems"]
+    (what "they" or "it" stands for after it, when no name does)."""
+    found = []
+    for m in _ASKED_THINGS.finditer(question):
+        phrase = _ARTICLE.sub("", next((g for g in m.groups() if g), "")).strip()
+        kept = []
+        for word in phrase.split():  # "root still allowed", "entities atomically"
+            if kept and _ADVERB.match(word):  # "highly available store" keeps it
+                break
+            kept.append(word)
+        phrase = " ".join(kept)
+        last = phrase.split()[-1].lower() if phrase else ""
+        if last and last not in _NOT_THINGS and last[:-1] not in _NOT_THINGS \
+                and phrase.split()[-1][0].islower() and phrase not in found:  # no name
+            found.append(phrase)
+    return found
+
+
+_ADVERB = re.compile(r"(?i)(?:\w+ly|still|also|just|even|ever|never|already|yet|always|often|"
+                     r"really|now|then|too|very|most|more|less|least)$")
+_NOT_THINGS = frozenset(["it", "this", "that", "these", "those", "they", *DOC_WORDS])
+
+
+def _is_plural(phrase: str) -> bool:
+    last = phrase.split()[-1].lower()
+    return last.endswith("s") and not last.endswith(("ss", "us", "is"))
+
+
+def _plural_of(phrase: str) -> str:
+    """ "tablet" -> "tablets", "entity" -> "entities", "process" -> "processes"."""
+    head, _, last = phrase.rpartition(" ")
+    if re.search(r"[^aeiou]y$", last):
+        last = last[:-1] + "ies"
+    elif re.search(r"(?:s|x|z|ch|sh)$", last):
+        last += "es"
+    else:
+        last += "s"
+    return f"{head} {last}".strip()
 
 
 def _two_people(about: list[str], answered: str, is_person: Callable[[str], bool],

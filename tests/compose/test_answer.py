@@ -136,7 +136,9 @@ def test_a_follow_up_reads_its_pronoun_as_what_the_previous_question_was_about()
     # nothing to resolve, or nothing named before: the question as asked, or joined
     assert condense("Who leads Xinjiang?", yuan) == "Who leads Xinjiang?"
     assert condense("and when was it set up?", _history("what is the budget?")) == \
-        "what is the budget? and when was it set up?"
+        "When was the budget set up?"  # no name: the thing asked about
+    assert condense("and when was it set up?", _history("why did they merge?")) == \
+        "why did they merge? and when was it set up?"  # nothing asked about: joined
     assert condense("Where is he now?", []) == "Where is he now?"
 
 

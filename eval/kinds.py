@@ -11,9 +11,10 @@ Each question is read as the chat reads it: `detect` with the file names of its 
 the learned overview classifier. The snapshot lists every question whose kind is not a plain
 fact; a question it does not list is a fact. Columns: set, kind, how it was decided ("rules",
 or "model" when the classifier turned a fact or a list into an overview), part, topic,
-sides, aspect, question. The kinds are the five the evaluation counts: factoid, overview
+sides, aspect, question. The kinds are the six the evaluation counts: factoid, overview
 (of whole documents, or their "start" or "end" part), topic (what they say about one
-thing), comparison and list. SQuAD questions are asked with no files indexed.
+thing), comparison, list and explanation (the part of a document about one thing). SQuAD
+questions are asked with no files indexed.
 
 The classifier reads MiniLM vectors, so on a CPU without bf16 (see rag.embeddings) a
 question near its threshold may flip: such rows say "model" and are the ones to look at.

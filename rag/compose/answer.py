@@ -30,12 +30,14 @@ from rag.compose.generators.base import Context, Generator
 from rag.compose.generators.llm import NOT_FOUND
 from rag.understand.documents import Named, named_files, unknown_files
 from rag.understand.intent import asked_count, detect
-from rag.understand.kinds import (Comparison, Intent, Kind, Names, Overview, RollCall,
-                                  TopicSummary)
+from rag.understand.kinds import (Comparison, Explanation, Intent, Kind, Names, Overview,
+                                  RollCall, TopicSummary)
 from rag.understand.rewrite import condense, follows_on, joined, searchable
 from rag.compose.drafts import (Draft, authors_draft, comparison_draft, documents_draft,
-                                list_draft, names_draft, overview_draft, topic_draft)
+                                explanation_draft, list_draft, names_draft, overview_draft,
+                                topic_draft)
 from rag.ingest.sentences import Sentence, document_sentences
+from rag.compose.summarize import leads_in
 from rag.ingest.titles import from_file_name
 from rag.text import fold, listed, sentences, spell_out, unknown_acronyms, words
 from rag.index.indexer import settled
@@ -100,12 +102,14 @@ class Drafted:
     # sentences (what a follow-up to it is about)
 
 
+LEAD_IN_RANK = 3  # a list is the document's own when one of the best sentences leads in to it
 ABOUT_SHARE = 0.3  # a file deals with a topic: this share of the best file's passages on it
 
 # The drafter of each whole-document kind (a Pipeline method); a fact is drafted by
 # Pipeline._fact. A new kind adds its drafter here.
 WHOLE_DRAFTERS = {Kind.OVERVIEW: "_overview_draft", Kind.TOPIC: "_topic_draft",
-                  Kind.COMPARISON: "_comparison_draft", Kind.LIST: "_roll_call_draft"}
+                  Kind.COMPARISON: "_comparison_draft", Kind.LIST: "_roll_call_draft",
+                  Kind.EXPLANATION: "_explanation_draft"}
 
 
 class Pipeline:
@@ -212,14 +216,20 @@ class Pipeline:
                  sources: list[str] | None,
                  within: Callable[[], list[str] | None] = lambda: None) -> Drafted:
         """The draft of the question's kind; a whole-document draft whose confidence is
-        below RAG_MIN_CONFIDENCE (a list nobody can vouch for) is answered as a fact. A fact
+        below RAG_MIN_CONFIDENCE (a list nobody can vouch for), or an explanation none of
+        whose sentences stands up, is answered as a fact. A fact
         is searched `within` the files the question names or the conversation is about,
         first: if those do not answer it, every file is."""
         if intent.kind == Kind.FACT:
             return self._fact_within(standalone, k, sources, within())
+        if intent.kind == Kind.EXPLANATION and not intent.files:  # "How does it work?": in
+            intent.files = within() or []  # the files the conversation is about
         draft = self.draft(standalone, intent, k, sources)
-        if draft.confidence is not None and draft.confidence < self.settings.min_confidence:
-            return self._fact_within(standalone, k, sources, within())
+        if draft.confidence is not None and draft.confidence < self.settings.min_confidence \
+                or intent.kind == Kind.EXPLANATION and not verify(
+                    draft.text(), draft.passages(), frames=True).citations:
+            return self._fact_within(standalone, k, sources, within())  # (an explanation
+            # whose part holds no sentence that stands up: its best sentences)
         return self._whole(standalone, draft)
 
     def _fact_within(self, standalone: str, k: int | None, sources: list[str] | None,
@@ -488,6 +498,18 @@ class Pipeline:
         return topic_draft(topic, *self._search(topic, files, 2 * k), files,
                            vouched=intent.vouched)
 
+    def _explanation_draft(self, question: str, intent: Explanation, files: list[str],
+                           k: int) -> Draft:
+        ranked, passages, confidence = self._search(question, files, 2 * k)
+        return explanation_draft(intent.topic, ranked, passages, confidence, files,
+                                 self._following)
+
+    def _following(self, chunk: Document) -> Document | None:
+        """The chunk after this one in its file's reading order, if any."""
+        chunks = self.reader.chunks_of(chunk.metadata["source"])
+        at = next((i for i, c in enumerate(chunks) if c.id == chunk.id), None)
+        return chunks[at + 1] if at is not None and at + 1 < len(chunks) else None
+
     def _comparison_draft(self, question: str, intent: Comparison, files: list[str],
                           k: int) -> Draft:
         sides = [self._spelled(s, files) for s in intent.sides]  # "NDB" as written
@@ -497,8 +519,13 @@ class Pipeline:
 
     def _roll_call_draft(self, question: str, intent: RollCall, files: list[str],
                          k: int) -> Draft:
-        if intent.names == Names.ANY:  # the best sentences of a wider search
-            return list_draft(*self._search(question, files, 2 * k), files, question)
+        if intent.names == Names.ANY:  # the best sentences of a wider search, or the list
+            ranked, passages, confidence = self._search(question, files, 2 * k)
+            lead = next((c for c in ranked[:LEAD_IN_RANK] if leads_in(c.text)), None)
+            if lead is not None:  # the document's own ("The main components are as follows:")
+                return explanation_draft("", [lead, *(c for c in ranked if c is not lead)],
+                                         passages, confidence, files, self._following)
+            return list_draft(ranked, passages, confidence, files, question)
         if intent.names == Names.AUTHORS:  # "Who wrote the Raft paper?": its byline
             listed = {n.source: n.authors for n in self.names()}
             return authors_draft(files, lambda f: listed.get(f, ()), self.reader.chunks_of)

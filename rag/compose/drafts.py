@@ -16,9 +16,12 @@ from rag.compose.evidence import Candidate
 from rag.understand.names import called, dates, described_as, organisations, people, places
 from rag.understand.lexicon import plural as plural_of
 from rag.ingest.sentences import document_sentences
-from rag.compose.summarize import (ABSTRACT_TAKES, FREE, LIST_ITEMS, LIST_RATIO, abstract, about, eligible, ending, list_items, mentions,
-                                   naming, opening, overview, side, summary_length, PER_SIDE)
-from rag.text import dangles, name_groups, sentences
+from rag.compose.summarize import (ABSTRACT_TAKES, FREE, LIST_ITEMS, LIST_RATIO, PART_LEAST,
+                                   PART_MOST, abstract, about, eligible, ending, list_items,
+                                   leads_in, mentions, naming, opening, overview, part_about, side,
+                                   summary_length, PER_SIDE)
+from rag.ingest.layout import ITEM, NOT_TEXT, REFERENCE, sentence_spans
+from rag.text import dangles, name_groups, sentences, terms
 
 PER_FILE = 2        # sentences per file in a collection-wide overview
 MAX_FILES = 5       # files covered by a collection-wide overview
@@ -30,11 +33,13 @@ _PART_NAMES = {"": ("Summary", "Overview"), "end": ("Conclusion", "Conclusions")
 @dataclass
 class Group:
     """One part of a whole-document answer: an optional label line, its sentences (each a
-    chunk and the sentence's span in it), and a note when there is nothing to say."""
+    chunk and the sentence's span in it), and a note when there is nothing to say; `listed`:
+    its sentences are items of a list the document makes, one per line."""
 
     label: str | None
     items: list[tuple[Document, tuple[int, int]]]
     note: str = ""
+    listed: bool = False
 
 
 @dataclass
@@ -76,9 +81,9 @@ class Draft:
         for group in self.groups:
             if group.label:
                 parts.append((group.label, None))
-            bullet = "- " if self.kind == "list" else ""
+            bullet = "- " if self.kind == "list" or group.listed else ""
             for chunk, (s, e) in group.items:
-                parts.append((bullet + chunk.page_content[s:e],
+                parts.append((bullet + _one_line(chunk.page_content[s:e]),
                               number[chunk.id or _chunk_key(chunk)]))
             if group.note:
                 parts.append((f"_{group.note}_", None))
@@ -95,6 +100,14 @@ class Draft:
                 out.append(Document(id=chunk.id, page_content=chunk.page_content[s:e],
                                     metadata=meta))
         return out
+
+
+def _one_line(sentence: str) -> str:
+    """A sentence of prose wrapped over lines ("The coordinator sends the\nwrite to ..."),
+    on one line: a line break would end it in the answer. Code and table rows keep theirs."""
+    if sentence.lstrip().startswith(("```", "|", "    ")):
+        return sentence
+    return re.sub(r"[ \t]*(?<!\n)\n(?!\n)[ \t]*", " ", sentence)
 
 
 def _sources(items: list[tuple[Document, tuple[int, int]]]) -> list[str]:
@@ -450,3 +463,69 @@ def list_draft(ranked: list[Candidate], passages: list[Document], confidence: fl
     note = "" if items else "No passage lists what the question asks."
     return Draft("list", f"List from {_scope(_sources(items))}:", [Group(None, items, note)],
                  files, confidence)
+
+
+Span = tuple[Document, tuple[int, int]]
+
+
+EXPLAINED = 0.6  # the confidence in a part that holds every term of what is explained
+
+
+def explanation_draft(topic: str, ranked: list[Candidate], passages: list[Document],
+                      confidence: float | None, files: list[str],
+                      following: Callable[[Document], Document | None]) -> Draft:
+    """The part of a document about a thing ("How does hinted handoff work?"): the best
+    sentence of a search and those after it (summarize.part_about), PART_LEAST to PART_MOST,
+    read on into the passage that `following` gives when the passage ends first or the part
+    holds a lead-in ("... are as follows:"); the items of a list the document makes stay one per
+    line. Its confidence is the search's, raised to EXPLAINED when the part holds every
+    term of the topic ("What does a tablet hold?" asks about no fact a sentence states: the
+    part about tablets answers it); below the bar the caller answers it as a fact."""
+    part = [(passages[c.passage], c.span) for c in part_about(ranked)]
+    if part and len(part) < PART_MOST and (len(part) < PART_LEAST or
+                                           any(_leads_in(item) for item in part)):
+        part += _read_on(part[-1], following, PART_MOST - len(part))
+    groups: list[Group] = []
+    for chunk, span in part:  # consecutive list items form a group of their own
+        listed = _kind_of(chunk, span) == ITEM
+        if not groups or groups[-1].listed != listed:
+            groups.append(Group(None, [], listed=listed))
+        groups[-1].items.append((chunk, span))
+    if not groups:
+        groups = [Group(None, [], f"No passage is about {topic}.")]
+    wanted = set(terms(topic))
+    if part and wanted and wanted <= set(terms(" ".join(c.page_content[a:b]
+                                                        for c, (a, b) in part))):
+        confidence = max(confidence or 0.0, EXPLAINED)
+    quoted = _sources(part) or files
+    return Draft("explanation", f"From {_scope(quoted)}:", groups, files, confidence)
+
+
+def _kind_of(chunk: Document, span: tuple[int, int]) -> str | None:
+    return next((k for s, e, k in sentence_spans(chunk) if s <= span[0] < e), None)
+
+
+def _leads_in(item: Span) -> bool:
+    chunk, (s, e) = item
+    return leads_in(chunk.page_content[s:e])
+
+
+def _read_on(last: Span, following: Callable[[Document], Document | None],
+             wanted: int) -> list[Span]:
+    """Up to `wanted` sentences of the text after `last`, from the passage that follows its
+    own (neighbouring passages of a page overlap: what was quoted already is skipped); none
+    past a heading or into the references."""
+    chunk, (_, end) = last
+    after = following(chunk)
+    if after is None or wanted <= 0:
+        return []
+    same_page = after.metadata.get("page") == chunk.metadata.get("page")
+    done = chunk.metadata["start"] + end if same_page else 0  # where the quote ends
+    out: list[Span] = []
+    for s, e, k in sentence_spans(after):
+        if after.metadata["start"] + s < done:
+            continue
+        if k in NOT_TEXT or k == REFERENCE or len(out) >= wanted:
+            break
+        out.append((after, (s, e)))
+    return out

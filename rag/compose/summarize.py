@@ -44,6 +44,8 @@ END_SHARE = 0.8     # a conclusion starts with the first paragraph in the last f
 START_SHARE = 0.2   # an opening ends where the first paragraph after the first fifth starts
 LIST_ITEMS = 5
 LIST_RATIO = 0.3    # a list item scores at least this share of the best item
+PART_MOST = 6       # sentences of an explanation at most
+PART_LEAST = 3      # and at least, when the document has them
 
 
 def eligible(sentence: Sentence) -> bool:
@@ -266,6 +268,32 @@ def list_items(ranked: list[Candidate]) -> list[Candidate]:
                for c in out):
             out.append(cand)
     return sorted(out, key=lambda c: (c.passage, c.span[0]))
+
+
+_LEADS_IN = re.compile(r"(?::|\b(?:as follows|the following))\W*$", re.I)
+
+
+def leads_in(text: str) -> bool:
+    """Whether a sentence introduces what follows it: "The main components are as follows:"."""
+    return bool(_LEADS_IN.search(text.rstrip()))
+
+
+def part_about(ranked: list[Candidate]) -> list[Candidate]:
+    """The part of a passage an explanation quotes ("How does hinted handoff work?"): the
+    best sentence (after the one before it when it leans on that one: "This is done by
+    ..."), then the sentences that follow it in its passage, PART_MOST at most; at least
+    PART_LEAST, taking earlier ones when the passage ends first. In reading order."""
+    if not ranked:
+        return []
+    best = ranked[0]
+    here = sorted((c for c in ranked if c.passage == best.passage), key=lambda c: c.span[0])
+    at = next(i for i, c in enumerate(here) if c is best)
+    start = at - 1 if at and dangles(best.text) else at
+    window = here[start:start + PART_MOST]
+    if len(window) < PART_LEAST:
+        start = max(0, start - (PART_LEAST - len(window)))
+        window = here[start:start + PART_MOST]
+    return window
 
 
 ABSTRACT_WORDS = 350  # an abstract is at most this long

@@ -7,6 +7,8 @@ needs to draft that answer. rag.understand.rules decides them; rag.compose draft
     Comparison    two or more sides on an aspect ("Compare Ma's and Yuan's careers")
     RollCall      a list: the people, organisations, places or dates named, or any list
                   ("Which provinces are mentioned?", "List the challenges")
+    Explanation   the part of a document about one thing ("How does hinted handoff work?",
+                  "Explain how leader election works", "What does a tablet hold?")
 
 Every intent carries `files`: the indexed files the question names (its scope).
 docs/question-kinds.md has a table of examples and counter-examples.
@@ -28,6 +30,7 @@ class Kind(StrEnum):
     TOPIC = "topic"
     COMPARISON = "comparison"
     LIST = "list"
+    EXPLANATION = "explanation"
 
     @property
     def answered_as(self) -> str:
@@ -110,3 +113,11 @@ class RollCall(Intent):
     names: Names = Names.ANY
     topic: str = ""
     kind: ClassVar[Kind] = Kind.LIST
+
+
+@dataclass
+class Explanation(Intent):
+    """topic: what is explained, as the question writes it ("hinted handoff")."""
+
+    topic: str = ""
+    kind: ClassVar[Kind] = Kind.EXPLANATION

@@ -165,6 +165,26 @@ EXPLAIN = re.compile(ASK + r"(?:explain|describe|walk (?:me|us) through|go (?:ov
 DESCRIBE = re.compile(ASK + r"(?:describe|explain|outline|characteri[sz]e|profile) (?!(?:how|"
                       r"why|what|when|where|who|whom|whose|which|whether|if)\b)(?P<topic>.+?)"
                       + BRIEF + END)
+# How something works, what it holds, or "explain X" where X is a thing, not a name: the
+# part of a document about it (rules._explained; "explain the role of the CAC" stays a topic
+# summary, "describe the document" an overview: their rules come first)
+EXPLANATION = [
+    # "How does hinted handoff work?", "how do tablets get assigned to servers in practice?"
+    re.compile(ASK + r"how (?:does|do|did|can|could|would|will|should) (?P<topic>.+?) (?:actually "
+               r"|really )?(?:work|operate|function|behave|run|get (?:done|\w+ed))(?: in practice| "
+               r"exactly)?" + BRIEF + END),
+    # "Explain how Raft elects a leader", "describe how the master assigns chunks"
+    re.compile(ASK + r"(?:explain|describe|walk (?:me|us) through|tell (?:me|us)) how "
+               r"(?P<topic>.+?)" + BRIEF + END),
+    # "What does a tablet hold?", "what does the log consist of?"
+    re.compile(ASK + r"what (?:does|do|did|can|could|will) (?P<topic>.+?) (?:hold|contain|"
+               r"consist of|store|include|comprise|keep|record|carry|track)" + BRIEF + END),
+    # "What is an SSTable made of?"
+    re.compile(ASK + r"what (?:is|are|was|were) (?P<topic>.+?) (?:made|composed|built) (?:up )?"
+               r"(?:of|from)" + BRIEF + END),
+    # "Explain hinted handoff", "describe the two-queue algorithm"
+    DESCRIBE,
+]
 NOT_A_TOPIC = frozenset(terms(" ".join(NOT_A_TOPIC_WORDS)))
 # The document itself, then only what the summary is for or how it is to look ("the document
 # for my boss", "the article to three bullet points"), not a topic within it ("the report's

@@ -27,12 +27,13 @@ from rag.text import fold, name_groups, terms, written_as_name
 from rag.understand.comparisons import comparison
 from rag.understand.documents import (FILE_NAME, Named, Reference, by_subject, named_files,
                                       refer, the_document)
-from rag.understand.kinds import (Comparison, Fact, Intent, Names, Overview, Part, RollCall,
-                                  TopicSummary)
+from rag.understand.kinds import (Comparison, Explanation, Fact, Intent, Names, Overview, Part,
+                                  RollCall, TopicSummary)
 from rag.understand.lexicon import ABOUT_VERBS, alternation
 from rag.understand.phrasings import (BRIEF, BROAD_ASPECT, CHATTY, CLOSING_PART, COMPARE,
                                       COMPARE_TAIL, DATES, DESCRIBE, DOC, DOC_ON,
-                                      DOC_ON_SUBJECT, END, ENDING, EXPLAIN, LEAD_IN, LIST,
+                                      DOC_ON_SUBJECT, END, ENDING, EXPLAIN, EXPLANATION,
+                                      LEAD_IN, LIST,
                                       NOT_A_TOPIC, OPENING, OPENING_PART, ORGANISATIONS,
                                       OVERVIEW, PART_ON, PEOPLE, PLACES, ROLE_IN, SAYS_ABOUT,
                                       WHICH_DOCUMENTS, AUTHORS,
@@ -195,6 +196,27 @@ def _explained_part(m: re.Match, asked: Asked) -> Intent | None:
         if _a_topic(topic) else None
 
 
+# A topic cut before its noun: "How did Tesla finance his work?" ("work" is his work, not
+# how something works), "What is the body not composed of?"
+_OPEN_END = re.compile(r"(?:\b(?:his|her|their|its|my|our|your|the|a|an|this|that|these|those|"
+                       r"of|not)|['’]s?)$", re.I)
+
+
+def _explained(m: re.Match, asked: Asked) -> Intent | None:
+    """"How does hinted handoff work?", "What does a tablet hold?", "Explain quorum reads":
+    the part of a document about a thing. Not the document itself or a part of it ("explain
+    the conclusion"), and not "explain"/"describe" a name ("Describe Yuan's career": what the
+    documents say about it, a topic summary)."""
+    topic = _trimmed(SCOPE.sub("", m.group("topic")))
+    if not _a_topic(topic) or THE_DOCUMENT.match(topic) or _DOC_PART.match(topic) or \
+            _OF_THE_DOCUMENT.match(topic) or _part_named(topic) or _OPEN_END.search(topic):
+        return None
+    written = original(asked.question, topic)
+    if m.re is DESCRIBE and name_groups(f"About {written}"):
+        return None
+    return Explanation(files=asked.files, topic=written)
+
+
 def _timeline(m: re.Match, asked: Asked) -> Intent | None:
     """"A timeline of Ma's career" (not "a timeline of the events in the article": DATES)."""
     if not _a_topic(m.group("topic")):
@@ -244,6 +266,7 @@ RULES: list[Rule] = sorted([
     *_rows("list", 50, LIST, "plain", _roll_call(Names.ANY)),
     *_rows("section named", 60, SECTION_NAMED, "plain", _section),
     *_rows("explain a part", 70, EXPLAIN, "plain", _explained_part),
+    *_rows("explanation", 75, EXPLANATION, "plain", _explained),
     *_rows("describe", 80, DESCRIBE, "plain", _described),
     *_rows("timeline of", 90, TIMELINE_OF, "plain", _timeline),
 ], key=lambda rule: rule.priority)

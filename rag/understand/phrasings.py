@@ -99,6 +99,12 @@ OVERVIEW = [
                rf"(?:thesis|central argument|overall message)(?: (?:of|in|from) (?:it|{THIS} "
                rf"(?:{DOC}|authors?)))?" + END),
     re.compile(rf"\bwhat (?:do|does|did) (?:it|{THIS} (?:{DOC}|authors?)) argue" + END),
+    # its main result: "What does the paper prove, and under what assumptions?", "what do the
+    # authors propose?"
+    re.compile(rf"^what (?:do|does|did) (?:it|{THIS} (?:{DOC}|authors?|study|studies)|the "
+               rf"authors? of (?:it|{THIS} {DOC})) (?:prove|"
+               r"show|demonstrate|establish|find|propose|contribute|introduce|present)"
+               r"(?:,? and [^?]{1,80})?" + END),
     # its stance: "What's this paper's angle?", "what is the author's take?"
     re.compile(rf"^what(?:'?s| is| was) (?:{THIS} (?:{DOC}|authors?)'s?|its|the (?:{DOC}|authors?)"
                rf"'s?) (?:main |overall |basic )?(?:angle|take|stance|position|perspective|"

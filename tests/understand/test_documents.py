@@ -67,8 +67,15 @@ def test_a_name_two_files_fit_is_asked_back_never_guessed(question, files):
 
 
 def test_a_fact_question_names_its_document_too():
-    intent = detect("What does the FLP paper prove?", FILES, names=DOCS, prominent=prominent)
+    intent = detect("Which failures does the FLP paper allow?", FILES, names=DOCS,
+                    prominent=prominent)
     assert intent.kind == Kind.FACT and intent.files == ["impossibility-of-consensus.pdf"]
+
+
+def test_what_a_named_paper_proves_is_its_overview():
+    intent = detect("What does the FLP paper prove, and under what assumptions?", FILES,
+                    names=DOCS, prominent=prominent)
+    assert intent.kind == Kind.OVERVIEW and intent.files == ["impossibility-of-consensus.pdf"]
 
 
 def test_a_fact_naming_a_system_by_its_bare_name_is_not_held_to_its_paper():

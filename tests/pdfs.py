@@ -201,7 +201,7 @@ PAPER_PAGES = [
 ]
 
 
-def make_paper_pdf(path: Path, title: str = "Keeper Records") -> Path:
+def make_paper_pdf(path: Path, title: str = "Keeper Records", heavy: bool = False) -> Path:
     """A 3-page US-Letter paper, one column at x=72, Vera 11 pt body on 14 pt leading from
     y=700 down. What is where (tests/ingest/test_layout.py relies on it):
 
@@ -222,6 +222,8 @@ def make_paper_pdf(path: Path, title: str = "Keeper Records") -> Path:
     - page 3: a body sentence, the bold heading "References", then three references
       ("[1] M. Okonkwo. Certifying the lantern lenses of the northern lights in 1911.
       Journal of Coastal Optics, ..." over two lines each).
+
+    heavy: the body is set in the bold font too (some papers' body font reports weight 792).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     pdf = canvas.Canvas(str(path), pagesize=(612, 792))
@@ -236,7 +238,7 @@ def make_paper_pdf(path: Path, title: str = "Keeper Records") -> Path:
                 pdf.setFont(BOLD_FONT, SIZE)
                 pdf.drawString(PAPER_LEFT, y, line[2:])
             elif line:
-                pdf.setFont(FONT, SIZE)
+                pdf.setFont(BOLD_FONT if heavy else FONT, SIZE)
                 pdf.drawString(PAPER_LEFT, y, line)
             y -= LEADING
         pdf.showPage()

@@ -19,7 +19,7 @@ from rag.ingest.pagetext import PageText
 from rag.text import sentences
 
 # Recorded in the index config: units and the text embedded for a chunk depend on it.
-VERSION = "units-v1"
+VERSION = "units-v2"
 # kinds, one letter each in a chunk's metadata: body text, heading, caption, running head or
 # foot, references; list item, table row, code, front matter, lead-in with its block
 BODY, HEADING, CAPTION, FURNITURE, REFERENCE = "b", "h", "c", "f", "r"
@@ -39,6 +39,7 @@ NUMBERED_HEADING = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[A-Z]\.|[IVX]+\.)\s+[A-Z][^
 PAGE_NUMBER = re.compile(r"^(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,6})(?:\s+of\s+\d+)?$", re.I)
 HEADING_WORDS = 14        # a heading line has at most this many words
 BOLD = 600                # a font weight at least this is bold
+BOLDER = 100              # and at least this much heavier than the body text's
 LARGER = 1.15             # a font this much larger than the body's sets a heading
 MARGIN = 0.08             # top and bottom share of a page where running heads sit
 REPEATS = 3               # a margin line seen on this many pages is a running head
@@ -65,8 +66,9 @@ def _same_line(last, box) -> bool:
     return height > 0 and overlap >= 0.4 * height and box[0] >= last[0] - 0.5
 
 
-def lines(page: PageText) -> list[Line]:
-    """The page's lines as drawn: runs of characters level with each other, in text order."""
+def lines(page: PageText, bold: float = BOLD) -> list[Line]:
+    """The page's lines as drawn: runs of characters level with each other, in text order;
+    a character is bold when its font weighs at least `bold`."""
     out: list[Line] = []
     run: list[int] = []
     last = None
@@ -74,20 +76,20 @@ def lines(page: PageText) -> list[Line]:
         if box is None:
             continue
         if last is not None and not _same_line(last, box):
-            out.append(_line(page, run))
+            out.append(_line(page, run, bold))
             run = []
         run.append(i)
         last = box
     if run:
-        out.append(_line(page, run))
+        out.append(_line(page, run, bold))
     return out
 
 
-def _line(page: PageText, ink: list[int]) -> Line:
+def _line(page: PageText, ink: list[int], heavy: float = BOLD) -> Line:
     start, end = ink[0], ink[-1] + 1
     fonts = [page.fonts[i] for i in ink if page.fonts[i]] if page.fonts else []
     sizes = sorted(f[0] for f in fonts)
-    bold = [f[1] >= BOLD for f in fonts]
+    bold = [f[1] >= heavy for f in fonts]
     opening = 0
     while opening < len(bold) and bold[opening]:
         opening += 1
@@ -120,6 +122,15 @@ def _margins(page: list[Line]) -> list[Line]:
     bottom = min(ln.y for ln in page)
     span = max(top - bottom, 1.0)
     return [ln for ln in page if ln.y >= top - MARGIN * span or ln.y <= bottom + MARGIN * span]
+
+
+def bold_weight(pages: list[PageText]) -> float:
+    """The font weight from which a character is bold in this document: BOLD, or BOLDER
+    above the weight most of its characters have, when its body text is set in a font that
+    reports itself heavy (weight 792: every line would read as a heading)."""
+    weights: Counter[float] = Counter(f[1] for page in pages for f in (page.fonts or []) if f)
+    body = weights.most_common(1)[0][0] if weights else 0
+    return max(BOLD, body + BOLDER)
 
 
 def _body_size(pages: list[list[Line]]) -> float:
@@ -209,7 +220,8 @@ def pdf_units(pages: list[PageText]) -> list[list[Unit]]:
     Returns:
         One list of (start, end, kind) per page, in text order, non-overlapping.
     """
-    per_page = [lines(p) for p in pages]
+    bold = bold_weight(pages)
+    per_page = [lines(p, bold) for p in pages]
     heads, body = _running_heads(per_page), _body_size(per_page)
     state: dict = {}
     out = []

@@ -167,6 +167,21 @@ def test_a_heading_glued_to_its_text_is_a_heading_and_never_an_answer(paper, pip
 # -- 4. running heads and feet -----------------------------------------------------------------
 
 
+def test_a_body_set_in_a_heavy_font_is_body_text_not_headings(tmp_path):
+    """Bold is heavier than the body's own font: a paper whose body font reports itself
+    bold (Bigtable's: weight 792) keeps its sentences; its headings are still headings."""
+    docs = load_file(make_paper_pdf(tmp_path / SOURCE, heavy=True), SOURCE)
+    kinds = {}
+    for chunk in _chunks(docs):
+        for text, kind, _ in _sentences(chunk):
+            kinds[" ".join(text.split())] = kind
+    body = [k for t, k in kinds.items() if "joined the lighthouse service" in t or
+            "certified in 1911" in t or "logged every repair" in t]
+    assert body and set(body) == {BODY}
+    assert kinds.get("2 Keeper Records") == HEADING
+    assert kinds.get("References") == HEADING
+
+
 def test_a_running_head_or_page_number_is_never_in_a_sentence(paper, embed):
     _, docs, chunks = paper
     for doc in docs:  # each page's header and number are one furniture unit

@@ -269,6 +269,9 @@ def condense(question: str, history: list[dict] | None,
             return pattern.sub(one, q)
 
         resolved = replace(_HER, replace(_SUBJECT, replace(_OWNER, question, owner=True)))
+        if singular:  # "each one", "inside one": one of the thing asked about
+            resolved = _ONE.sub(lambda m: f"{m.group(1)} {_A_ONE.get(m.group(1).lower(), '')}"
+                                          f"{singular[0]}", resolved)
         if where:
             resolved = _THAT_PLACE.sub(where, _THERE.sub(f"in {where}", resolved))
         if resolved != question:
@@ -319,6 +322,12 @@ def things_asked(question: str) -> list[str]:
     return found
 
 
+# "one" standing for a thing, at the end of a clause: "Who decides which server serves each
+# one?", "What can root do inside one?" (not "in one sentence", "one of them")
+_ONE = re.compile(r"\b(each|every|any|which|that|this|inside|in|into|within|on|from|for|to|"
+                  r"with|of) one\b(?=\s*(?:[?.!,;]|$)|\s+(?:and|or|but|then|too)\b)", re.I)
+_A_ONE = {w: "a " for w in ("inside", "in", "into", "within", "on", "from", "for", "to",
+                            "with", "of")}
 _ADVERB = re.compile(r"(?i)(?:\w+ly|still|also|just|even|ever|never|already|yet|always|often|"
                      r"really|now|then|too|very|most|more|less|least)$")
 _NOT_THINGS = frozenset(["it", "this", "that", "these", "those", "they", *DOC_WORDS])

@@ -67,6 +67,14 @@ def test_it_and_its_stand_for_what_the_previous_question_named(question, read):
      "Why is the write-ahead log flushed so often?"),
     ("What does the paper mean by a lease?", "How long does its timeout last?",
      "How long does the lease's timeout last?"),
+    # "one": one of the thing
+    ("What is a tablet in Bigtable?", "Who decides which server serves each one?",
+     "Who decides which server serves each tablet?"),
+    ("What is a jail in FreeBSD?", "What can root do inside one?",
+     "What can root do inside a jail?"),
+    ("What is a jail in FreeBSD?", "Can a process leave one, and how?",
+     "Can a process leave one, and how?"),  # a verb's object: not taken
+    ("What is a jail in FreeBSD?", "Is one process enough?", "Is one process enough?"),
 ])
 def test_a_pronoun_stands_for_the_thing_the_previous_question_asked_about(previous, question,
                                                                            read):

@@ -217,20 +217,30 @@ class Pipeline:
                  within: Callable[[], list[str] | None] = lambda: None) -> Drafted:
         """The draft of the question's kind; a whole-document draft whose confidence is
         below RAG_MIN_CONFIDENCE (a list nobody can vouch for), or an explanation none of
-        whose sentences stands up, is answered as a fact. A fact
-        is searched `within` the files the question names or the conversation is about,
-        first: if those do not answer it, every file is."""
+        whose sentences stands up, is answered as a fact. A fact or an explanation is
+        searched `within` the files the question names or the conversation is about, first:
+        if those do not answer it, every file is."""
         if intent.kind == Kind.FACT:
             return self._fact_within(standalone, k, sources, within())
-        if intent.kind == Kind.EXPLANATION and not intent.files:  # "How does it work?": in
-            intent.files = within() or []  # the files the conversation is about
+        scope = within() if intent.kind == Kind.EXPLANATION and not intent.files else None
+        if scope and set(scope) < set(self.reader.sources()):  # "How does it work?"
+            draft = self.draft(standalone, intent, k, scope)
+            if self._stands(draft):
+                drafted = self._whole(standalone, draft)
+                drafted.scope = list(scope)
+                return drafted
         draft = self.draft(standalone, intent, k, sources)
-        if draft.confidence is not None and draft.confidence < self.settings.min_confidence \
-                or intent.kind == Kind.EXPLANATION and not verify(
-                    draft.text(), draft.passages(), frames=True).citations:
-            return self._fact_within(standalone, k, sources, within())  # (an explanation
-            # whose part holds no sentence that stands up: its best sentences)
+        if not self._stands(draft):  # (an explanation: its best sentences, as a fact)
+            return self._fact_within(standalone, k, sources, within())
         return self._whole(standalone, draft)
+
+    def _stands(self, draft: Draft) -> bool:
+        """Whether a whole-document draft may answer: its confidence (a list's or an
+        explanation's) is at the bar, and an explanation has a sentence that stands up."""
+        if draft.confidence is not None and draft.confidence < self.settings.min_confidence:
+            return False
+        return draft.kind != Kind.EXPLANATION or bool(
+            verify(draft.text(), draft.passages(), frames=True).citations)
 
     def _fact_within(self, standalone: str, k: int | None, sources: list[str] | None,
                      within: list[str] | None) -> Drafted:

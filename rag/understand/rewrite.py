@@ -242,7 +242,11 @@ def condense(question: str, history: list[dict] | None,
         before = min(own, default=len(question))  # "Did Ma say he ...": he is Ma
         person = usual(people[0]) if people else None
         singular = [t for t in asked_about if not _is_plural(t)]
-        thing = things[0] if things else (f"the {singular[0]}" if singular else None)
+        thing = things[0] if things else None
+        if singular and (thing is None or _WITHIN.fullmatch(_between(previous, singular[0],
+                                                                     thing))):
+            thing = f"the {singular[0]}"  # "What is a tablet in Bigtable?": it is the tablet
+            # (but "What is the population of Chongqing?": its, Chongqing's)
         plural = re.search(r"\b(?:they|them|their)\b", question, re.I)
         group = _two_people(about, answered, is_person, usual) if plural else None
         if plural and group is None and asked_about:  # "they" after "What is a tablet?"
@@ -348,6 +352,16 @@ def _plural_of(phrase: str) -> str:
     else:
         last += "s"
     return f"{head} {last}".strip()
+
+
+_WITHIN = re.compile(r"\s+(?:in|within|inside|at|on|for|from|under)\s+(?:the\s+)?", re.I)
+
+
+def _between(text: str, first: str, then: str) -> str:
+    """The text between `first` and the `then` after it ("" when either is missing)."""
+    at = text.find(first)
+    end = text.find(then, at + len(first)) if at >= 0 else -1
+    return text[at + len(first):end] if end >= 0 else ""
 
 
 def _two_people(about: list[str], answered: str, is_person: Callable[[str], bool],

@@ -52,6 +52,8 @@ class Asked:
     files: list[str]  # the indexed files it names, by name or by subject
     written: list[str]  # those it names by file name written out
     by_name: list[str] = field(default_factory=list)  # those it names by subject
+    said: list[str] = field(default_factory=list)  # how it names a document it reads as
+    # "the document" ("chain replication" in "How does chain replication work?")
 
 
 Builder = Callable[[re.Match, Asked], Intent | None]
@@ -208,12 +210,16 @@ def _explained(m: re.Match, asked: Asked) -> Intent | None:
     the conclusion"), and not "explain"/"describe" a name ("Describe Yuan's career": what the
     documents say about it, a topic summary)."""
     topic = _trimmed(SCOPE.sub("", m.group("topic")))
+    of_document = bool(asked.said and re.search(r"\bthe document\b", topic))
+    if of_document:  # "How does the Raft paper's
+        # leader election work?": Raft's leader election, in that file
+        topic = re.sub(r"\bthe document\b", lambda _: asked.said[0], topic, count=1)
     if not _a_topic(topic) or THE_DOCUMENT.match(topic) or _DOC_PART.match(topic) or \
             _OF_THE_DOCUMENT.match(topic) or _part_named(topic) or _OPEN_END.search(topic):
         return None
     written = original(asked.question, topic)
-    if m.re is DESCRIBE and name_groups(f"About {written}"):
-        return None
+    if m.re is DESCRIBE and not of_document and name_groups(f"About {written}"):
+        return None  # "Describe Yuan's career"; not "Explain the GFS paper's record appends"
     return Explanation(files=asked.files, topic=written)
 
 
@@ -272,13 +278,19 @@ RULES: list[Rule] = sorted([
 ], key=lambda rule: rule.priority)
 
 
+_SAID_AS_DOCUMENT = re.compile(rf"^(?:the|a|an)\s+|\s+{DOC}$|['’]s?$", re.I)
+
+
 def read(question: str, sources: list[str] | None = None, reference: Reference | None = None
          ) -> Asked:
     """The question's views and the files it names (`reference`: those it names by title,
     short name or author, rag.understand.documents.refer; one such file is "the document")."""
     sources = sources or []
     reference = reference or Reference()
+    said: list[str] = []
     if len(reference.files) == 1 and reference.spans:  # "Summarize 'Out of the Tar Pit'"
+        said = [_SAID_AS_DOCUMENT.sub("", question[s:e]).strip(" '\"‘’“”")
+                for s, e in reference.spans]  # "the Raft paper": "Raft"
         question = the_document(question, reference.spans)
     q, by_name = by_subject(question, sources)  # "the Tesla article": the document
     named = named_files(question, sources)
@@ -288,7 +300,8 @@ def read(question: str, sources: list[str] | None = None, reference: Reference |
     plain = FILE_NAME.sub("the document", q)  # "what is notes.pdf about?": a document
     written = [f for f in named if fold(PurePosixPath(f).name) in fold(question)]
     return Asked(question, sources, {"q": q, "asked": asked, "plain": plain},
-                 list(dict.fromkeys([*named, *by_name, *reference.files])), written, by_name)
+                 list(dict.fromkeys([*named, *by_name, *reference.files])), written, by_name,
+                 [n for n in said if n])
 
 
 def by_patterns(question: str, sources: list[str] | None = None,

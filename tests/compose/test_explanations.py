@@ -41,10 +41,24 @@ The main components of a deployment are as follows:
 """
 
 
+CRON = """# Night Runs
+
+The batch scheduler runs nightly jobs on a shared cluster. Each job declares the cores and
+memory it needs before it is queued. The scheduler sorts the queue by deadline and starts a
+job when a machine has room for it. A job that overruns its deadline is stopped and put back
+at the end of the queue.
+"""
+
+
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory) -> Pipeline:
-    settings = index_sample(tmp_path_factory.mktemp("explain"), {"store.md": STORE})
+    settings = index_sample(tmp_path_factory.mktemp("explain"),
+                            {"store.md": STORE, "night-runs.md": CRON})
     return Pipeline(settings, "extractive")
+
+
+def _turn(question: str, answer: str) -> list[dict]:
+    return [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
 
 
 def _sentences(answer: str) -> list[str]:
@@ -92,3 +106,20 @@ def test_a_list_the_document_makes_is_answered_as_that_list(pipeline):
 def test_an_explanation_of_what_no_document_is_about_is_declined(pipeline, question):
     result = pipeline.ask(question)
     assert result.abstained and not result.citations
+
+
+def test_how_it_works_in_a_chat_is_the_part_about_the_conversations_thing(pipeline):
+    first = pipeline.ask("What is hinted handoff?")
+    result = pipeline.ask("How does it work?",
+                          history=_turn("What is hinted handoff?", first.answer))
+    assert result.kind == "explanation" and not result.abstained
+    assert {c.source for c in result.citations} == {"store.md"}
+    assert "hint naming the intended owner" in result.answer
+
+
+def test_an_explanation_the_conversations_file_lacks_is_found_in_another(pipeline):
+    first = pipeline.ask("What is hinted handoff?")
+    result = pipeline.ask("How does the batch scheduler work?",
+                          history=_turn("What is hinted handoff?", first.answer))
+    assert result.kind == "explanation" and not result.abstained
+    assert {c.source for c in result.citations} == {"night-runs.md"}

@@ -72,6 +72,18 @@ def test_a_fact_question_names_its_document_too():
     assert intent.kind == Kind.FACT and intent.files == ["impossibility-of-consensus.pdf"]
 
 
+@pytest.mark.parametrize("question, file, topic", [
+    ("How does the Raft paper's leader election work?", "raft.pdf", "Raft's leader election"),
+    ("Explain the GFS paper's record appends", "the-google-file-system.pdf",
+     "GFS's record appends"),
+    ("What does the Bigtable paper's tablet hold?", "bigtable.pdf", "Bigtable's tablet"),
+])
+def test_an_explanation_of_a_thing_in_a_named_paper_is_searched_in_that_file(question, file,
+                                                                             topic):
+    intent = detect(question, FILES, names=DOCS, prominent=prominent)
+    assert intent.kind == Kind.EXPLANATION and intent.files == [file] and intent.topic == topic
+
+
 def test_what_a_named_paper_proves_is_its_overview():
     intent = detect("What does the FLP paper prove, and under what assumptions?", FILES,
                     names=DOCS, prominent=prominent)

@@ -62,7 +62,11 @@ def test_it_and_its_stand_for_what_the_previous_question_named(question, read):
      "How many nodes did the systems' failures need?"),
     # it / its: the thing, as written
     ("What is hinted handoff in Dynamo?", "When is it used?",
-     "When is Dynamo used?"),  # a name goes first
+     "When is the hinted handoff used?"),  # what is asked about, not where
+    ("In Dynamo, what is hinted handoff?", "When is it used?",
+     "When is Dynamo used?"),  # a name before it goes first
+    ("What is the population of Chongqing?", "Who leads it?",
+     "Who leads Chongqing?"),  # and the name it belongs to
     ("What is a write-ahead log?", "Why is it flushed so often?",
      "Why is the write-ahead log flushed so often?"),
     ("What does the paper mean by a lease?", "How long does its timeout last?",

@@ -37,7 +37,7 @@ from rag.compose.drafts import (Draft, authors_draft, comparison_draft, document
                                 explanation_draft, list_draft, names_draft, overview_draft,
                                 topic_draft)
 from rag.ingest.sentences import Sentence, document_sentences
-from rag.compose.summarize import leads_in
+from rag.compose.summarize import PER_SIDE, leads_in
 from rag.ingest.titles import from_file_name
 from rag.text import fold, listed, sentences, spell_out, unknown_acronyms, words
 from rag.index.indexer import settled
@@ -523,9 +523,16 @@ class Pipeline:
     def _comparison_draft(self, question: str, intent: Comparison, files: list[str],
                           k: int) -> Draft:
         sides = [self._spelled(s, files) for s in intent.sides]  # "NDB" as written
+        _, kw = self.reader.current()
+
+        def overview_of(source: str) -> list[tuple[Document, tuple[int, int]]]:
+            return overview_draft([source], self.reader.chunks_of, self.document_vectors,
+                                  idf_of(kw.doc_freq, kw.n_docs), count=PER_SIDE
+                                  ).groups[0].items
+
         return comparison_draft(sides, intent.aspect, files,
                                 lambda q, f: self._search(q, f, max(k, 8))[:2], intent.by,
-                                intent.documents)
+                                intent.documents, overview_of)
 
     def _roll_call_draft(self, question: str, intent: RollCall, files: list[str],
                          k: int) -> Draft:

@@ -147,10 +147,13 @@ def overview_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
         n = PER_FILE if len(shown) > 1 else count or summary_length(
             sum(eligible(s) for s in sents[start:stop]))
         free = FREE if len(shown) == 1 and not count else 0
-        leaned = abstract(sents) if not part and len(shown) == 1 and not count else None
-        if leaned:  # a paper: its abstract's own points, then what its body says
-            own = overview(sents, vectors, ABSTRACT_TAKES, idf, *leaned)
-            chosen = own + overview(sents, vectors, n, idf, leaned[1], stop, free)
+        leaned = abstract(sents) if not part and len(shown) == 1 and (
+            not count or count >= ABSTRACT_TAKES) else None
+        if leaned:  # a paper: its abstract's own points, then what its body says (the rest
+            own = overview(sents, vectors, ABSTRACT_TAKES, idf, *leaned)  # of a count asked)
+            rest = n - len(own) if count else n
+            chosen = own + (overview(sents, vectors, rest, idf, leaned[1], stop, free)
+                            if rest > 0 else [])
         else:
             chosen = overview(sents, vectors, n, idf, start, stop, free)
         picked = [sents[i] for i in sorted(chosen)]
@@ -232,11 +235,13 @@ def names_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
 
 
 Ranked = Callable[[str, list[str]], tuple[list[Candidate], list[Document]]]
+Span = tuple[Document, tuple[int, int]]
 
 
 def comparison_draft(subjects: list[str], aspect: str, files: list[str],
                      ranked_for: Ranked, by: str = "of",
-                     documents: list[str | None] | None = None) -> Draft:
+                     documents: list[str | None] | None = None,
+                     overview_of: Callable[[str], list[Span]] | None = None) -> Draft:
     """Each side's own cited sentences, retrieved separately; a side with nothing in the
     sources says so instead of sinking the whole answer.
 
@@ -244,8 +249,9 @@ def comparison_draft(subjects: list[str], aspect: str, files: list[str],
         ranked_for: (query, files) -> (ranked candidate sentences, the passages they index).
         by: how the question put the aspect (intent.Intent.by), for the heading.
         documents: per side, the file it names ("Compare the GFS paper and Bigtable"), or
-            None: such a side is that document's best sentences on the aspect (or on its
-            own words, without one), labelled with the file (retitled later).
+            None: such a side is that document's best sentences on the aspect, labelled
+            with the file (retitled later); without an aspect, its overview (`overview_of`:
+            PER_SIDE sentences; else its best sentences on its own words).
     """
     taken: set = set()
     groups = []
@@ -253,6 +259,12 @@ def comparison_draft(subjects: list[str], aspect: str, files: list[str],
     named_aspect = bool(name_groups(f"About {aspect}"))  # "regarding Xinjiang": a name
     documents = documents or [None] * len(subjects)
     for subject, document in zip(subjects, documents):
+        if document and not aspect and overview_of is not None:  # what each paper is about
+            items = overview_of(document)
+            labels.append(document)
+            groups.append(Group(f"{document}:", items,
+                                "" if items else f"No complete sentence to quote in {document}."))
+            continue
         if document:
             ranked, passages = ranked_for(aspect or subject, [document])
             found = []
@@ -464,8 +476,6 @@ def list_draft(ranked: list[Candidate], passages: list[Document], confidence: fl
     return Draft("list", f"List from {_scope(_sources(items))}:", [Group(None, items, note)],
                  files, confidence)
 
-
-Span = tuple[Document, tuple[int, int]]
 
 
 EXPLAINED = 0.6  # the confidence in a part that holds every term of what is explained

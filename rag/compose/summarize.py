@@ -48,11 +48,32 @@ PART_MOST = 6       # sentences of an explanation at most
 PART_LEAST = 3      # and at least, when the document has them
 
 
+# A sentence about the paper's own layout ("Section 7 provides measurements of Bigtable's
+# performance.", "Concluding remarks appear in §7", "The rest of this paper is organized as
+# follows"): it says where things are, not what they are.
+_SECTION = r"(?:sections?|§|chapters?)\s*\d"
+_ROADMAP = re.compile(rf"^\W*(?:(?:finally|then|next|first|in addition|lastly),?\s+)?{_SECTION}"
+                      r"[\d.]*\s+(?:\w+\s+){0,2}?(?:describes?|presents?|discusses?|provides?|"
+                      r"gives?|shows?|covers?|concludes?|introduces?|reviews?|explains?|sketches|"
+                      r"outlines?|evaluates?|summari[sz]es?|contains?|compares?|surveys?)\b"
+                      rf"|{_SECTION}[^.]*\b{_SECTION}"
+                      r"|\b(?:rest|remainder) of (?:this|the) (?:paper|article|report|document)"
+                      r"|\b(?:this|the) (?:paper|article|report) is (?:organi[sz]ed|structured)"
+                      rf"|\b(?:appears?|are given|is given|follows?) in {_SECTION}", re.I)
+
+
+def roadmap(text: str) -> bool:
+    """Whether a sentence only says where in the paper something is (_ROADMAP)."""
+    return bool(_ROADMAP.search(text))
+
+
 def eligible(sentence: Sentence) -> bool:
-    """Worth putting in a summary: a whole sentence, not a heading, not a fragment."""
+    """Worth putting in a summary: a whole sentence, not a heading, not a fragment, not the
+    paper's layout."""
     text = sentence.text
     return (len(text.split()) >= MIN_WORDS and text.rstrip("\"”’)").endswith((".", "!", "?"))
             and sentence.kind not in NOT_TEXT and sentence.kind != REFERENCE
+            and not roadmap(text)
             and not is_heading(sentence.chunk.page_content, sentence.span,
                                sentence.chunk.metadata.get("title")))
 

@@ -184,8 +184,8 @@ EXPLANATION = [
                r"(?P<topic>.+?)" + BRIEF + END),
     # "What does a tablet hold?", "what does the log consist of?"
     re.compile(ASK + r"what (?:does|do|did|can|could|will) (?P<topic>.+?) (?:hold|contain|"
-               r"consist of|store|include|comprise|keep|record|carry|track)(?: (?:in|of|for|"
-               r"within|inside) [^?]{1,40}?)?" + BRIEF + END),
+               r"consist of|store|include|comprise|keep|record|carry|track)(?: (?:in|within|"
+               r"inside) (?!(?:its|their|his|her|the|a|an)\b)[^?\s]+(?: [^?\s]+)?)?" + BRIEF + END),
     # "What is an SSTable made of?"
     re.compile(ASK + r"what (?:is|are|was|were) (?P<topic>.+?) (?:made|composed|built) (?:up )?"
                r"(?:of|from)" + BRIEF + END),

@@ -296,12 +296,24 @@ def read(question: str, sources: list[str] | None = None, reference: Reference |
     named = named_files(question, sources)
     q = re.sub(r"\bu\b", "you", CHATTY.sub("", q.strip()))  # "hey can u list ...": "can you"
     # "side by side, ... in the article?", "Which began first, A or B? Compare the dates."
-    asked = SCOPE.sub("", LEAD_IN.sub("", COMPARE_TAIL.sub("", q)))
+    # Two documents named by subject stay as named: "Compare the Quill paper and the Sparrow
+    # paper" compares them (not "the document and the document")
+    sided = q if len(by_name) < 2 else re.sub(r"\bu\b", "you",
+                                              CHATTY.sub("", fold(question).strip()))
+    asked = SCOPE.sub("", LEAD_IN.sub("", COMPARE_TAIL.sub("", sided)))
     plain = FILE_NAME.sub("the document", q)  # "what is notes.pdf about?": a document
     written = [f for f in named if fold(PurePosixPath(f).name) in fold(question)]
     return Asked(question, sources, {"q": q, "asked": asked, "plain": plain},
                  list(dict.fromkeys([*named, *by_name, *reference.files])), written, by_name,
                  [n for n in said if n])
+
+
+def _side_document(side: str, sources: list[str], names: list[Named],
+                   prominent: Callable[[str], list[str]] | None) -> str | None:
+    """The file a comparison's side names, by title, short name or author ("the GFS paper")
+    or by subject ("Quill paper": quill.md), if one does."""
+    found = refer(side, names, prominent).files or by_subject(f"the {side}", sources)[1]
+    return found[0] if len(found) == 1 else None
 
 
 def by_patterns(question: str, sources: list[str] | None = None,
@@ -324,7 +336,7 @@ def by_patterns(question: str, sources: list[str] | None = None,
         # name ("What does Bigtable store?") may be answered by any file
         intent.files = [f for f in intent.files if f not in reference.loose]
     if isinstance(intent, Comparison) and names:  # a side that names a document is that file
-        intent.documents = [(refer(side, names, prominent).files or [None])[0]
+        intent.documents = [_side_document(side, sources or [], names, prominent)
                             for side in intent.sides]
         intent.files = list(dict.fromkeys([*intent.files,
                                            *(d for d in intent.documents if d)]))

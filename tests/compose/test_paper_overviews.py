@@ -10,6 +10,9 @@ from rag.compose.summarize import abstract
 from rag.ingest.sentences import document_sentences
 
 BODY = {
+    "1 Introduction": "Section 2 describes how Quill copies each ledger entry to three "
+                      "replicas before it acknowledges the write, and Section 3 evaluates "
+                      "Quill under ten thousand injected failures.",
     "Background": "Many small banks keep their ledgers on one machine in a back office. "
                       "A failed disk there can erase a day of payments without warning. "
                       "Replication is the usual answer, but it is slow when done naively.",
@@ -31,9 +34,19 @@ PAPER = ("# Ledger Replication with Quill\n\nDana Wu and Eli Park\n\n## Abstract
            "of Storage, 4(2):33-40, 2005.\n")
 
 
+OTHER = ("# Sparrow: Gossip for Shared Ledgers\n\nAnn Moss\n\n## Abstract\n\n"
+         "Shared ledgers drift apart when their owners update them offline. We present "
+         "Sparrow, a gossip protocol that merges two ledgers in one round trip. Sparrow "
+         "converged within a minute on a network of five hundred laptops.\n\n"
+         "## 2 Protocol\n\nEach laptop keeps a digest of every ledger page. Two laptops "
+         "swap digests and send each other only the pages that differ. A page edited on "
+         "both sides keeps both versions until a person chooses one.\n")
+
+
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory) -> Pipeline:
-    settings = index_sample(tmp_path_factory.mktemp("paper"), {"quill.md": PAPER})
+    settings = index_sample(tmp_path_factory.mktemp("paper"), {"quill.md": PAPER,
+                                                               "sparrow.md": OTHER})
     return Pipeline(settings, "extractive")
 
 
@@ -57,7 +70,15 @@ def test_a_papers_overview_takes_its_abstracts_points_and_its_bodys(pipeline, qu
     assert any(s in text for body in BODY.values() for s in body.split(". "))  # the body
     assert "lost no entry" in text  # the result, as the authors put it
     for never in ("Abstract", "Background", "Smith", "Proceedings", "Journal of Storage",
-                  "Dana Wu"):
+                  "Dana Wu", "Section 2 describes"):  # nor the paper's layout
         assert never not in text.split("\n", 1)[1]  # below the heading
     starts = [c.start for c in result.citations]
     assert starts == sorted(starts)  # in reading order
+
+
+def test_two_papers_compared_without_an_aspect_are_each_its_own_overview(pipeline):
+    result = pipeline.ask("Compare the Quill paper and the Sparrow paper.")
+    assert result.kind == "comparison" and not result.abstained
+    quill, sparrow = result.answer.split("\nSparrow: Gossip for Shared Ledgers:\n")
+    assert "We present Quill" in quill and "We present Sparrow" in sparrow
+    assert "Section 2 describes" not in result.answer

@@ -222,3 +222,20 @@ def test_overviews_are_prepared_ahead_and_then_only_read(tmp_path_factory):
     result = pipeline.ask("Summarize okapi-notes.txt")
     assert result.kind == "overview" and len(result.citations) >= 1
     assert stored() == before  # the overview read what was prepared, embedded nothing new
+
+
+@pytest.mark.parametrize("sentence, layout", [
+    ("Section 7 provides measurements of Bigtable's performance.", True),
+    ("Finally, Section 10 describes related work, and Section 11 presents our conclusions.",
+     True),
+    ("We describe several examples in Section 8, and discuss lessons in Section 9.", True),
+    ("Concluding remarks appear in §7, followed by endnotes.", True),
+    ("The rest of this paper is organized as follows.", True),
+    ("Bigtable is a distributed storage system for managing structured data.", False),
+    ("As shown in Section 5, the master assigns tablets to servers.", False),
+    ("The 64 MB chunk size is discussed in Section 2.5.", False),
+])
+def test_a_sentence_about_the_papers_layout_is_no_summary_sentence(sentence, layout):
+    from rag.compose.summarize import roadmap
+
+    assert roadmap(sentence) is layout

@@ -90,6 +90,7 @@ _SUBJECT = re.compile(r"\b(?:he|she|it|they|him|them)\b", re.I)
 _OWNER = re.compile(r"\b(?:his|its|their)\b|\bher\b(?=\s+(?!(?:in|on|at|to|for|with|by|from|"
                     r"and|or|as|about)\b)[a-z])", re.I)
 _HER = re.compile(r"\bher\b", re.I)
+_HE = re.compile(r"\b(?:he|she|him|his|her)\b", re.I)
 _ANOTHER = re.compile(r"^(?:(?:and|but|also),?\s+)?(?:(?:what|how) about\s+(?P<x>.+?)|(?<=and )"
                       r"(?P<y>[^?,]{1,40}?))\W*$", re.I)
 _LEAD = re.compile(r"^(?:and|but|so|also),?\s+", re.I)
@@ -241,6 +242,12 @@ def condense(question: str, history: list[dict] | None,
         own = [question.find(n) for n in named(question)]
         before = min(own, default=len(question))  # "Did Ma say he ...": he is Ma
         person = usual(people[0]) if people else None
+        if person is None and _HE.search(question) and not _IT.search(question):  # "What did
+            # he say ...?" after a question
+            # about Einstein, whom his own paper never calls "he": the one name that may be
+            # a person (a single name, no place), when the previous question has just one
+            single = [n for n in about if " " not in n and not is_place(n)]
+            person = single[0] if len(about) == 1 and single else None
         singular = [t for t in asked_about if not _is_plural(t)]
         thing = things[0] if things else None
         if singular and (thing is None or _WITHIN.fullmatch(_between(previous, singular[0],

@@ -85,6 +85,22 @@ def test_a_pronoun_stands_for_the_thing_the_previous_question_asked_about(previo
     assert condense(question, after(previous)) == read
 
 
+def test_he_is_the_one_name_before_when_no_person_is_known():
+    """Einstein's own paper never calls him "he": the one single name of the previous
+    question (not a place) is who "he" is; with an "it" as well, nothing is guessed."""
+    history = after("How does Einstein define a common time for two clocks?") + \
+        after("Does that make simultaneity absolute?")
+    not_known = {"is_person": lambda name: False, "is_place": lambda name: False}
+    assert condense("What did he say about speeds above light's?", history, **not_known) == \
+        "What did Einstein say about speeds above light's?"
+    assert condense("And what did she find?", after("What did Curie measure?"),
+                    **not_known) == "What did Curie find?"
+    assert "Raft say" not in condense("What did he say about it?", after("What is Raft?"),
+                                      **not_known)
+    assert condense("What did he say?", after("How do Raft and Paxos differ?"),
+                    **not_known) != "What did Raft say?"  # two names: no guess
+
+
 @pytest.mark.parametrize("question, things", [
     ("What is a tablet in Bigtable?", ["tablet"]),
     ("What is hinted handoff in Dynamo?", ["hinted handoff"]),

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from rag.understand.intent import detect
+from rag.understand.kinds import Kind
 
 EXAMPLES = Path(__file__).with_name("data") / "intents.jsonl"
 # what an intent that lacks a field reads as (a fact has no topic, an overview no sides)
@@ -44,4 +45,4 @@ def test_the_intent_of_a_question(row):
 def test_the_examples_cover_every_kind():
     kinds = {json.loads(line)["expect"].get("kind")
              for line in EXAMPLES.read_text(encoding="utf-8").splitlines()}
-    assert {"factoid", "overview", "topic", "comparison", "list"} <= kinds
+    assert {kind.value for kind in Kind} <= kinds

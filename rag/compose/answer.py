@@ -28,7 +28,7 @@ from rag.embeddings import QUERY_BATCH, StoredVectors, sentence_vectors
 from rag.compose.generators import make_generator
 from rag.compose.generators.base import Context, Generator
 from rag.compose.generators.llm import NOT_FOUND
-from rag.understand.documents import Named, named_files, unknown_files
+from rag.understand.documents import Named, named_files, subject_of, unknown_files
 from rag.understand.intent import asked_count, detect
 from rag.understand.kinds import (Comparison, Explanation, Intent, Kind, Names, Overview,
                                   RollCall, TopicSummary)
@@ -510,6 +510,11 @@ class Pipeline:
 
     def _explanation_draft(self, question: str, intent: Explanation, files: list[str],
                            k: int) -> Draft:
+        whole = subject_of(intent.topic, self.names())
+        if whole in files:  # "How does GFS work?": what the whole GFS paper explains
+            _, kw = self.reader.current()
+            return overview_draft([whole], self.reader.chunks_of, self.document_vectors,
+                                  idf_of(kw.doc_freq, kw.n_docs))
         ranked, passages, confidence = self._search(question, files, 2 * k)
         return explanation_draft(intent.topic, ranked, passages, confidence, files,
                                  self._following)

@@ -171,14 +171,20 @@ class Named:
         return {_plain_title(t) for t in (self.title, self.head) if t}
 
     @cached_property
-    def acronyms(self) -> set[str]:
-        """Initials that stand for it: of the title's words ("GFS": The Google File
-        System) and of its authors' surnames ("FLP": Fischer, Lynch, Paterson)."""
+    def title_initials(self) -> set[str]:
+        """The initials of its title's words ("gfs": The Google File System)."""
         out = set()
         for title in filter(None, (self.title, self.head)):
             initials = "".join(w[0] for w in _WORD.findall(fold(title)) if w not in STOPWORDS)
             if len(initials) >= 2:
                 out.add(initials)
+        return out
+
+    @cached_property
+    def acronyms(self) -> set[str]:
+        """Initials that stand for it: of the title's words ("GFS": The Google File
+        System) and of its authors' surnames ("FLP": Fischer, Lynch, Paterson)."""
+        out = set(self.title_initials)
         if len(self.surnames) >= 2:
             out.add("".join(s[0] for s in self.surnames))
         return out
@@ -215,6 +221,15 @@ _ON_SUBJECT = re.compile(r"\s+(?:on|about|regarding|concerning)\s+((?:the\s+)?[\
                          r"(?!about\b|say|says\b)[\w'’-]+){0,4})", re.I)
 _CAPITALISED = re.compile(r"(?<![\w'])[A-Z][\w-]*(?:\s+(?:(?:of|the|for|and|to|in|on|a|an)\s+)*"
                           r"[A-Z][\w-]*)*")
+
+
+def subject_of(topic: str, docs: list[Named]) -> str | None:
+    """The one document whose title, short name or title initials a topic is ("GFS", "the
+    Google File System", "Dynamo"): what that whole document is about; else None."""
+    plain = _plain_title(topic)
+    found = [d.source for d in docs if plain and (plain in d.titles or plain in
+                                                   d.title_initials)]
+    return found[0] if len(found) == 1 else None
 
 
 def _plain_title(text: str) -> str:

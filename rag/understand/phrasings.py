@@ -181,7 +181,8 @@ EXPLANATION = [
                r"exactly)?" + BRIEF + END),
     # "Explain how Raft elects a leader", "describe how the master assigns chunks"
     re.compile(ASK + r"(?:explain|describe|walk (?:me|us) through|tell (?:me|us)) how "
-               r"(?P<topic>.+?)" + BRIEF + END),
+               r"(?P<topic>.+?)(?: (?:actually |really )?(?:works?|operates?|functions?|"
+               r"behaves?))?" + BRIEF + END),
     # "What does a tablet hold?", "what does the log consist of?"
     re.compile(ASK + r"what (?:does|do|did|can|could|will) (?P<topic>.+?) (?:hold|contain|"
                r"consist of|store|include|comprise|keep|record|carry|track)(?: (?:in|within|"

@@ -123,3 +123,12 @@ def test_an_explanation_the_conversations_file_lacks_is_found_in_another(pipelin
                           history=_turn("What is hinted handoff?", first.answer))
     assert result.kind == "explanation" and not result.abstained
     assert {c.source for c in result.citations} == {"night-runs.md"}
+
+
+@pytest.mark.parametrize("question", ["How does the replicated store work?",
+                                      "Explain how a replicated store works"])
+def test_how_a_document_s_own_subject_works_is_that_document_s_overview(pipeline, question):
+    """The whole document explains its subject: its overview, not one part of it."""
+    result = pipeline.ask(question)
+    assert result.kind == "overview" and not result.abstained
+    assert {c.source for c in result.citations} == {"store.md"}

@@ -4,7 +4,7 @@ question back; a comparison's side that names a document is that file."""
 
 import pytest
 
-from rag.understand.documents import Named, named_files, refer
+from rag.understand.documents import Named, named_files, refer, subject_of
 from rag.understand.intent import detect
 from rag.understand.kinds import Kind
 
@@ -122,3 +122,14 @@ def test_a_long_title_quoted_whole_resolves():
     question = f"What is '{long.title}' about?"
     intent = detect(question, [*FILES, long.source], names=[*DOCS, long])
     assert intent.kind == Kind.OVERVIEW and intent.files == ["simple-testing.pdf"]
+
+
+@pytest.mark.parametrize("topic, file", [
+    ("GFS", "the-google-file-system.pdf"),  # the title's initials
+    ("the Google File System", "the-google-file-system.pdf"),
+    ("Bigtable", "bigtable.pdf"),  # the short name before the colon
+    ("FLP", None),  # the authors' initials name the paper, not its subject
+    ("hinted handoff", None), ("the master", None),
+])
+def test_a_topic_that_is_a_documents_own_subject(topic, file):
+    assert subject_of(topic, DOCS) == file

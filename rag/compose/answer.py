@@ -37,7 +37,7 @@ from rag.compose.drafts import (Draft, authors_draft, comparison_draft, document
                                 explanation_draft, list_draft, names_draft, overview_draft,
                                 topic_draft)
 from rag.ingest.sentences import Sentence, document_sentences
-from rag.compose.summarize import PER_SIDE, leads_in
+from rag.compose.summarize import PER_SIDE, choosable, leads_in
 from rag.ingest.titles import from_file_name
 from rag.text import fold, listed, sentences, spell_out, unknown_acronyms, words
 from rag.index.indexer import settled
@@ -429,7 +429,8 @@ class Pipeline:
         done = 0
         for source in files[:limit]:
             sents = document_sentences(self.reader.chunks_of(source))
-            done += self.document_vectors.fill([s.text for s in sents])
+            done += self.document_vectors.fill([s.text for s, can in
+                                                zip(sents, choosable(sents)) if can])
         return done
 
     def draft(self, question: str, intent: Intent, k: int | None = None,

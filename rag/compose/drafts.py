@@ -17,9 +17,9 @@ from rag.understand.names import called, dates, described_as, organisations, peo
 from rag.understand.lexicon import plural as plural_of
 from rag.ingest.sentences import document_sentences
 from rag.compose.summarize import (ABSTRACT_TAKES, FREE, LIST_ITEMS, LIST_RATIO, PART_LEAST,
-                                   PART_MOST, abstract, about, eligible, ending, list_items,
-                                   leads_in, mentions, naming, opening, overview, part_about, side,
-                                   summary_length, PER_SIDE)
+                                   PART_MOST, PER_SIDE, abstract, about, choosable, eligible,
+                                   ending, leads_in, list_items, mentions, naming, opening,
+                                   overview, part_about, side, summary_length)
 from rag.ingest.layout import ITEM, NOT_TEXT, REFERENCE, sentence_spans
 from rag.text import dangles, name_groups, sentences, terms
 
@@ -127,6 +127,19 @@ def _chunk_key(chunk: Document) -> str:
 Embed = Callable[[list[str]], np.ndarray]
 
 
+def _embedded(sents: list, embed: Embed) -> np.ndarray:
+    """The sentences' vectors, one row each: those an overview may choose embedded, the
+    others left zero (it never reads them: summarize.choosable)."""
+    can = choosable(sents)
+    wanted = [s.text for s, c in zip(sents, can) if c]
+    if not wanted:
+        return np.zeros((len(sents), 1), dtype=np.float32)
+    found = embed(wanted)
+    vectors = np.zeros((len(sents), found.shape[1]), dtype=found.dtype)
+    vectors[np.array(can)] = found
+    return vectors
+
+
 def overview_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
                    embed: Embed, idf: Callable[[str], float], part: str = "",
                    count: int | None = None) -> Draft:
@@ -141,7 +154,7 @@ def overview_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
             groups.append(Group(source if len(shown) > 1 else None, [],
                                 f"No complete sentence to quote in {source}."))
             continue
-        vectors = embed([s.text for s in sents])
+        vectors = _embedded(sents, embed)
         start = ending(sents) if part == "end" else 0
         stop = opening(sents) if part == "start" else len(sents)
         n = PER_FILE if len(shown) > 1 else count or summary_length(

@@ -126,6 +126,13 @@ def abbreviates(sents: list[Sentence]) -> np.ndarray:
     return out
 
 
+def choosable(sents: list[Sentence]) -> list[bool]:
+    """Which sentences an overview may choose (eligible, outside the references): the only
+    ones whose vectors it reads, so the only ones to embed (about half of a paper's)."""
+    cited = references(sents)
+    return [eligible(s) and not cited[i] for i, s in enumerate(sents)]
+
+
 def overview(sents: list[Sentence], vectors: np.ndarray, n: int,
              idf: Callable[[str], float] | None = None, start: int = 0,
              stop: int | None = None, free: int = 0) -> list[int]:
@@ -139,15 +146,15 @@ def overview(sents: list[Sentence], vectors: np.ndarray, n: int,
 
     Args:
         sents: the document's sentences in reading order.
-        vectors: their normalised embeddings, one row each.
+        vectors: their normalised embeddings, one row each (only the rows of `choosable`
+            sentences are read).
         n: stretches of the document, one sentence each.
         idf: a term's inverse document frequency in the index (salience needs it).
         start, stop: choose only from sents[start:stop] (a conclusion, an opening), still
             scored against the whole.
         free: sentences to add after the stretches, wherever they are.
     """
-    cited = references(sents)
-    ok = [i for i, s in enumerate(sents) if eligible(s) and not cited[i]]
+    ok = [i for i, can in enumerate(choosable(sents)) if can]
     if not ok:
         return []
     first = ok[0]

@@ -529,9 +529,9 @@ class Pipeline:
     def _comparison_draft(self, question: str, intent: Comparison, files: list[str],
                           k: int) -> Draft:
         sides = [self._spelled(s, files) for s in intent.sides]  # "NDB" as written
-        _, kw = self.reader.current()
 
         def overview_of(source: str) -> list[tuple[Document, tuple[int, int]]]:
+            _, kw = self.reader.current()
             return overview_draft([source], self.reader.chunks_of, self.document_vectors,
                                   idf_of(kw.doc_freq, kw.n_docs), count=PER_SIDE
                                   ).groups[0].items

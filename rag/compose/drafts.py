@@ -127,10 +127,9 @@ def _chunk_key(chunk: Document) -> str:
 Embed = Callable[[list[str]], np.ndarray]
 
 
-def _embedded(sents: list, embed: Embed) -> np.ndarray:
-    """The sentences' vectors, one row each: those an overview may choose embedded, the
-    others left zero (it never reads them: summarize.choosable)."""
-    can = choosable(sents)
+def _embedded(sents: list, can: list[bool], embed: Embed) -> np.ndarray:
+    """The sentences' vectors, one row each: those an overview may choose (`can`:
+    summarize.choosable) embedded, the others left zero (it never reads them)."""
     wanted = [s.text for s, c in zip(sents, can) if c]
     if not wanted:
         return np.zeros((len(sents), 1), dtype=np.float32)
@@ -154,7 +153,8 @@ def overview_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
             groups.append(Group(source if len(shown) > 1 else None, [],
                                 f"No complete sentence to quote in {source}."))
             continue
-        vectors = _embedded(sents, embed)
+        can = choosable(sents)
+        vectors = _embedded(sents, can, embed)
         start = ending(sents) if part == "end" else 0
         stop = opening(sents) if part == "start" else len(sents)
         n = PER_FILE if len(shown) > 1 else count or summary_length(
@@ -163,12 +163,12 @@ def overview_draft(files: list[str], chunks_of: Callable[[str], list[Document]],
         leaned = abstract(sents) if not part and len(shown) == 1 and (
             not count or count >= ABSTRACT_TAKES) else None
         if leaned:  # a paper: its abstract's own points, then what its body says (the rest
-            own = overview(sents, vectors, ABSTRACT_TAKES, idf, *leaned)  # of a count asked)
-            rest = n - len(own) if count else n
-            chosen = own + (overview(sents, vectors, rest, idf, leaned[1], stop, free)
+            own = overview(sents, vectors, ABSTRACT_TAKES, idf, *leaned, can=can)  # of a
+            rest = n - len(own) if count else n  # count asked)
+            chosen = own + (overview(sents, vectors, rest, idf, leaned[1], stop, free, can)
                             if rest > 0 else [])
         else:
-            chosen = overview(sents, vectors, n, idf, start, stop, free)
+            chosen = overview(sents, vectors, n, idf, start, stop, free, can)
         picked = [sents[i] for i in sorted(chosen)]
         groups.append(Group(f"{source}:" if len(shown) > 1 else None,
                             [(s.chunk, s.span) for s in picked]))

@@ -135,7 +135,8 @@ def choosable(sents: list[Sentence]) -> list[bool]:
 
 def overview(sents: list[Sentence], vectors: np.ndarray, n: int,
              idf: Callable[[str], float] | None = None, start: int = 0,
-             stop: int | None = None, free: int = 0) -> list[int]:
+             stop: int | None = None, free: int = 0,
+             can: list[bool] | None = None) -> list[int]:
     """Indices of the sentences that best represent the document, in document order:
     centrality (cosine to the mean sentence), key-term salience, a paragraph-opening bonus,
     a bonus for spelling out a term the document abbreviates (`abbreviates`), a bonus for
@@ -153,8 +154,9 @@ def overview(sents: list[Sentence], vectors: np.ndarray, n: int,
         start, stop: choose only from sents[start:stop] (a conclusion, an opening), still
             scored against the whole.
         free: sentences to add after the stretches, wherever they are.
+        can: choosable(sents), when the caller has it already.
     """
-    ok = [i for i, can in enumerate(choosable(sents)) if can]
+    ok = [i for i, c in enumerate(choosable(sents) if can is None else can) if c]
     if not ok:
         return []
     first = ok[0]

@@ -242,10 +242,9 @@ def condense(question: str, history: list[dict] | None,
         own = [question.find(n) for n in named(question)]
         before = min(own, default=len(question))  # "Did Ma say he ...": he is Ma
         person = usual(people[0]) if people else None
-        if person is None and _HE.search(question) and not _IT.search(question):  # "What did
-            # he say ...?" after a question
-            # about Einstein, whom his own paper never calls "he": the one name that may be
-            # a person (a single name, no place), when the previous question has just one
+        if person is None and _HE.search(question) and not _IT.search(question):
+            # "What did he say ...?" after a question about Einstein, whom his own paper
+            # never calls "he": the previous question's one name, if a single word, no place
             single = [n for n in about if " " not in n and not is_place(n)]
             person = single[0] if len(about) == 1 and single else None
         singular = [t for t in asked_about if not _is_plural(t)]

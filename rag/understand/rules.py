@@ -52,8 +52,8 @@ class Asked:
     files: list[str]  # the indexed files it names, by name or by subject
     written: list[str]  # those it names by file name written out
     by_name: list[str] = field(default_factory=list)  # those it names by subject
-    said: list[str] = field(default_factory=list)  # how it names a document it reads as
-    # "the document" ("chain replication" in "How does chain replication work?")
+    said: list[str] = field(default_factory=list)  # the name of the document it reads as
+    # "the document" ("Raft" of "the Raft paper")
 
 
 Builder = Callable[[re.Match, Asked], Intent | None]
@@ -211,8 +211,7 @@ def _explained(m: re.Match, asked: Asked) -> Intent | None:
     documents say about it, a topic summary)."""
     topic = _trimmed(SCOPE.sub("", m.group("topic")))
     of_document = bool(asked.said and re.search(r"\bthe document\b", topic))
-    if of_document:  # "How does the Raft paper's
-        # leader election work?": Raft's leader election, in that file
+    if of_document:  # "How does the Raft paper's leader election work?": Raft's, in that file
         topic = re.sub(r"\bthe document\b", lambda _: asked.said[0], topic, count=1)
     if not _a_topic(topic) or THE_DOCUMENT.match(topic) or _DOC_PART.match(topic) or \
             _OF_THE_DOCUMENT.match(topic) or _part_named(topic) or _OPEN_END.search(topic):
@@ -281,6 +280,10 @@ RULES: list[Rule] = sorted([
 _SAID_AS_DOCUMENT = re.compile(rf"^(?:the|a|an)\s+|\s+{DOC}$|['’]s?$", re.I)
 
 
+def _unchatty(text: str) -> str:
+    return re.sub(r"\bu\b", "you", CHATTY.sub("", text.strip()))
+
+
 def read(question: str, sources: list[str] | None = None, reference: Reference | None = None
          ) -> Asked:
     """The question's views and the files it names (`reference`: those it names by title,
@@ -294,12 +297,11 @@ def read(question: str, sources: list[str] | None = None, reference: Reference |
         question = the_document(question, reference.spans)
     q, by_name = by_subject(question, sources)  # "the Tesla article": the document
     named = named_files(question, sources)
-    q = re.sub(r"\bu\b", "you", CHATTY.sub("", q.strip()))  # "hey can u list ...": "can you"
+    q = _unchatty(q)  # "hey can u list ...": "can you"
     # "side by side, ... in the article?", "Which began first, A or B? Compare the dates."
     # Two documents named by subject stay as named: "Compare the Quill paper and the Sparrow
     # paper" compares them (not "the document and the document")
-    sided = q if len(by_name) < 2 else re.sub(r"\bu\b", "you",
-                                              CHATTY.sub("", fold(question).strip()))
+    sided = q if len(by_name) < 2 else _unchatty(fold(question))
     asked = SCOPE.sub("", LEAD_IN.sub("", COMPARE_TAIL.sub("", sided)))
     plain = FILE_NAME.sub("the document", q)  # "what is notes.pdf about?": a document
     written = [f for f in named if fold(PurePosixPath(f).name) in fold(question)]

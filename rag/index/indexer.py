@@ -94,7 +94,7 @@ def index_config(settings: Settings) -> dict:
     return {"embedding": model_id(), "precision": resolve_precision(settings.embed_precision),
             "chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap,
             "keyword_context": "title-v2", "pdf_text": PDF_ENGINE, "layout": LAYOUT,
-            "document_names": "title-authors-v1"}
+            "document_names": "title-authors-v2"}
 
 
 def ocr_dir(settings: Settings) -> Path:

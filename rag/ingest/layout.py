@@ -232,7 +232,7 @@ def pdf_units(pages: list[PageText]) -> list[list[Unit]]:
 
 # -- Markdown -------------------------------------------------------------------------------------
 
-_FRONT = re.compile(r"\A(?:---|\+\+\+)[ \t]*\n.*?\n(?:---|\+\+\+|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+FRONT_MATTER = re.compile(r"\A(?:---|\+\+\+)[ \t]*\n.*?\n(?:---|\+\+\+|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _FENCE = re.compile(r"^[ \t]{0,3}(```+|~~~+)")
 _MD_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}(?:\s|$)")
 _SETEXT = re.compile(r"^[ \t]{0,3}(?:=+|-+)[ \t]*$")
@@ -302,7 +302,7 @@ def markdown_units(text: str) -> list[Unit]:
     """A Markdown file's units: front matter is metadata; headings, list items, table rows
     and code blocks are units of their own; a paragraph ending with a colon becomes a
     lead-in carrying the list, table or code block that follows it (up to LEAD_CHARS)."""
-    front = _FRONT.match(text)
+    front = FRONT_MATTER.match(text)
     offset = front.end() if front else 0
     units = [(s + offset, e + offset, k) for s, e, k in _md_raw(text[offset:])]
     if front:

@@ -14,7 +14,8 @@ from langchain_core.documents import Document
 
 from rag.errors import LoadError
 from rag.ingest.layout import markdown_units, pdf_units
-from rag.ingest.titles import metadata_authors, pdf_authors, pdf_title
+from rag.ingest.titles import (front_matter, markdown_title, metadata_authors, pdf_authors,
+                               pdf_title, text_authors, text_title)
 
 
 
@@ -52,22 +53,6 @@ def decode_text(data: bytes, name: str) -> str:
             return data.decode("latin-1")
 
 
-def _markdown_title(text: str) -> str | None:
-    for line in text.splitlines()[:50]:
-        if line.startswith("# "):
-            return line[2:].strip() or None
-    return None
-
-
-def _text_title(text: str) -> str | None:
-    """A plain-text file's title: a short first line standing alone before a blank line."""
-    head, sep, rest = text.lstrip("\ufeff").partition("\n\n")
-    head = head.strip()
-    if sep and rest.strip() and head and "\n" not in head and len(head) <= 200:
-        return head
-    return None
-
-
 @dataclass(frozen=True)
 class Options:
     """What a load may use beyond the file; each format reads the options it has.
@@ -82,13 +67,18 @@ class Options:
 
 def _load_text(path: Path, data: bytes, name: str, options: Options) -> list[Document]:
     text = decode_text(data, name)
-    return [Document(page_content=text, metadata={"title": _text_title(text)})]
+    title = text_title(text)
+    return [Document(page_content=text, metadata={
+        "title": title, "authors": joined(text_authors(text, title))})]
 
 
 def _load_markdown(path: Path, data: bytes, name: str, options: Options) -> list[Document]:
     text = decode_text(data, name)
+    units, front = markdown_units(text), front_matter(text)
+    title = markdown_title(text, units, front)
     return [Document(page_content=text, metadata={
-        "title": _markdown_title(text), "markup": True, "units": markdown_units(text)})]
+        "title": title, "authors": joined(text_authors(text, title, front)), "markup": True,
+        "units": units})]
 
 
 def _load_pdf(path: Path, data: bytes, name: str, options: Options) -> list[Document]:

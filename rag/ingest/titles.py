@@ -3,19 +3,23 @@
 PDFs often carry a metadata title that is not theirs ("paper.dvi", "Microsoft Word -
 draft3.doc", "Proceedings Template - WORD", or a section name): it is kept only when its
 words are at the top of the first page. Else the title is the largest-font line(s) at the top
-of the first page. (Markdown, HTML, DOCX and plain text read theirs in rag.ingest.loaders:
-the first heading, <title>, the core properties, a short first line.) `from_file_name`
-makes a readable name of a file that has none, for display. `pdf_authors` reads the
-people a PDF's first page lists under its title (its byline), or a metadata author the page
-bears out.
+of the first page. A Markdown file's title is its front matter's, else its first heading; a
+plain-text file's a short first line (HTML and DOCX read theirs in rag.ingest.loaders:
+<title>, the core properties, else the first heading). `from_file_name` makes a readable
+name of a file that has none, for display. `pdf_authors` reads the people a PDF's first
+page lists under its title (its byline), or a metadata author the page bears out;
+`text_authors` those of Markdown front matter or a byline line ("By …", "Author: …").
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import PurePosixPath
 
-from rag.ingest.layout import lines
+import yaml
+
+from rag.ingest.layout import FRONT_MATTER, HEADING, Unit, lines
 from rag.ingest.pagetext import PageText
 from rag.text import fold
 
@@ -169,4 +173,97 @@ def pdf_authors(meta: str | None, pages: list[PageText], title: str | None) -> l
         return listed
     if meta and metadata_title(meta, pages[0].text):  # its words are on the first page
         return metadata_authors(meta)
+    return []
+
+
+# -- Markdown and plain text ----------------------------------------------------------------------
+
+# Front matter keys, as static site generators, Pandoc and R Markdown write them.
+FRONT_TITLE_KEYS = ("title",)
+FRONT_AUTHOR_KEYS = ("authors", "author", "author_name", "creator", "creators")
+# A byline line near the top: "By Jane Doe and John Roe", "Written by …", "Author: …".
+BYLINE = re.compile(r"^\W*(?:(?:written|posted|edited)\s+)?by\s*:?\s+(?P<by>.+)$|"
+                    r"^\W*authors?\s*[:\-–—]\s*(?P<named>.+)$", re.I)
+BYLINE_LINES = 4  # a byline is among the first lines of text after the title
+BYLINE_WORDS = 20
+_H1 = re.compile(r"^[ \t]{0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
+_SETEXT_1 = re.compile(r"^[ \t]{0,3}=+[ \t]*$")
+
+
+def front_matter(text: str) -> dict:
+    """A Markdown file's front matter (YAML between ---, TOML between +++) as a dict; {} when
+    there is none or it does not parse."""
+    m = FRONT_MATTER.match(text.lstrip("\ufeff"))
+    if not m:
+        return {}
+    body = "\n".join(m.group(0).rstrip("\r\n").splitlines()[1:-1])  # inside its fences
+    try:
+        found = tomllib.loads(body) if m.group(0).startswith("+++") else yaml.safe_load(body)
+    except (yaml.YAMLError, tomllib.TOMLDecodeError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _plain(value) -> str | None:
+    return " ".join(value.split()) or None if isinstance(value, str) else None
+
+
+def markdown_title(text: str, units: list[Unit], front: dict) -> str | None:
+    """Its front matter's title, else its first level-1 heading ("# Title" or "Title" over
+    "====="), outside front matter and code."""
+    for key in FRONT_TITLE_KEYS:
+        if _plain(front.get(key)):
+            return _plain(front[key])
+    for start, end, kind in units:
+        if kind != HEADING:
+            continue
+        line = text[start:end].split("\n")[0]
+        m = _H1.match(line)
+        if m:
+            return m.group(1).strip() or None
+        rest = text[end:].lstrip("\r\n").split("\n", 1)[0]
+        if not line.lstrip().startswith("#") and _SETEXT_1.match(rest):
+            return line.strip() or None
+    return None
+
+
+def text_title(text: str) -> str | None:
+    """A plain-text file's title: a short first line standing alone before a blank line."""
+    head, sep, rest = text.lstrip("\ufeff").partition("\n\n")
+    head = head.strip()
+    if sep and rest.strip() and head and "\n" not in head and len(head) <= 200:
+        return head
+    return None
+
+
+def _front_people(value) -> list[str]:
+    if isinstance(value, str):
+        return metadata_authors(value)
+    if isinstance(value, dict):
+        return _front_people(value.get("name"))
+    if isinstance(value, list):
+        return list(dict.fromkeys(p for v in value for p in _front_people(v)))
+    return []
+
+
+def text_authors(text: str, title: str | None, front: dict | None = None) -> list[str]:
+    """A Markdown or plain-text file's authors: its front matter's (author, authors,
+    author_name …), else the people a byline line names within BYLINE_LINES lines of text
+    after the title (or of the top, with no title in the text)."""
+    for key in FRONT_AUTHOR_KEYS:
+        people = _front_people((front or {}).get(key))
+        if people:
+            return people
+    m = FRONT_MATTER.match(text.lstrip("\ufeff"))
+    top = text.lstrip("\ufeff")[m.end() if m else 0:][:TOP_CHARS]
+    rows = [ln.strip() for ln in top.splitlines() if ln.strip()]
+    if title and rows and fold(title) in fold(rows[0]):
+        rows = rows[1:]
+    for row in rows[:BYLINE_LINES]:
+        line = re.sub(r"[*_`]+", "", row)
+        m = BYLINE.match(line)
+        if m and len(line.split()) <= BYLINE_WORDS:
+            people = authors_in(m.group("by") or m.group("named"))
+            if people:
+                return people
     return []

@@ -21,7 +21,7 @@ def test_txt(sources):
     [doc] = load_file(path, "notes/plain.txt")
     assert doc.page_content == "Otters hold hands while sleeping.\n"
     assert doc.metadata == {"source": "notes/plain.txt", "hash": sha256(path), "page": None,
-                            "title": None}
+                            "title": None, "authors": None}
 
 
 def test_markdown_title_is_its_first_heading(sources):

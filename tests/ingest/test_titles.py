@@ -1,6 +1,7 @@
 """Document titles (rag.ingest.titles): a PDF's metadata title only when its first page bears
-it out, else the line drawn largest on the first page; Markdown's first heading; a readable
-name from a file name."""
+it out, else the line drawn largest on the first page; Markdown's front matter title, else its
+first heading; a readable name from a file name. Authors from a PDF's byline, Markdown front
+matter, or a byline line of a Markdown or text file."""
 
 from pathlib import Path
 
@@ -80,6 +81,21 @@ def test_a_markdown_files_title_is_its_first_heading(tmp_path):
     assert title_of(path) == "Field Notes"
 
 
+@pytest.mark.parametrize("text", [
+    "---\ntitle: Field Notes\nsort_rank: 2\n---\n\n# Other Heading\n\nText here.\n",
+    "---\n# a comment, not a title\ntitle: \"Field Notes\"\n---\nText here.\n",
+    "+++\ntitle = \"Field Notes\"\n+++\n\nText here.\n",
+    "```sh\n# install it first\n```\n\nField Notes\n===========\n\nText here.\n",
+], ids=["yaml", "yaml-comment", "toml", "setext-after-code"])
+def test_a_markdown_title_from_front_matter_else_a_heading_outside_code(tmp_path, text):
+    assert title_of(write(tmp_path / "notes.md", text)) == "Field Notes"
+
+
+def test_broken_front_matter_is_no_title_and_no_error(tmp_path):
+    path = write(tmp_path / "notes.md", "---\ntitle: [unclosed\n---\n\n# Field Notes\n")
+    assert title_of(path) == "Field Notes"
+
+
 @pytest.mark.parametrize("name, readable", [
     ("the-google-file-system.pdf", "The Google File System"),
     ("tidy_data.pdf", "Tidy Data"),
@@ -153,3 +169,27 @@ def test_html_and_docx_fall_back_to_their_first_heading(tmp_path):
     assert title_of(html) == "Field Notes"
     docx = make_docx(tmp_path / "memo.docx", ["Field Notes", "Text here."], heading=True)
     assert title_of(docx) == "Field Notes"
+
+
+@pytest.mark.parametrize("name, text, people", [
+    ("post.md", "---\ntitle: Pull or push\nauthor_name: Julius Volz (@juliusv)\n---\n\nText.\n",
+     ["Julius Volz"]),
+    ("post.md", "---\ntitle: Pull or push\nauthors:\n  - Dana Wu\n  - name: Li Chen\n---\n"
+     "\nText.\n", ["Dana Wu", "Li Chen"]),
+    ("note.md", "# Tide Tables\n\n*By Dana Wu and Li Chen*\n\nThe tides turn twice a day.\n",
+     ["Dana Wu", "Li Chen"]),
+    ("note.txt", "Tide Tables\n\nAuthor: Dana Wu\n\nThe tides turn twice a day.\n",
+     ["Dana Wu"]),
+    ("note.txt", "Tide Tables\n\nWritten by Dana Wu, Lund University\n\nThe tides turn.\n",
+     ["Dana Wu"]),
+])
+def test_markdown_and_text_authors_from_front_matter_or_a_byline(tmp_path, name, text, people):
+    assert authors_of(write(tmp_path / name, text)) == people
+
+
+@pytest.mark.parametrize("text", [
+    "Tide Tables\n\nBy default, the Harbour Office posts tides daily.\n",
+    "Tide Tables\n\nOne.\n\nTwo.\n\nThree.\n\nFour.\n\nFive.\n\nBy Dana Wu\n",
+])
+def test_a_sentence_opening_with_by_or_a_late_byline_names_nobody(tmp_path, text):
+    assert authors_of(write(tmp_path / "note.txt", text)) == []

@@ -52,8 +52,9 @@ class Settings(BaseSettings):
                                                     "extractive | local | openai.")
     top_k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
     prepare_overviews: int = Field(
-        100, ge=0, description="Files whose sentence vectors the server embeds ahead of a "
-        "first overview (at start-up and after each sync, in the background); 0 = none.")
+        100, ge=0, description="Files whose sentence vectors are embedded ahead of a first "
+        "overview: by `rag index` and by the server after each sync (the files it added or "
+        "changed), and by the server at start-up (in the background); 0 = none.")
     min_confidence: float = Field(
         DEFAULT_MIN_CONFIDENCE, ge=0.0, le=1.0,
         description="Answer only when the confidence that the passages answer is at least "

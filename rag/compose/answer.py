@@ -419,11 +419,12 @@ class Pipeline:
         passages = self._search(phrase, files, self.settings.top_k)[1]
         return spell_out(phrase, [p.page_content for p in passages], known)
 
-    def prepare_overviews(self, sources: list[str] | None = None,
-                          limit: int | None = None) -> int:
+    def prepare_overviews(self, sources: list[str] | None = None, limit: int | None = None,
+                          progress: Callable[[], None] | None = None) -> int:
         """Embed and store the sentence vectors of indexed files (those given, else all, at
         most `limit`) ahead of their first overview, which then takes milliseconds instead
-        of seconds. Returns how many files were embedded (the others were stored already)."""
+        of seconds; `progress` is called after each file. Returns how many files were
+        embedded (the others were stored already)."""
         live = self.reader.sources()
         files = [s for s in (sources if sources is not None else sorted(live)) if s in live]
         done = 0
@@ -431,6 +432,8 @@ class Pipeline:
             sents = document_sentences(self.reader.chunks_of(source))
             done += self.document_vectors.fill([s.text for s, can in
                                                 zip(sents, choosable(sents)) if can])
+            if progress:
+                progress()
         return done
 
     def draft(self, question: str, intent: Intent, k: int | None = None,

@@ -52,6 +52,23 @@ def test_index_prints_a_one_line_summary(rag, corpus):
                         r"the index \(2 embedded\) in \d+\.\d s\n", result.stdout)
 
 
+def test_index_prepares_the_overviews_of_the_files_it_added_or_changed(rag, corpus, sources,
+                                                                       settings, monkeypatch):
+    prepared = settings.index_dir / "sentences"
+    result = rag("index")
+    assert "Preparing overviews" in result.stderr
+    assert len(list(prepared.glob("*.npy"))) == 2  # one per file
+    write(sources / "a.txt", "Kestrels hover over motorway verges. Buzzards circle slowly over the open hills looking for rabbits.")
+    rag("index", "-q")
+    assert len(list(prepared.glob("*.npy"))) == 3  # the changed file's new sentences
+
+    monkeypatch.setenv("RAG_PREPARE_OVERVIEWS", "0")
+    write(sources / "c.txt", "Swifts sleep on the wing.")
+    result = rag("index")
+    assert "Preparing overviews" not in result.stderr
+    assert len(list(prepared.glob("*.npy"))) == 3
+
+
 def test_index_exits_non_zero_when_a_file_failed(rag, corpus, sources):
     write(sources / "data.xyz", "not a supported type")
     write(sources / "empty.txt", "")

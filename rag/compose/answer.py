@@ -13,6 +13,7 @@ way; `ask()` is the blocking form of `stream()`."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -41,6 +42,7 @@ from rag.compose.summarize import PER_SIDE, choosable, leads_in
 from rag.ingest.titles import from_file_name
 from rag.text import fold, listed, sentences, spell_out, unknown_acronyms, words
 from rag.index.indexer import settled
+from rag.index.keyword import tokenize
 from rag.understand.names import asked_person_kind, asked_place_kind, people, places, usual_form
 from rag.retrieve.retrieval import HybridRetriever, IndexReader
 
@@ -104,6 +106,7 @@ class Drafted:
 
 LEAD_IN_RANK = 3  # a list is the document's own when one of the best sentences leads in to it
 ABOUT_SHARE = 0.3  # a file deals with a topic: this share of the best file's passages on it
+COMMON_SHARE, COMMON_FILES = 0.5, 3  # a word in half the files (3 or more) names none of them
 
 # The drafter of each whole-document kind (a Pipeline method); a fact is drafted by
 # Pipeline._fact. A new kind adds its drafter here.
@@ -126,6 +129,7 @@ class Pipeline:
         self._titles: dict[tuple, str] = {}  # (index, source) -> its title
         self._names: tuple[tuple, list[Named]] | None = None  # (index, the documents' names)
         self._prominent_in: dict[tuple, list[str]] = {}  # (index, word) -> files
+        self._common: dict[tuple, bool] = {}  # (index, word) -> in most files
         self._turn_files: dict[tuple, list[str]] = {}  # (index, conversation) -> its files
 
     def chain(self, k: int | None = None, sources: list[str] | None = None) -> Runnable:
@@ -174,7 +178,7 @@ class Pipeline:
             if files and set(files) < set(indexed):
                 condensed = question.strip()
         intent = detect(question, indexed, embed=self.vectors, names=self.names(),
-                        prominent=self.prominent)
+                        prominent=self.prominent, common=self.common)
         if intent.choices and not sources:  # "the consensus paper": which one? Never a guess
             listing = "; ".join(f"{self.title(f)} ({f})" for f in intent.choices)
             reason = f"{intent.said!r} fits more than one document: {listing}"
@@ -267,7 +271,7 @@ class Pipeline:
             asked, before = history[last]["content"], history[:last]
             condensed = self._condense(asked, before)
             intent = detect(asked, list(self.reader.sources()), names=self.names(),
-                            prominent=self.prominent)
+                            prominent=self.prominent, common=self.common)
             within = intent.files or (self._conversation_files(before)
                                       if before and follows_on(asked, condensed) else None)
             found = self._fact_within(searchable(condensed), None, None, within)
@@ -474,6 +478,23 @@ class Pipeline:
             self._prominent_in[key] = [top] if top and counts[top] >= max(5, 0.7 * len(hits)) \
                 else []
         return self._prominent_in[key]
+
+    def common(self, word: str) -> bool:
+        """Whether a word is written in COMMON_SHARE or more of the indexed files, and in
+        COMMON_FILES or more: the collection's own subject ("Prometheus" in a folder of
+        Prometheus pages), which names none of them. Remembered per index generation."""
+        collection, kw = self.reader.current()
+        key = (collection, kw.n_docs, fold(word))
+        if key not in self._common:
+            stems, files = tokenize(word), sorted(self.reader.sources())
+            need = max(COMMON_FILES, math.ceil(COMMON_SHARE * len(files)))
+            found = 0
+            for i, source in enumerate(files if stems else []):
+                found += kw.holds(stems[0], source)
+                if found >= need or found + len(files) - i - 1 < need:  # decided either way
+                    break
+            self._common[key] = found >= need
+        return self._common[key]
 
     def about(self, topic: str, files: list[str]) -> list[str]:
         """The files that deal with a topic, most first: those holding at least

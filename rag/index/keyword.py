@@ -192,6 +192,18 @@ class KeywordIndex:
     def _visible(self, doc) -> bool:
         return self.live is None or self.live.get(doc["source"][0]) == doc["hash"][0]
 
+    def holds(self, term: str, source: str) -> bool:
+        """Whether a live chunk of a file holds a (stemmed) term."""
+        q, occ = self._query, self._occur
+        parts = [(occ.Must, q.term_query(_schema(), "body", term)),
+                 (occ.Must, q.term_query(_schema(), "source", source))]
+        if self.live is not None:
+            if source not in self.live:
+                return False
+            parts.append((occ.Must, q.term_query(_schema(), "version",
+                                                 _version(source, self.live[source]))))
+        return self.searcher.search(q.boolean_query(parts), limit=1, count=True).count > 0
+
     def doc_freq(self, term: str) -> int:
         """How many indexed chunks hold a (stemmed) term."""
         return int(self.searcher.doc_freq("body", term))

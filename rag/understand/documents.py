@@ -237,21 +237,23 @@ def _plain_title(text: str) -> str:
     return re.sub(r"^(?:the|a|an) ", "", " ".join(_WORD.findall(fold(text))))
 
 
-def _content(text: str) -> list[str]:
+def _content(text: str, common: Callable[[str], bool] | None = None) -> list[str]:
     return [_base(w) for w in _WORD.findall(fold(text))
-            if w not in STOPWORDS and not _DOC_NOUN.fullmatch(w)]
+            if w not in STOPWORDS and not _DOC_NOUN.fullmatch(w) and not (common and common(w))]
 
 
-def _matches(text: str, docs: list[Named], prominent: Callable[[str], list[str]] | None
-             ) -> list[Named]:
+def _matches(text: str, docs: list[Named], prominent: Callable[[str], list[str]] | None,
+             common: Callable[[str], bool] | None = None) -> list[Named]:
     """The documents a name fits: its title (or short name) exactly; else every content
     word of it among the document's names (title, file name, authors, initials); else,
-    with `prominent`, its other words each prominent in that document alone ("Raft")."""
+    with `prominent`, its other words each prominent in that document alone ("Raft").
+    Words `common` to the whole collection pick out no document ("the Prometheus text
+    format" in a folder of Prometheus pages): a name of only such words fits none."""
     said = _plain_title(text)
     exact = [d for d in docs if said and said in d.titles]
     if exact:
         return exact
-    wanted = _content(text)
+    wanted = _content(text, common)
     if not wanted:
         return []
     fits = [d for d in docs if all(w in d.vocabulary for w in wanted)]
@@ -267,7 +269,8 @@ def _matches(text: str, docs: list[Named], prominent: Callable[[str], list[str]]
 
 
 def refer(question: str, docs: list[Named],
-          prominent: Callable[[str], list[str]] | None = None) -> Reference:
+          prominent: Callable[[str], list[str]] | None = None,
+          common: Callable[[str], bool] | None = None) -> Reference:
     """The documents a question names by title, short name or author: "Summarize 'Out of
     the Tar Pit'", "the GFS paper", "the Raft paper" (with `prominent`: the one document a
     word is prominent in), "Lamport's paper", "Compare Dynamo and Spanner".
@@ -275,6 +278,7 @@ def refer(question: str, docs: list[Named],
     Args:
         docs: the indexed documents' names.
         prominent: the files a word is prominent in (mostly written in one file), or None.
+        common: whether a word is written in most of the collection's files, or None.
     """
     found: list[tuple[int, int, list[Named], bool]] = []  # (start, end, docs, as a document)
     inside = {m.start(1) for m in _IN_A_NAME.finditer(question)}
@@ -295,7 +299,7 @@ def refer(question: str, docs: list[Named],
                 continue
             det = _DETERMINER.search(before[:start])
             if det or text[:1].isupper() or re.search(r"['’]s\s+$", before[:start]):
-                fits = _matches(text, docs, prominent)
+                fits = _matches(text, docs, prominent, common)
                 if fits:
                     found.append((det.start() + (det.group()[:1].isspace()) if det else start,
                                   m.end(), fits, True))

@@ -36,7 +36,8 @@ def overview_probability(vector: np.ndarray) -> float:
 def detect(question: str, sources: list[str] | None = None,
            embed: Callable[[list[str]], np.ndarray] | None = None,
            names: list[Named] | None = None,
-           prominent: Callable[[str], list[str]] | None = None) -> Intent:
+           prominent: Callable[[str], list[str]] | None = None,
+           common: Callable[[str], bool] | None = None) -> Intent:
     """The intent of a question, given the indexed file names (to spot one it names).
 
     Args:
@@ -44,10 +45,11 @@ def detect(question: str, sources: list[str] | None = None,
             factoid or a list is an overview if the learned classifier is confident of it
             (intent_model.json; "Boil it down for me"), unless it asks about the document
             as a thing (its title, author, date or length: phrasings.METADATA).
-        names, prominent: the indexed documents' titles and authors, and the files a word is
-            prominent in, to spot a document named by them (rag.understand.documents.refer).
+        names, prominent, common: the indexed documents' titles and authors, the files a
+            word is prominent in, and whether a word is in most files, to spot a document
+            named by them (rag.understand.documents.refer).
     """
-    intent = by_patterns(question, sources, names, prominent)
+    intent = by_patterns(question, sources, names, prominent, common)
     if embed is not None and (isinstance(intent, Fact) or (
             isinstance(intent, RollCall) and intent.names == Names.ANY)) and \
             not METADATA.search(fold(question)) and \

@@ -311,21 +311,23 @@ def read(question: str, sources: list[str] | None = None, reference: Reference |
 
 
 def _side_document(side: str, sources: list[str], names: list[Named],
-                   prominent: Callable[[str], list[str]] | None) -> str | None:
+                   prominent: Callable[[str], list[str]] | None,
+                   common: Callable[[str], bool] | None = None) -> str | None:
     """The file a comparison's side names, by title, short name or author ("the GFS paper")
     or by subject ("Quill paper": quill.md), if one does."""
-    found = refer(side, names, prominent).files or by_subject(f"the {side}", sources)[1]
+    found = refer(side, names, prominent, common).files or by_subject(f"the {side}", sources)[1]
     return found[0] if len(found) == 1 else None
 
 
 def by_patterns(question: str, sources: list[str] | None = None,
                 names: list[Named] | None = None,
-                prominent: Callable[[str], list[str]] | None = None) -> Intent:
+                prominent: Callable[[str], list[str]] | None = None,
+                common: Callable[[str], bool] | None = None) -> Intent:
     """The intent the rules give: the first rule, by priority, whose pattern matches its view
     of the question and whose builder takes the match; else a Fact. With the documents'
-    `names` (and `prominent`), documents named by title, short name or author count too:
+    `names` (and `prominent`, `common`), documents named by title, short name or author count too:
     see rag.understand.documents.refer."""
-    reference = refer(question, names, prominent) if names else Reference()
+    reference = refer(question, names, prominent, common) if names else Reference()
     asked = read(question, sources, reference)
     intent = next((built for rule in RULES
                    if (m := rule.pattern.search(asked.views[rule.reads]))
@@ -338,7 +340,7 @@ def by_patterns(question: str, sources: list[str] | None = None,
         # name ("What does Bigtable store?") may be answered by any file
         intent.files = [f for f in intent.files if f not in reference.loose]
     if isinstance(intent, Comparison) and names:  # a side that names a document is that file
-        intent.documents = [_side_document(side, sources or [], names, prominent)
+        intent.documents = [_side_document(side, sources or [], names, prominent, common)
                             for side in intent.sides]
         intent.files = list(dict.fromkeys([*intent.files,
                                            *(d for d in intent.documents if d)]))

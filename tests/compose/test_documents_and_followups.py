@@ -88,3 +88,30 @@ def test_which_documents_lists_each_file_that_deals_with_it_citing_each(pipeline
     for title in ("Consensus in Practice:", "Consensus at Scale:"):
         assert title in result.answer  # each file labelled by its title
     assert pipeline.ask("Which documents discuss volcanoes?").abstained
+
+
+KESTREL = {  # a folder about one system: its name is in every file, and in two titles
+    "agent.md": "# Kestrel Agent Mode\n\nThe agent mode of Kestrel forwards samples to a "
+                "central server and keeps no local database of its own.\n",
+    "exporters.md": "# Writing Exporters\n\nAn exporter serves Kestrel metrics over HTTP. The "
+                    "Kestrel text format is served with the content type text/plain and one "
+                    "sample per line.\n",
+    "zen.md": "# The Zen of Kestrel\n\nKestrel values simple alerts over clever dashboards, "
+              "and labels that say where a sample came from.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def one_system(tmp_path_factory) -> Pipeline:
+    return Pipeline(index_sample(tmp_path_factory.mktemp("system"), KESTREL), "extractive")
+
+
+def test_a_name_every_file_holds_names_no_document(one_system):
+    """"the Kestrel text format" is a format, not "the Kestrel text" (two titles hold
+    "Kestrel"): it is answered, not asked back; a name with a word of its own still names."""
+    result = one_system.ask("What content type is the Kestrel text format served with?")
+    assert result.kind == "factoid" and cited(result) == {"exporters.md"}
+    assert "text/plain" in result.answer
+    assert one_system.common("Kestrel") and not one_system.common("exporter")
+    named = one_system.ask("Summarize the Kestrel agent mode page.")
+    assert named.kind == "overview" and cited(named) == {"agent.md"}

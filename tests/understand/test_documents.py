@@ -66,6 +66,20 @@ def test_a_name_two_files_fit_is_asked_back_never_guessed(question, files):
     assert sorted(intent.choices) == sorted(files) and intent.files == []
 
 
+def test_a_word_common_to_the_collection_names_no_document():
+    """"distributed" is in three titles; where the index says it is in most files, it is the
+    collection's subject: "the distributed text format" names no file, and is not asked back."""
+    def common(word: str) -> bool:
+        return word.lower() == "distributed"
+
+    question = "What does the distributed text format hold?"
+    assert len(refer(question, DOCS, prominent).candidates) == 3  # without the index's word
+    ref = refer(question, DOCS, prominent, common)
+    assert (ref.files, ref.candidates) == ([], [])
+    still = refer("Summarize the distributed snapshots paper.", DOCS, prominent, common)
+    assert still.files == ["snapshots.pdf"]
+
+
 def test_a_fact_question_names_its_document_too():
     intent = detect("Which failures does the FLP paper allow?", FILES, names=DOCS,
                     prominent=prominent)

@@ -219,6 +219,10 @@ _POSSESSIVE = re.compile(r"((?:[A-Z][\w-]+\s+)?[A-Z][\w-]+(?:\s+and\s+(?:[A-Z][\
 _DETERMINER = re.compile(r"(?:^|\s)(?:the|this|that|a|an)\s+$", re.I)
 _ON_SUBJECT = re.compile(r"\s+(?:on|about|regarding|concerning)\s+((?:the\s+)?[\w'’-]+(?:\s+"
                          r"(?!about\b|say|says\b)[\w'’-]+){0,4})", re.I)
+# a run of capitalised words joined by a title's small words ("Impossibility of Distributed
+# Consensus with One Faulty Process", "Life beyond Distributed Transactions")
+_TITLE_RUN = re.compile(r"(?<![\w'])[A-Z][\w-]*(?:[:,]?\s+(?:(?:a|an|and|as|at|beyond|by|for|"
+                        r"from|in|of|on|or|the|to|via|vs|with)\s+)*[A-Z][\w'’-]*)+")
 _CAPITALISED = re.compile(r"(?<![\w'])[A-Z][\w-]*(?:\s+(?:(?:of|the|for|and|to|in|on|a|an)\s+)*"
                           r"[A-Z][\w-]*)*")
 
@@ -238,6 +242,7 @@ def _plain_title(text: str) -> str:
 
 
 def _content(text: str, common: Callable[[str], bool] | None = None) -> list[str]:
+    """Its words that may name a document (not the collection's `common` ones), as compared."""
     return [_base(w) for w in _WORD.findall(fold(text))
             if w not in STOPWORDS and not _DOC_NOUN.fullmatch(w) and not (common and common(w))]
 
@@ -253,8 +258,8 @@ def _matches(text: str, docs: list[Named], prominent: Callable[[str], list[str]]
     exact = [d for d in docs if said and said in d.titles]
     if exact:
         return exact
-    wanted = _content(text, common)
-    if not wanted:
+    wanted = _content(text)
+    if not _content(text, common):
         return []
     fits = [d for d in docs if all(w in d.vocabulary for w in wanted)]
     if fits or prominent is None:
@@ -329,8 +334,13 @@ def refer(question: str, docs: list[Named],
             start = m.start() + m.group().find(part)
             said = _plain_title(part)
             fits = [d for d in docs if said in d.titles or said in d.acronyms]
-            if len(fits) == 1:
+            if len(fits) == 1:  # (a short name alone may be the system, not the paper)
                 found.append((start, start + len(part), fits, False))
+    for m in _TITLE_RUN.finditer(question):  # a whole title (or the part before its colon),
+        said = _plain_title(m.group())        # unquoted, of two words or more: the document
+        fits = [d for d in docs if said in d.titles]
+        if len(fits) == 1:
+            found.append((m.start(), m.end(), fits, True))
     found.sort(key=lambda f: (f[0], -f[1]))
     ref = Reference()
     merged: list[tuple[int, int, list[Named], bool]] = []

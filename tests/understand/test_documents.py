@@ -111,6 +111,19 @@ def test_a_fact_naming_a_system_by_its_bare_name_is_not_held_to_its_paper():
     assert intent.kind == Kind.FACT and intent.files == []
 
 
+@pytest.mark.parametrize("question, file", [
+    ("Which failures does Impossibility of Distributed Consensus with One Faulty Process "
+     "allow?", "impossibility-of-consensus.pdf"),
+    ("What pitfalls does Out of the Tar Pit list?", "tar.pdf"),
+    ("Which messages do Distributed Snapshots record?", "snapshots.pdf"),  # before its colon
+])
+def test_a_fact_naming_a_document_by_its_whole_title_is_held_to_it(question, file):
+    """Unlike a bare short name ("Bigtable": perhaps the system), a whole title of two words
+    or more, unquoted, is the document."""
+    intent = detect(question, FILES, names=DOCS, prominent=prominent)
+    assert intent.files == [file]
+
+
 def test_a_word_in_no_title_and_prominent_nowhere_names_no_document():
     assert refer("Summarize the Paxos paper.", DOCS, prominent).files == []
     assert refer("What does Bigtable store?", DOCS, prominent).spans == []  # a subject

@@ -2,10 +2,12 @@
 28-paper index): each paper's overview asked by its title, "What is '<title>' about?".
 
 The index is the one `rag eval --sources DIR` builds (reused; run that first with the same
-RAG_INDEX_DIR). As the server does after a sync (RAG_PREPARE_OVERVIEWS), the sentence
-vectors are prepared first (timed: background work); then every paper's overview is asked
-twice in this process: p50 / p95 / max of each pass. With --cold, the prepared vectors are
-not made first, so the first pass embeds each paper's sentences on demand.
+RAG_INDEX_DIR), or one `rag index` built at RAG_INDEX_DIR/eval/<folder>-<hash>/index with
+RAG_COLLECTION=eval. As `rag index` and the server do after a sync (RAG_PREPARE_OVERVIEWS),
+the sentence vectors are prepared first (timed); then every paper's overview is asked
+twice in this process: p50 / p95 / max of each pass. With --cold, they are not prepared
+here: on an index `rag eval` built, the first pass embeds each paper's sentences on demand;
+on one `rag index` built, it reads the vectors `rag index` stored.
 
     RAG_INDEX_DIR=DIR .venv/bin/python benchmarks/bench_paper_overviews.py \
         --sources ../shared/corpora/papers

@@ -222,7 +222,9 @@ def condense(question: str, history: list[dict] | None,
     people = [n for n in about if is_person(n)] or [
         n for n in named(answered, openers=True) if is_person(n)]
     things = [n for n in about if n not in people] or about
-    asked_about = things_asked(previous)  # "a tablet", "resource offers": not names
+    asked_about = things_asked(previous) or ([] if about else _asked_before(history, users))
+    # ("a tablet", "resource offers": not names; else what an earlier question asked about)
+    indefinite = _INDEFINITE.findall(previous)  # what "one" may stand for: "a FreeBSD jail"
     if about:
         topic = about[0]
         another = _ANOTHER.match(question)
@@ -238,7 +240,7 @@ def condense(question: str, history: list[dict] | None,
             return f"Summarize what the sources say about {topic}"
     placed = _THERE.search(question) or _THAT_PLACE.search(question)
     where = _place(previous, answered, is_place) if placed else None
-    if about or people or where or asked_about:
+    if about or people or where or asked_about or indefinite and _ONE.search(question):
         own = [question.find(n) for n in named(question)]
         before = min(own, default=len(question))  # "Did Ma say he ...": he is Ma
         person = usual(people[0]) if people else None
@@ -279,9 +281,11 @@ def condense(question: str, history: list[dict] | None,
             return pattern.sub(one, q)
 
         resolved = replace(_HER, replace(_SUBJECT, replace(_OWNER, question, owner=True)))
-        if singular:  # "each one", "inside one": one of the thing asked about
+        one = singular[0] if singular else indefinite[-1].strip() if indefinite else None
+        if one:  # "each one", "inside one": one of the thing asked about, else of the last
+            # thing the previous question brought in with "a"/"an"
             resolved = _ONE.sub(lambda m: f"{m.group(1)} {_A_ONE.get(m.group(1).lower(), '')}"
-                                          f"{singular[0]}", resolved)
+                                          f"{one}", resolved)
         if where:
             resolved = _THAT_PLACE.sub(where, _THERE.sub(f"in {where}", resolved))
         if resolved != question:
@@ -332,6 +336,22 @@ def things_asked(question: str) -> list[str]:
     return found
 
 
+def _asked_before(history: list[dict], users: list[int]) -> list[str]:
+    """The things the latest earlier question that asked about some asked about (before the
+    last question, which asked about none): "each one" two turns after "What is a tablet?"."""
+    for i in reversed(users[:-1]):
+        found = things_asked(history[i].get("content", ""))
+        if found:
+            return found
+    return []
+
+
+# A thing brought in with an indefinite article after a preposition, as written: "(placed
+# in) a FreeBSD jail", "(by) an entity"; not a subject, whose verb would be read into it
+# ("after a customer pays")
+_INDEFINITE = re.compile(rf"\b(?:in|into|inside|within|on|onto|to|from|at|of|for|with|by|"
+                         rf"about|under|over|through)\s+(?:a|an)\s+((?:(?!{_STOP}\b)[\w-]+\s+){{0,2}}(?!{_STOP}\b)"
+                         rf"[\w-]+)(?=\s+{_STOP}\b|\W*$|[?,.;:])", re.I)
 # "one" standing for a thing, at the end of a clause: "Who decides which server serves each
 # one?", "What can root do inside one?" (not "in one sentence", "one of them")
 _ONE = re.compile(r"\b(each|every|any|which|that|this|inside|in|into|within|on|from|for|to|"

@@ -79,10 +79,35 @@ def test_it_and_its_stand_for_what_the_previous_question_named(question, read):
     ("What is a jail in FreeBSD?", "Can a process leave one, and how?",
      "Can a process leave one, and how?"),  # a verb's object: not taken
     ("What is a jail in FreeBSD?", "Is one process enough?", "Is one process enough?"),
+    # "one" with no thing asked about: the last thing brought in with "a" / "an"
+    ("What happens to a process once it is placed in a FreeBSD jail?",
+     "What can root do inside one?", "What can root do inside a FreeBSD jail?"),
+    ("Where does an order wait before it ships from a regional warehouse?",
+     "Who works in one?", "Who works in a regional warehouse?"),
+    ("Where does an order go after a customer pays?", "Who ships each one?",
+     "Who ships each one?"),  # a subject: its verb would be read into it
 ])
 def test_a_pronoun_stands_for_the_thing_the_previous_question_asked_about(previous, question,
                                                                            read):
     assert condense(question, after(previous)) == read
+
+
+@pytest.mark.parametrize("earlier, previous, question, read", [
+    ("What is a tablet in Bigtable?", "How big do they typically get?",
+     "Who decides which server serves each one?", "Who decides which server serves each tablet?"),
+    ("What does Helland mean by an entity?", "Can one transaction update two of them?",
+     "Then how do they reach agreement?", "Then how do the entities reach agreement?"),
+    ("What chunk size does GFS use?", "Why make them that large?",
+     "Is there any downside to it?", "Is there any downside to the chunk size?"),
+    # the previous question names something: that, not the earlier thing
+    ("What is a tablet in Bigtable?", "Who designed Bigtable?", "When was it released?",
+     "When was Bigtable released?"),
+    ("What is a tablet in Bigtable?", "How does Spanner shard its data?",
+     "Which server holds each one?", "Which server holds each one?"),  # not the tablet
+])
+def test_with_nothing_named_or_asked_before_a_pronoun_is_an_earlier_questions_thing(
+        earlier, previous, question, read):
+    assert condense(question, after(earlier) + after(previous)) == read
 
 
 def test_he_is_the_one_name_before_when_no_person_is_known():

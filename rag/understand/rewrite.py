@@ -251,8 +251,8 @@ def condense(question: str, history: list[dict] | None,
             person = single[0] if len(about) == 1 and single else None
         singular = [t for t in asked_about if not _is_plural(t)]
         thing = things[0] if things else None
-        if singular and (thing is None or _WITHIN.fullmatch(_between(previous, singular[0],
-                                                                     thing))):
+        if singular and (thing is None or _WITHIN.search(_between(previous, singular[0],
+                                                                  thing))):
             thing = f"the {singular[0]}"  # "What is a tablet in Bigtable?": it is the tablet
             # (but "What is the population of Chongqing?": its, Chongqing's)
         plural = re.search(r"\b(?:they|them|their)\b", question, re.I)
@@ -380,7 +380,10 @@ def _plural_of(phrase: str) -> str:
     return f"{head} {last}".strip()
 
 
-_WITHIN = re.compile(r"\s+(?:in|within|inside|at|on|for|from|under)\s+(?:the\s+)?", re.I)
+# The name after the thing only places it: the object of a place preposition ("a tablet in
+# Bigtable", "root still allowed to do inside a FreeBSD jail"; not "the population of X")
+_WITHIN = re.compile(r"\s(?:in|within|inside|at|on|for|from|under)\s+(?:(?:the|a|an)\s+)?$",
+                     re.I)
 
 
 def _between(text: str, first: str, then: str) -> str:

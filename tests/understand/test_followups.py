@@ -65,6 +65,8 @@ def test_it_and_its_stand_for_what_the_previous_question_named(question, read):
      "When is the hinted handoff used?"),  # what is asked about, not where
     ("In Dynamo, what is hinted handoff?", "When is it used?",
      "When is Dynamo used?"),  # a name before it goes first
+    ("What is root still allowed to do inside a FreeBSD jail?", "Can it create devices?",
+     "Can the root create devices?"),  # a name that only places it, however far after
     ("What is the population of Chongqing?", "Who leads it?",
      "Who leads Chongqing?"),  # and the name it belongs to
     ("What is a write-ahead log?", "Why is it flushed so often?",

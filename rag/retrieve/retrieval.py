@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Literal
 
@@ -114,6 +115,15 @@ class IndexReader:
         name, _ = self.current()
         return sorted((d for d in self.store.documents(name, source) if self.is_live(d)),
                       key=lambda d: (d.metadata.get("page") or 0, d.metadata["start"]))
+
+    def first_mention(self, source: str, term: str) -> Document | None:
+        """The first chunk of a file, in reading order, holding every word of a term (at a
+        word's start, any case): where the document brings it in, and usually defines it."""
+        wanted = [re.compile(rf"\b{re.escape(w)}", re.I) for w in re.findall(r"\w+", term)]
+        if not wanted:
+            return None
+        return next((c for c in self.chunks_of(source)
+                     if all(w.search(c.page_content) for w in wanted)), None)
 
     def sources(self) -> dict[str, int]:
         """Indexed files and their chunk counts."""

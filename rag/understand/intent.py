@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -67,3 +68,24 @@ def asked_count(question: str) -> int | None:
     word = m.group(1).lower()
     n = int(word) if word.isdigit() else NUMBERS[word]
     return n if 1 <= n <= 10 else None
+
+
+# A definition question and the term it asks about: "What is a tablet in Bigtable?", "What was
+# the Dynabook?", "What does Pat Helland mean by an entity?" (up to DEFINED_WORDS words)
+DEFINITION = re.compile(
+    r"^(?:so |and |then )?(?:what|who) (?:is|are|was|were) (?:the |an? )?(?P<x>[^?]+?)"
+    r"(?:\s+(?:in|according to) (?P<y>[^?]+))?\s*\??$"
+    r"|^what does (?P<y2>.+?) mean by (?:the |an? )?(?P<x2>[^?]+?)\s*\??$", re.I)
+DEFINED_WORDS = 4
+_NOT_A_TERM = re.compile(r"\b(?:of|to|for|and|or|with|from|between|that|which|who)\b", re.I)
+
+
+def defined_term(question: str) -> str | None:
+    """The term a definition question asks about ("tablet", "Dynabook", "entity"), or None."""
+    m = DEFINITION.match(question.strip())
+    if not m:
+        return None
+    term = (m.group("x") or m.group("x2")).strip()
+    if _NOT_A_TERM.search(term):  # "the ratio of reads to writes": a quantity, not a term
+        return None
+    return term if 1 <= len(term.split()) <= DEFINED_WORDS else None

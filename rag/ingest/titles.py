@@ -186,6 +186,7 @@ BYLINE = re.compile(r"^\W*(?:(?:written|posted|edited)\s+)?by\s*:?\s+(?P<by>.+)$
                     r"^\W*authors?\s*[:\-–—]\s*(?P<named>.+)$", re.I)
 BYLINE_LINES = 4  # a byline is among the first lines of text after the title
 BYLINE_WORDS = 20
+TITLE_LINES = 50  # a Markdown title is a heading within the first lines
 _H1 = re.compile(r"^[ \t]{0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
 _SETEXT_1 = re.compile(r"^[ \t]{0,3}=+[ \t]*$")
 
@@ -210,20 +211,24 @@ def _plain(value) -> str | None:
 
 def markdown_title(text: str, units: list[Unit], front: dict) -> str | None:
     """Its front matter's title, else its first level-1 heading ("# Title" or "Title" over
-    "====="), outside front matter and code."""
+    "=====") in its first TITLE_LINES lines, outside front matter and code, that reads as
+    a title (at most MAX_WORDS words: not a table row that a rule of "=" underlines)."""
     for key in FRONT_TITLE_KEYS:
         if _plain(front.get(key)):
             return _plain(front[key])
+    top = len("\n".join(text.split("\n")[:TITLE_LINES]))
     for start, end, kind in units:
+        if start > top:
+            break
         if kind != HEADING:
             continue
         line = text[start:end].split("\n")[0]
         m = _H1.match(line)
-        if m:
-            return m.group(1).strip() or None
         rest = text[end:].lstrip("\r\n").split("\n", 1)[0]
-        if not line.lstrip().startswith("#") and _SETEXT_1.match(rest):
-            return line.strip() or None
+        title = m.group(1).strip() if m else line.strip() if (
+            not line.lstrip().startswith("#") and _SETEXT_1.match(rest)) else None
+        if title and len(title.split()) <= MAX_WORDS:
+            return title
     return None
 
 

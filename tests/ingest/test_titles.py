@@ -91,6 +91,15 @@ def test_a_markdown_title_from_front_matter_else_a_heading_outside_code(tmp_path
     assert title_of(write(tmp_path / "notes.md", text)) == "Field Notes"
 
 
+@pytest.mark.parametrize("text", [
+    "## Field Notes\n\n" + "Text here.\n\n" * 60 + "# of servers 1 50 250 500\n\nMore.\n",
+    "# " + " ".join(["reads 1212 593 479"] * 9) + "\n\nText here.\n",
+], ids=["late-heading", "table-row"])
+def test_a_markdown_heading_deep_in_the_file_or_too_long_is_no_title(tmp_path, text):
+    """(A paper turned into Markdown: a table's header line read as "# of servers ...")"""
+    assert title_of(write(tmp_path / "notes.md", text)) is None
+
+
 def test_broken_front_matter_is_no_title_and_no_error(tmp_path):
     path = write(tmp_path / "notes.md", "---\ntitle: [unclosed\n---\n\n# Field Notes\n")
     assert title_of(path) == "Field Notes"

@@ -54,7 +54,8 @@ class Settings(BaseSettings):
     prepare_overviews: int = Field(
         100, ge=0, description="Files whose sentence vectors are embedded ahead of a first "
         "overview: by `rag index` and by the server after each sync (the files it added or "
-        "changed), and by the server at start-up (in the background); 0 = none.")
+        "changed), and by the server at start-up (in the background); 0 = none. Files of "
+        "more than 2,000 chunks are left to their first overview.")
     min_confidence: float = Field(
         DEFAULT_MIN_CONFIDENCE, ge=0.0, le=1.0,
         description="Answer only when the confidence that the passages answer is at least "

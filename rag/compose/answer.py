@@ -106,6 +106,7 @@ class Drafted:
 
 LEAD_IN_RANK = 3  # a list is the document's own when one of the best sentences leads in to it
 ABOUT_SHARE = 0.3  # a file deals with a topic: this share of the best file's passages on it
+PREPARE_MOST_CHUNKS = 2000  # files longer than this (a 1,000-page book) are not prepared
 COMMON_SHARE, COMMON_FILES = 0.5, 3  # a word in half the files (3 or more) names none of them
 
 # The drafter of each whole-document kind (a Pipeline method); a fact is drafted by
@@ -443,16 +444,18 @@ class Pipeline:
     def prepare_overviews(self, sources: list[str] | None = None, limit: int | None = None,
                           progress: Callable[[], None] | None = None) -> int:
         """Embed and store the sentence vectors of indexed files (those given, else all, at
-        most `limit`) ahead of their first overview, which then takes milliseconds instead
-        of seconds; `progress` is called after each file. Returns how many files were
-        embedded (the others were stored already)."""
+        most `limit`; none of more than PREPARE_MOST_CHUNKS chunks) ahead of their first
+        overview, which then takes milliseconds instead of seconds; `progress` is called
+        after each file. Returns how many files were embedded (the others were stored
+        already, or too long)."""
         live = self.reader.sources()
         files = [s for s in (sources if sources is not None else sorted(live)) if s in live]
         done = 0
         for source in files[:limit]:
-            sents = document_sentences(self.reader.chunks_of(source))
-            done += self.document_vectors.fill([s.text for s, can in
-                                                zip(sents, choosable(sents)) if can])
+            if live[source] <= PREPARE_MOST_CHUNKS:  # (a 50 MB log would take hours)
+                sents = document_sentences(self.reader.chunks_of(source))
+                done += self.document_vectors.fill([s.text for s, can in
+                                                    zip(sents, choosable(sents)) if can])
             if progress:
                 progress()
         return done

@@ -69,6 +69,19 @@ def test_index_prepares_the_overviews_of_the_files_it_added_or_changed(rag, corp
     assert len(list(prepared.glob("*.npy"))) == 3
 
 
+def test_index_does_not_prepare_a_file_too_long_to_embed_now(rag, sources, settings,
+                                                             monkeypatch):
+    """A 50 MB log would take hours: files of more than PREPARE_MOST_CHUNKS chunks wait
+    for their first overview."""
+    monkeypatch.setattr("rag.compose.answer.PREPARE_MOST_CHUNKS", 1)
+    write(sources / "short.txt", "Kestrels hover over motorway verges in the early morning.")
+    paragraph = "Barn owls hunt by sound alone, and they fly without a sound at night. " * 12
+    write(sources / "long.txt", "\n\n".join([paragraph] * 4))
+    assert rag("index", "-q").exit_code == 0
+    assert settings.index_dir.joinpath("sentences").exists()
+    assert len(list((settings.index_dir / "sentences").glob("*.npy"))) == 1  # short.txt
+
+
 def test_index_exits_non_zero_when_a_file_failed(rag, corpus, sources):
     write(sources / "data.xyz", "not a supported type")
     write(sources / "empty.txt", "")

@@ -38,7 +38,8 @@ DANGLING = 0.1      # penalty for leaning on what came before ("However", "this 
 ABBREVIATES = 0.1   # bonus for a sentence that spells out a term the document then abbreviates
 FIRST = 0.15        # bonus for the document's first sentence, which often says what it is about
 FREE = 1            # sentences an overview adds, from anywhere, after one per stretch
-MAX_LENGTH = 7      # the longest overview
+MAX_LENGTH = 7      # the longest overview a free sentence makes
+MAX_STRETCHES = 9   # stretches of a long document (a paper: 9, one sentence from each)
 PER_SIDE = 3        # sentences per side of a comparison
 END_SHARE = 0.8     # a conclusion starts with the first paragraph in the last fifth
 START_SHARE = 0.2   # an opening ends where the first paragraph after the first fifth starts
@@ -92,9 +93,9 @@ def references(sents: list[Sentence]) -> list[bool]:
 
 
 def summary_length(n_sentences: int) -> int:
-    """3 to 7 stretches of a document to take a sentence from, growing with the square root
-    of its length (an overview adds FREE sentences to them, up to MAX_LENGTH)."""
-    return max(3, min(MAX_LENGTH, round(math.sqrt(n_sentences))))
+    """3 to MAX_STRETCHES stretches of a document to take a sentence from, growing with the
+    square root of its length (an overview adds FREE sentences to them, up to MAX_LENGTH)."""
+    return max(3, min(MAX_STRETCHES, round(math.sqrt(n_sentences))))
 
 
 def salience(sents: list[Sentence], idf: Callable[[str], float]) -> np.ndarray:

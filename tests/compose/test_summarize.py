@@ -101,7 +101,7 @@ def test_the_overview_favours_the_documents_first_sentence():
 
 
 def test_summary_length_follows_the_document():
-    assert [summary_length(n) for n in (1, 10, 30, 41, 1000)] == [3, 3, 5, 6, 7]
+    assert [summary_length(n) for n in (1, 10, 30, 41, 64, 1000)] == [3, 3, 5, 6, 8, 9]
 
 
 def test_a_sentence_that_spells_out_a_term_the_text_abbreviates_again_is_favoured():

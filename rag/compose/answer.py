@@ -167,10 +167,10 @@ class Pipeline:
         uses it, often far from the passages that use it most (dev chats' first turns: 1 →
         4 of 11 cite the defining passage)."""
         term = defined_term(question)
-        files = list(sources or []) or [p.metadata["source"] for p in passages]
-        if not term or not files:
+        source = sources[0] if sources else passages[0].metadata["source"] if passages else None
+        if not term or source is None:
             return passages
-        first = self.reader.first_mention(files[0], term)
+        first = self.reader.first_mention(source, term)
         if first is None or any(p.id == first.id for p in passages):
             return passages
         return [first, *passages]

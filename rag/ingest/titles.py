@@ -216,7 +216,7 @@ def markdown_title(text: str, units: list[Unit], front: dict) -> str | None:
     for key in FRONT_TITLE_KEYS:
         if _plain(front.get(key)):
             return _plain(front[key])
-    top = len("\n".join(text.split("\n")[:TITLE_LINES]))
+    top = sum(len(line) + 1 for line in text.split("\n", TITLE_LINES)[:TITLE_LINES])
     for start, end, kind in units:
         if start > top:
             break
@@ -259,8 +259,10 @@ def text_authors(text: str, title: str | None, front: dict | None = None) -> lis
         people = _front_people((front or {}).get(key))
         if people:
             return people
-    m = FRONT_MATTER.match(text.lstrip("\ufeff"))
-    top = text.lstrip("\ufeff")[m.end() if m else 0:][:TOP_CHARS]
+    body = text.lstrip("\ufeff")
+    m = FRONT_MATTER.match(body)
+    start = m.end() if m else 0
+    top = body[start:start + TOP_CHARS]
     rows = [ln.strip() for ln in top.splitlines() if ln.strip()]
     if title and rows and fold(title) in fold(rows[0]):
         rows = rows[1:]

@@ -339,7 +339,7 @@ def refer(question: str, docs: list[Named],
     for m in _TITLE_RUN.finditer(question):  # a whole title (or the part before its colon),
         said = _plain_title(m.group())        # unquoted, of two words or more: the document
         fits = [d for d in docs if said in d.titles]
-        if len(fits) == 1:
+        if len(fits) == 1 and " " in said:  # ("The Bigtable": a short name, as above)
             found.append((m.start(), m.end(), fits, True))
     found.sort(key=lambda f: (f[0], -f[1]))
     ref = Reference()

@@ -124,6 +124,13 @@ def test_a_fact_naming_a_document_by_its_whole_title_is_held_to_it(question, fil
     assert intent.files == [file]
 
 
+def test_a_short_name_after_a_capital_the_is_still_a_bare_name():
+    """"The Bigtable" reads as a run of two capitalised words, but it is the short name
+    alone: the system, perhaps, not the paper."""
+    intent = detect("How does The Bigtable cope with slow writes to GFS?", FILES, names=DOCS)
+    assert intent.kind == Kind.FACT and intent.files == []
+
+
 def test_a_word_in_no_title_and_prominent_nowhere_names_no_document():
     assert refer("Summarize the Paxos paper.", DOCS, prominent).files == []
     assert refer("What does Bigtable store?", DOCS, prominent).spans == []  # a subject
